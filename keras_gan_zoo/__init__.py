@@ -1,0 +1,31 @@
+"""keras_gan_zoo: a Keras 3 model zoo of Generative Adversarial Networks.
+
+    import keras_gan_zoo as zoo
+    model = zoo.build("dcgan")                 # from zoo_configs/dcgan.yaml
+    model.compile()
+    model.fit(zoo.data.load("digits"), epochs=5)
+    images = model.generate(16, seed=0)        # [16, 28, 28, 1] in [0, 1]
+    model.export("saved_models/dcgan/1")       # SavedModel, serving_default(z) -> images
+"""
+
+from keras_gan_zoo import callbacks, data, losses, networks
+from keras_gan_zoo.base import BaseGAN
+from keras_gan_zoo.models import *  # noqa: F401,F403  (registers the entries)
+from keras_gan_zoo.models import __all__ as _entry_names
+from keras_gan_zoo.registry import available, build, entry_class, load_config, register
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseGAN",
+    "available",
+    "build",
+    "callbacks",
+    "data",
+    "entry_class",
+    "load_config",
+    "losses",
+    "networks",
+    "register",
+    *_entry_names,
+]
