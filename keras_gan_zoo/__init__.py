@@ -8,11 +8,16 @@
     model.export("saved_models/dcgan/1")       # SavedModel, serving_default(z) -> images
 """
 
-from keras_gan_zoo import callbacks, data, losses, networks
-from keras_gan_zoo.base import BaseGAN
-from keras_gan_zoo.models import *  # noqa: F401,F403  (registers the entries)
-from keras_gan_zoo.models import __all__ as _entry_names
-from keras_gan_zoo.registry import available, build, entry_class, load_config, register
+import os
+
+# Quieter TensorFlow start-up (C++ INFO/WARNING lines); set the variable yourself to change it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_gan_zoo import callbacks, data, losses, networks  # noqa: E402
+from keras_gan_zoo.base import BaseGAN  # noqa: E402
+from keras_gan_zoo.models import *  # noqa: F401,F403,E402  (registers the entries)
+from keras_gan_zoo.models import __all__ as _entry_names  # noqa: E402
+from keras_gan_zoo.registry import available, build, entry_class, load_config, register  # noqa: E402
 
 __version__ = "0.1.0"
 

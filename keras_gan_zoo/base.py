@@ -302,6 +302,11 @@ class BaseGAN(keras.Model):
         g_logs = self.update_generator(tf.shape(real[:: self.d_steps])[0])
         return self.report(**d_logs, **g_logs)
 
+    def example_batch(self, batch_size: int, seed: int = 0) -> Any:
+        """A random batch in the form ``train_step`` expects (for tests and benchmarks)."""
+        rng = np.random.default_rng(seed)
+        return rng.uniform(-1.0, 1.0, (batch_size, *self.image_shape)).astype(np.float32)
+
     def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
         """G(z) in the generator's range [-1, 1]; `generate` gives [0, 1]."""
         return self.generator(z, training=training)

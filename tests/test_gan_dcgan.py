@@ -1,0 +1,161 @@
+"""GAN and DCGAN entries and the BaseGAN behaviour they share."""
+
+import subprocess
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gan_zoo as zoo
+from keras_gan_zoo.networks import dcgan_upsampling_plan
+
+
+def small_dcgan(**overrides):
+    config = dict(generator_filters=16, discriminator_filters=8, seed=0)
+    config.update(overrides)
+    return zoo.build("dcgan", **config)
+
+
+@pytest.mark.parametrize("shape,plan", [((28, 28, 1), (7, 7, 2)), ((32, 32, 3), (4, 4, 3)),
+                                        ((64, 64, 3), (4, 4, 4))])
+def test_dcgan_sizes_itself_to_the_image(shape, plan):
+    assert dcgan_upsampling_plan(shape) == plan
+    model = small_dcgan(image_shape=list(shape))
+    assert model.generator.output_shape == (None, *shape)
+    assert model.discriminator.output_shape == (None, 1)
+
+
+def test_dcgan_discriminator_follows_the_paper():
+    model = zoo.build("dcgan", image_shape=[64, 64, 3])
+    layers = model.discriminator.layers
+    kinds = [type(layer).__name__ for layer in layers]
+    assert "MaxPooling2D" not in kinds and "AveragePooling2D" not in kinds
+    convs = [i for i, k in enumerate(kinds) if k == "Conv2D"]
+    assert [layers[i].filters for i in convs] == [64, 128, 256, 512]
+    assert all(layers[i].strides == (2, 2) for i in convs)
+    # Batch norm on all but the first convolution; a single dense layer (the logit).
+    assert kinds[convs[0] + 1] == "LeakyReLU"
+    assert all(kinds[i + 1] == "BatchNormalization" for i in convs[1:])
+    assert kinds.count("Dense") == 1
+    # The paper's generator: 4x4x1024 -> 8x8x512 -> 16x16x256 -> 32x32x128 -> 64x64x3.
+    transposed = [l for l in model.generator.layers if type(l).__name__ == "Conv2DTranspose"]
+    assert [l.filters for l in transposed] == [512, 256, 128, 3]
+    assert transposed[-1].activation.__name__ == "tanh"
+    kernel = transposed[0].kernel.numpy()
+    assert abs(kernel.std() - 0.02) < 0.002 and abs(kernel.mean()) < 0.002
+
+
+def test_gan_networks_match_the_reimplementations():
+    model = zoo.build("gan")
+    dense = [l.units for l in model.generator.layers if type(l).__name__ == "Dense"]
+    assert dense == [256, 512, 1024, 28 * 28]
+    dense = [l.units for l in model.discriminator.layers if type(l).__name__ == "Dense"]
+    assert dense == [512, 256, 1]
+    assert isinstance(model.generator, keras.Model) and isinstance(model.discriminator, keras.Model)
+
+
+def test_generate_is_in_unit_range_and_reproducible():
+    model = small_dcgan()
+    a = model.generate(8, seed=3)
+    assert a.shape == (8, 28, 28, 1) and a.dtype == np.float32
+    assert a.min() >= 0.0 and a.max() <= 1.0
+    np.testing.assert_array_equal(a, model.generate(8, seed=3))
+    assert not np.allclose(a, model.generate(8, seed=4))
+    z = model.noise(8, seed=3)
+    np.testing.assert_array_equal(a, model.generate(z=z))
+
+
+def test_generate_rejects_bad_noise():
+    model = small_dcgan()
+    with pytest.raises(ValueError, match=r"z must have shape \[num_samples, 100\]"):
+        model.generate(z=np.zeros((2, 7)))
+    with pytest.raises(ValueError, match="num_samples=... or z="):
+        model.generate()
+
+
+def test_d_steps_gives_k_discriminator_updates_per_generator_update():
+    model = zoo.build("gan", d_steps=3, seed=0)
+    model.compile()
+    model.train_on_batch(model.example_batch(12))
+    model.train_on_batch(model.example_batch(12))
+    assert int(model.d_optimizer.iterations) == 6
+    assert int(model.g_optimizer.iterations) == 2
+
+
+def test_minimax_generator_loss_is_selectable():
+    model = zoo.build("gan", generator_loss="minimax", seed=0)
+    model.compile()
+    logs = model.train_on_batch(model.example_batch(8), return_dict=True)
+    assert logs["g_loss"] < 0  # log(1 - D(G(z))) is negative
+    with pytest.raises(ValueError, match="non_saturating"):
+        zoo.build("gan", generator_loss="hinge")
+
+
+def test_training_moves_both_networks_and_reports_every_tracker():
+    model = small_dcgan()
+    model.compile()
+    g_before = [w.numpy().copy() for w in model.generator.trainable_weights]
+    d_before = [w.numpy().copy() for w in model.discriminator.trainable_weights]
+    history = model.fit(zoo.data.load("digits", batch_size=32).take(3), epochs=1, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert any(not np.allclose(a, b.numpy()) for a, b in zip(g_before, model.generator.trainable_weights))
+    assert any(not np.allclose(a, b.numpy()) for a, b in zip(d_before, model.discriminator.trainable_weights))
+
+
+def test_wrong_image_shape_names_the_problem_and_the_fix():
+    model = small_dcgan()
+    model.compile()
+    data = zoo.data.load("digits", image_size=32, batch_size=8).take(1)
+    with pytest.raises(ValueError) as error:
+        model.fit(data, epochs=1, verbose=0)
+    message = str(error.value)
+    assert "(32, 32, 1)" in message and "(28, 28, 1)" in message and "image_size=(28, 28)" in message
+
+
+def test_compile_rejects_single_optimizer_api():
+    with pytest.raises(ValueError, match="g_optimizer= and d_optimizer="):
+        small_dcgan().compile(optimizer="adam")
+
+
+@pytest.mark.parametrize("state", ["untrained", "trained", "reloaded"])
+def test_savedmodel_round_trip(tmp_path, state):
+    model = small_dcgan()
+    if state != "untrained":
+        model.compile()
+        model.fit(zoo.data.load("digits", batch_size=16).take(2), epochs=1, verbose=0)
+    if state == "reloaded":
+        model.save(tmp_path / "model.keras")
+        model = keras.models.load_model(tmp_path / "model.keras")
+    model.export(str(tmp_path / "dcgan" / "1"), verbose=False)
+    z = model.noise(5, seed=11)
+    served = tf.saved_model.load(str(tmp_path / "dcgan" / "1")).signatures["serving_default"]
+    out = served(z=tf.constant(z))
+    assert list(out) == ["images"]
+    images = out["images"].numpy()
+    assert images.shape == (5, 28, 28, 1) and images.dtype == np.float32
+    assert np.abs(images - model.generate(z=z)).max() <= 1e-5
+
+
+def test_keras_file_round_trip_keeps_config_weights_and_compile(tmp_path):
+    model = zoo.build("gan", latent_dim=32, label_smoothing=0.1, seed=5)
+    model.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.SGD(0.1))
+    model.fit(zoo.data.load("digits", batch_size=16).take(2), epochs=1, verbose=0)
+    model.save(tmp_path / "gan.keras")
+    loaded = keras.models.load_model(tmp_path / "gan.keras")
+    assert type(loaded) is type(model)
+    assert loaded.get_config() == model.get_config()
+    z = model.noise(6, seed=2)
+    np.testing.assert_allclose(loaded.generate(z=z), model.generate(z=z), atol=1e-6)
+    assert isinstance(loaded.d_optimizer, keras.optimizers.SGD)
+    assert loaded.g_optimizer.learning_rate.numpy() == pytest.approx(1e-3)
+    loaded.fit(zoo.data.load("digits", batch_size=16).take(1), epochs=1, verbose=0)
+
+
+def test_saved_model_cli_lists_the_signature(tmp_path):
+    small_dcgan().export(str(tmp_path / "m"), verbose=False)
+    shown = subprocess.run(["saved_model_cli", "show", "--all", "--dir", str(tmp_path / "m")],
+                           capture_output=True, text=True, check=True).stdout
+    assert "signature_def['serving_default']" in shown
+    assert "inputs['z']" in shown and "outputs['images']" in shown
+    assert "(-1, 100)" in shown and "(-1, 28, 28, 1)" in shown

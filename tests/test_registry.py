@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+import keras_gan_zoo as zoo
+
+
+def test_available_lists_lower_case_names_including_foundation_entries():
+    names = zoo.available()
+    assert {"gan", "dcgan"} <= set(names)
+    assert all(name == name.lower() for name in names)
+
+
+@pytest.mark.parametrize("name", zoo.available())
+def test_every_entry_builds_and_trains_one_step_with_finite_losses(name):
+    model = zoo.build(name)
+    model.compile()
+    batch = model.example_batch(4)
+    logs = model.train_on_batch(batch, return_dict=True)
+    assert logs, "train_step reported nothing"
+    for key, value in logs.items():
+        assert np.isfinite(value), f"{name}: {key} = {value}"
+
+
+def test_overrides_are_applied():
+    model = zoo.build("dcgan", image_shape=[32, 32, 3], latent_dim=16)
+    assert model.generator.output_shape == (None, 32, 32, 3)
+    assert model.generator.input_shape == (None, 16)
+
+
+def test_unknown_name_lists_the_valid_ones():
+    with pytest.raises(ValueError) as error:
+        zoo.build("dcgna")
+    message = str(error.value)
+    assert "Unknown zoo entry 'dcgna'" in message and "Did you mean 'dcgan'" in message
+    for name in zoo.available():
+        assert name in message
+
+
+def test_unknown_override_key_lists_the_valid_ones():
+    with pytest.raises(ValueError) as error:
+        zoo.build("dcgan", latent_size=64)
+    message = str(error.value)
+    assert "latent_size" in message and "latent_dim" in message and "generator_filters" in message
+
+
+def test_malformed_configs_are_named(tmp_path):
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("entry: dcgan\nconfig: [unclosed\n")
+    with pytest.raises(ValueError, match="not valid YAML"):
+        zoo.load_config(bad_yaml)
+    no_config = tmp_path / "no_config.yaml"
+    no_config.write_text("entry: dcgan\n")
+    with pytest.raises(ValueError, match="'config'"):
+        zoo.load_config(no_config)
+    wrong_key = tmp_path / "wrong_key.yaml"
+    wrong_key.write_text("entry: dcgan\nconfig:\n  filters: 3\n")
+    with pytest.raises(ValueError, match="does not take \\['filters'\\]"):
+        zoo.load_config(wrong_key)
+
+
+def test_every_shipped_config_names_its_paper():
+    for name in zoo.available():
+        document = zoo.load_config(name)
+        assert document["paper"], name
+        assert document["entry"] == name
