@@ -71,9 +71,10 @@ def folder_labels(root: Path, files: list[Path]) -> tuple[list[int], list[str]] 
 
 def decode_image(path: tf.Tensor, size: tuple[int, int] | None, channels: int | None) -> tf.Tensor:
     """Read, decode (any of png/jpg/bmp/gif), convert channels, resize; float32 [0, 255]."""
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3 if channels is None else channels,
-                               expand_animations=False)
-    return image_ops.resize(image, size)
+    # Decode as RGB (every format supports it), then convert: BMP cannot decode to 1 channel.
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return image_ops.resize(image_ops.convert_channels(image, channels), size)
 
 
 def load_folder(
