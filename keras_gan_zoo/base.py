@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import losses
+from keras_gan_zoo.training import distributed_fit, needs_custom_loop
 
 Endpoint = tuple[Callable[..., Any], Sequence[tf.TensorSpec]]
 
@@ -149,11 +150,17 @@ class BaseGAN(keras.Model):
                 "(one per network) and computes its own losses; remove optimizer=/loss=."
             )
         super().compile(optimizer=None, **kwargs)
-        self.g_optimizer = self._prepare_optimizer(g_optimizer, self.generator)
-        self.d_optimizer = self._prepare_optimizer(d_optimizer, self.discriminator)
+        g_variables, d_variables = self.optimizer_variables()
+        self.g_optimizer = self._prepare_optimizer(g_optimizer, g_variables)
+        self.d_optimizer = self._prepare_optimizer(d_optimizer, d_variables)
+
+    def optimizer_variables(self) -> tuple[list[keras.Variable], list[keras.Variable]]:
+        """The variables ``g_optimizer`` and ``d_optimizer`` update. Entries with several
+        networks per side override it (CycleGAN: both generators, both discriminators)."""
+        return self.generator.trainable_variables, self.discriminator.trainable_variables
 
     def _prepare_optimizer(
-        self, optimizer: keras.optimizers.Optimizer | None, network: keras.Model
+        self, optimizer: keras.optimizers.Optimizer | None, variables: Sequence[keras.Variable]
     ) -> keras.optimizers.Optimizer:
         optimizer = optimizer if optimizer is not None else self.default_optimizer()
         optimizer = keras.optimizers.get(optimizer)
@@ -163,7 +170,7 @@ class BaseGAN(keras.Model):
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         # Built here, inside the caller's strategy scope: `fit` only builds
         # `self.optimizer`, and an unbuilt one fails under MirroredStrategy.
-        optimizer.build(network.trainable_variables)
+        optimizer.build(list(variables))
         return optimizer
 
     def get_compile_config(self) -> dict[str, Any] | None:
@@ -237,16 +244,21 @@ class BaseGAN(keras.Model):
         self.check_image_shape(images.shape[1:], what="dataset images")
         return tf.cast(images, self.compute_dtype)
 
-    def check_image_shape(self, shape: Sequence[int | None], what: str = "images") -> None:
-        """Raise a ValueError naming the fix if ``shape`` (no batch axis) is not ``image_shape``."""
+    def check_image_shape(
+        self, shape: Sequence[int | None], what: str = "images",
+        expected: Sequence[int] | None = None,
+    ) -> None:
+        """Raise a ValueError naming the fix if ``shape`` (no batch axis) is not ``expected``
+        (default ``image_shape``; image-to-image entries also check their input shape)."""
         shape = tuple(shape)
+        expected = self.image_shape if expected is None else tuple(expected)
         if len(shape) != 3 or any(
-            s is not None and s != e for s, e in zip(shape, self.image_shape)
+            s is not None and s != e for s, e in zip(shape, expected)
         ):
-            h, w, c = self.image_shape
+            h, w, c = expected
             raise ValueError(
                 f"{what} have shape {shape} but this {type(self).__name__} was built for "
-                f"image_shape {self.image_shape}. Load the data with "
+                f"image_shape {expected}. Load the data with "
                 f"image_size=({h}, {w}), channels={c}, or build the model for your data, "
                 f"e.g. build({self.name!r}, image_shape=[H, W, C])."
             )
@@ -266,11 +278,23 @@ class BaseGAN(keras.Model):
         """Per-example generator loss on D's logits for fakes (non-saturating by default)."""
         return losses.non_saturating_generator_loss(fake_logits)
 
-    def update_discriminator(self, real: tf.Tensor) -> dict[str, tf.Tensor]:
-        """One gradient step on D: minimise ``-log D(x) - log(1 - D(G(z)))``."""
-        z = self.sample_noise(tf.shape(real)[0])
+    def sample_generator_inputs(self, batch_size: int | tf.Tensor) -> Any:
+        """G's inputs for a training step: z by default (CGAN: ``[z, labels]``)."""
+        return self.sample_noise(batch_size)
+
+    def discriminator_view(self, images: tf.Tensor, generator_inputs: Any) -> Any:
+        """What D is shown for fakes made from ``generator_inputs``: the images by
+        default (CGAN: ``[images, labels]``, the labels they were generated from)."""
+        return images
+
+    def update_discriminator(self, real: Any) -> dict[str, tf.Tensor]:
+        """One gradient step on D: minimise ``-log D(x) - log(1 - D(G(z)))``.
+
+        ``real`` is what D is shown for real data: images (CGAN: ``[images, labels]``).
+        """
+        inputs = self.sample_generator_inputs(tf.shape(tf.nest.flatten(real)[0])[0])
         with tf.GradientTape() as tape:
-            fake = self.generator(z, training=True)
+            fake = self.discriminator_view(self.generator(inputs, training=True), inputs)
             real_logits = self.discriminator_logits(real, training=True)
             fake_logits = self.discriminator_logits(fake, training=True)
             per_example = losses.minimax_discriminator_loss(
@@ -286,9 +310,9 @@ class BaseGAN(keras.Model):
 
     def update_generator(self, batch_size: int | tf.Tensor) -> dict[str, tf.Tensor]:
         """One gradient step on G against the current D."""
-        z = self.sample_noise(batch_size)
+        inputs = self.sample_generator_inputs(batch_size)
         with tf.GradientTape() as tape:
-            fake = self.generator(z, training=True)
+            fake = self.discriminator_view(self.generator(inputs, training=True), inputs)
             per_example = self.generator_objective(self.discriminator_logits(fake, training=True))
             loss = self.replica_loss(per_example, self.g_optimizer)
         self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
@@ -306,6 +330,16 @@ class BaseGAN(keras.Model):
         """A random batch in the form ``train_step`` expects (for tests and benchmarks)."""
         rng = np.random.default_rng(seed)
         return rng.uniform(-1.0, 1.0, (batch_size, *self.image_shape)).astype(np.float32)
+
+    def fit(self, x: Any = None, y: Any = None, **kwargs: Any) -> keras.callbacks.History:
+        """`keras.Model.fit`; under ``MultiWorkerMirroredStrategy``, where Keras 3's own
+        `fit` fails (keras-team/keras#20585), the same call runs
+        `keras_gan_zoo.training.distributed_fit`."""
+        if needs_custom_loop(self.distribute_strategy):
+            if y is not None:
+                raise ValueError("GANs take no targets: pass the dataset as x only.")
+            return distributed_fit(self, x, **kwargs)
+        return super().fit(x, y, **kwargs)
 
     def call(self, z: tf.Tensor, training: bool = False) -> tf.Tensor:
         """G(z) in the generator's range [-1, 1]; `generate` gives [0, 1]."""

@@ -10,19 +10,7 @@ from typing import Any
 import keras
 
 from keras_gan_zoo.plotting import save_image_grid, save_loss_curves
-
-
-def _is_chief() -> bool:
-    """False on the non-chief workers of a multi-worker strategy (they must not write files)."""
-    import tensorflow as tf
-
-    resolver = getattr(tf.distribute.get_strategy(), "cluster_resolver", None)
-    if resolver is None or not resolver.task_type:
-        return True
-    return resolver.task_type == "chief" or (
-        resolver.task_type == "worker" and resolver.task_id == 0
-        and "chief" not in resolver.cluster_spec().as_dict()
-    )
+from keras_gan_zoo.training import is_chief
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -40,7 +28,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.last_path: Path | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if (epoch + 1) % self.every or not _is_chief():
+        if (epoch + 1) % self.every or not is_chief(self.model.distribute_strategy):
             return
         images, rows = self.model.sample_grid(num_samples=self.num_samples, seed=self.seed)
         self.last_path = save_image_grid(images, self.directory / f"epoch_{epoch + 1:03d}.png", rows)
@@ -63,7 +51,7 @@ class LossPlot(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         for name, value in (logs or {}).items():
             self.epoch_logs[name].append(float(value))
-        if _is_chief():
+        if is_chief(self.model.distribute_strategy):
             save_loss_curves(self.batch_logs, self.epoch_logs, self.path, self.title)
 
 
@@ -76,8 +64,92 @@ class ServingExport(keras.callbacks.Callback):
         self.exported_to: Path | None = None
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if not _is_chief():
+        if not is_chief(self.model.distribute_strategy):
             return
         target = self.directory / str(self.version)
         self.model.export(str(target), verbose=False)
         self.exported_to = target
+
+
+class ChiefOnly(keras.callbacks.Callback):
+    """Run ``callback`` on the chief only (for callbacks that write files, such as
+    `keras.callbacks.ModelCheckpoint` or `CSVLogger`, under a multi-worker strategy)."""
+
+    def __init__(self, callback: keras.callbacks.Callback) -> None:
+        super().__init__()
+        self.callback = callback
+        for hook in ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+                     "on_train_batch_begin", "on_train_batch_end"):
+            setattr(self, hook, self._forward(hook))
+
+    def _forward(self, hook: str):
+        def forward(*args: Any, **kwargs: Any) -> None:
+            if is_chief(self.model.distribute_strategy):
+                getattr(self.callback, hook)(*args, **kwargs)
+        return forward
+
+    def set_model(self, model: keras.Model) -> None:
+        super().set_model(model)
+        self.callback.set_model(model)
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        super().set_params(params)
+        self.callback.set_params(params)
+
+
+class BackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore` for any strategy: every worker restores the
+    last backup when training starts (run the same command again after a crash), and
+    only the chief writes it. On a cluster, ``backup_dir`` must be shared storage."""
+
+    def _save_model(self) -> None:
+        if is_chief(self.model.distribute_strategy):
+            super()._save_model()
+
+
+def chief_callbacks(directory: str | os.PathLike, name: str) -> list[keras.callbacks.Callback]:
+    """The callbacks `keras-gan-zoo train` uses to keep a run safe, written by the chief only:
+    ``history.csv``, ``model.keras`` every epoch, ``backup/`` (resume after a crash) and
+    the SavedModel ``saved_model/<name>/1`` at the end."""
+    directory = Path(directory)
+    if is_chief():
+        directory.mkdir(parents=True, exist_ok=True)
+    return [
+        ChiefOnly(keras.callbacks.CSVLogger(str(directory / "history.csv"), append=True)),
+        ChiefOnly(keras.callbacks.ModelCheckpoint(str(directory / "model.keras"))),
+        BackupAndRestore(str(directory / "backup")),
+        ServingExport(directory / "saved_model" / name),
+    ]
+
+
+class LinearDecay(keras.callbacks.Callback):
+    """Constant learning rate for the first ``constant_fraction`` of the epochs of `fit`,
+    then a linear decay towards 0 over the rest (CycleGAN: 100 epochs at 2e-4, then 100
+    decaying; the authors' schedule ``lr * (1 - max(0, e + 1 - n) / (n_decay + 1))`` at
+    0-based epoch ``e``). Applies to the model's ``g_optimizer`` and ``d_optimizer``.
+
+    Args:
+        constant_fraction: share of the epochs at the initial rate (0.5 in the paper).
+        learning_rate: the initial rate; ``None`` uses the model's configured
+            ``learning_rate`` (so resuming an interrupted run gives the same schedule).
+        epochs: total epochs of the schedule; ``None`` uses ``fit``'s ``epochs``.
+    """
+
+    def __init__(self, constant_fraction: float = 0.5, learning_rate: float | None = None,
+                 epochs: int | None = None) -> None:
+        super().__init__()
+        if not 0.0 <= float(constant_fraction) <= 1.0:
+            raise ValueError(f"constant_fraction must be in [0, 1], got {constant_fraction}.")
+        self.constant_fraction = float(constant_fraction)
+        self.learning_rate, self.epochs = learning_rate, epochs
+
+    def factor(self, epoch: int) -> float:
+        """The learning-rate multiplier at 0-based ``epoch``."""
+        total = int(self.epochs or self.params["epochs"])
+        constant = round(total * self.constant_fraction)
+        return 1.0 - max(0, epoch + 1 - constant) / float(total - constant + 1)
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        initial = self.learning_rate if self.learning_rate is not None else self.model.learning_rate
+        for optimizer in (self.model.g_optimizer, self.model.d_optimizer):
+            optimizer.learning_rate = initial * self.factor(epoch)

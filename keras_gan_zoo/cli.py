@@ -53,7 +53,7 @@ def command_train(args: argparse.Namespace) -> int:
     import keras
 
     import keras_gan_zoo as zoo
-    from keras_gan_zoo.callbacks import LossPlot, SampleGrid, ServingExport
+    from keras_gan_zoo.callbacks import LossPlot, SampleGrid, chief_callbacks
 
     output = Path(args.output or Path("runs") / args.name)
     output.mkdir(parents=True, exist_ok=True)
@@ -66,10 +66,7 @@ def command_train(args: argparse.Namespace) -> int:
     callbacks = [
         SampleGrid(output / "samples"),
         LossPlot(output / "loss_curves.png", title=f"{args.name} on {args.dataset}"),
-        keras.callbacks.CSVLogger(str(output / "history.csv")),
-        keras.callbacks.ModelCheckpoint(str(output / "model.keras")),
-        keras.callbacks.BackupAndRestore(str(output / "backup"), delete_checkpoint=False),
-        ServingExport(output / "saved_model" / args.name),
+        *chief_callbacks(output, args.name),
     ]
     print(f"Training {args.name} ({type(model).__name__}) on {args.dataset!r} for "
           f"{args.epochs} epochs; writing to {output}/")
