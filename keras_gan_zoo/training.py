@@ -24,6 +24,11 @@ import tensorflow as tf
 ROUTE_TO_CUSTOM_LOOP: tuple[type, ...] = (tf.distribute.MultiWorkerMirroredStrategy,)
 
 
+#: Errors a collective raises when another worker dies (after MWMS's health check or timeout).
+_PEER_FAILURES = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+                  tf.errors.CancelledError, tf.errors.AbortedError, tf.errors.InternalError)
+
+
 def needs_custom_loop(strategy: tf.distribute.Strategy) -> bool:
     """True if Keras' `fit` cannot run under ``strategy`` (see module docstring)."""
     return isinstance(strategy, ROUTE_TO_CUSTOM_LOOP)
@@ -96,23 +101,32 @@ def distributed_fit(
     # BackupAndRestore sets `model._initial_epoch` when it restores a backup.
     initial_epoch = max(initial_epoch, getattr(model, "_initial_epoch", None) or 0)
     logs: dict[str, float] = {}
-    for epoch in range(initial_epoch, epochs):
-        model.reset_metrics()
-        callback_list.on_epoch_begin(epoch)
-        step = 0
-        iterator = iter(distributed)
-        while steps_per_epoch is None or step < steps_per_epoch:
-            optional = iterator.get_next_as_optional()
-            if not optional.has_value():
-                break
-            callback_list.on_train_batch_begin(step)
-            logs = _to_python(train_function(optional.get_value()))
-            callback_list.on_train_batch_end(step, logs)
-            step += 1
+    epoch = initial_epoch
+    try:
+        for epoch in range(initial_epoch, epochs):
+            model.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            step = 0
+            iterator = iter(distributed)
+            while steps_per_epoch is None or step < steps_per_epoch:
+                optional = iterator.get_next_as_optional()
+                if not optional.has_value():
+                    break
+                callback_list.on_train_batch_begin(step)
+                logs = _to_python(train_function(optional.get_value()))
+                callback_list.on_train_batch_end(step, logs)
+                step += 1
+                if model.stop_training:
+                    break
+            callback_list.on_epoch_end(epoch, dict(logs))
             if model.stop_training:
                 break
-        callback_list.on_epoch_end(epoch, dict(logs))
-        if model.stop_training:
-            break
+    except _PEER_FAILURES as error:
+        raise RuntimeError(
+            f"A peer of this multi-worker job failed or became unreachable during "
+            f"epoch {epoch + 1} ({type(error).__name__}). Restart every worker with the same "
+            "command: with a BackupAndRestore callback (as 'keras-gan-zoo train' uses) training "
+            "resumes from the last backup."
+        ) from error
     callback_list.on_train_end(dict(logs))
     return model.history

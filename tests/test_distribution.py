@@ -6,24 +6,11 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as zoo
+from tests.fixed_noise import fixed_noise
 
 pytestmark = pytest.mark.distributed
 
 GLOBAL_BATCH = 8
-
-
-def fixed_noise(model, noise):
-    """Replace the model's noise by rows of ``noise``: replica r of n gets the r-th block,
-    so n replicas together use exactly the noise one replica uses."""
-
-    def sample_noise(batch_size):
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync
-        local = noise.shape[0] // replicas
-        start = tf.cast(context.replica_id_in_sync_group, tf.int32) * local
-        return tf.slice(tf.constant(noise), [start, 0], [local, noise.shape[1]])
-
-    model.sample_noise = sample_noise
 
 
 def one_step(name, strategy, weights, real, noise, **overrides):

@@ -78,3 +78,58 @@ def test_two_workers_train_to_identical_weights_and_only_the_chief_writes(tmp_pa
     assert (run / "loss_curves.png").is_file()
     other = tmp_path / "run_1"
     assert not other.exists() or not any(p.is_file() for p in other.rglob("*"))
+
+
+@pytest.mark.slow
+def test_a_killed_worker_gives_a_clear_error_and_a_restart_resumes(tmp_path):
+    workers = start_workers(tmp_path, "train_slow", epochs=4)
+    backup = tmp_path / "run" / "backup" / "training_metadata.json"
+    deadline = time.monotonic() + 180
+    while not backup.exists() and time.monotonic() < deadline and workers[0].poll() is None:
+        time.sleep(0.5)
+    assert backup.exists(), (tmp_path / "worker_0.log").read_text()[-3000:]
+    workers[1].send_signal(signal.SIGKILL)
+    start = time.monotonic()
+    codes = wait_all(workers, timeout=150)
+    survivor_log = (tmp_path / "worker_0.log").read_text()
+    assert codes[0] not in (0, None), "the surviving worker hung or finished without its peer"
+    assert "A peer of this multi-worker job failed" in survivor_log, survivor_log[-3000:]
+    print(f"\nsurvivor stopped {time.monotonic() - start:.0f} s after its peer was killed")
+    resumed_from = json.loads(backup.read_text())["epoch"]
+    assert resumed_from >= 1
+
+    codes = wait_all(start_workers(tmp_path, "train_slow", epochs=4), timeout=240)
+    assert codes == [0, 0], (tmp_path / "worker_0.log").read_text()[-3000:]
+    log = (tmp_path / "worker_0.log").read_text()
+    assert "epoch 1 begins" not in log and f"epoch {resumed_from + 1} begins" in log, log[-2000:]
+    history = json.loads((tmp_path / "worker_0.json").read_text())
+    assert len(history["d_loss"]) == 4 - resumed_from
+
+
+def test_one_step_on_two_workers_equals_one_step_on_one_replica(tmp_path):
+    import keras
+    import tensorflow as tf
+
+    import keras_gan_zoo as zoo
+    from tests.fixed_noise import fixed_noise
+
+    model = zoo.build("gan", generator_units=[32, 64], discriminator_units=[64, 32], seed=0)
+    weights = model.get_weights()
+    rng = np.random.default_rng(0)
+    real = rng.uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
+    noise = rng.standard_normal((8, model.latent_dim)).astype(np.float32)
+    np.savez(tmp_path / "given.npz", real=real, noise=noise, **{f"w{i}": w for i, w in enumerate(weights)})
+
+    model.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5))
+    fixed_noise(model, noise)
+    reference = model.fit(tf.data.Dataset.from_tensor_slices(real).batch(8), epochs=1, verbose=0)
+
+    codes = wait_all(start_workers(tmp_path, "one_step"), timeout=180)
+    assert codes == [0, 0], (tmp_path / "worker_0.log").read_text()[-3000:]
+    for index in range(2):
+        got = np.load(tmp_path / f"worker_{index}.npz")
+        for i, want in enumerate(model.get_weights()):
+            np.testing.assert_allclose(got[f"arr_{i}"], want, atol=2e-5, rtol=1e-4)
+        history = json.loads((tmp_path / f"worker_{index}.json").read_text())
+        for key, values in reference.history.items():
+            assert history[key][0] == pytest.approx(values[0], rel=1e-4), key
