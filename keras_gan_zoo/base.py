@@ -326,6 +326,16 @@ class BaseGAN(keras.Model):
         g_logs = self.update_generator(tf.shape(real[:: self.d_steps])[0])
         return self.report(**d_logs, **g_logs)
 
+    def load_dataset(self, source: str = "digits", batch_size: int = 64, split: str = "train",
+                     seed: int | None = None, **kwargs: Any) -> tf.data.Dataset:
+        """Training data in the form ``train_step`` expects, at the model's image size and
+        channels (`keras_gan_zoo.data.load`; entries with other data override it)."""
+        from keras_gan_zoo import data
+
+        height, width, channels = self.image_shape
+        return data.load(source, image_size=(height, width), channels=channels,
+                         batch_size=batch_size, split=split, seed=seed, **kwargs)
+
     def example_batch(self, batch_size: int, seed: int = 0) -> Any:
         """A random batch in the form ``train_step`` expects (for tests and benchmarks)."""
         rng = np.random.default_rng(seed)

@@ -1,4 +1,4 @@
-"""``keras-gan-zoo``: list, train, sample and export zoo entries.
+"""``keras-gan-zoo``: list, train, sample, evaluate and export zoo entries.
 
 A thin layer over the Python API: every command parses its arguments and
 calls `build`, `data.load`, `fit`, `sample_grid` or `export`.
@@ -50,26 +50,26 @@ def command_list(args: argparse.Namespace) -> int:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    import keras
-
     import keras_gan_zoo as zoo
     from keras_gan_zoo.callbacks import LossPlot, SampleGrid, chief_callbacks
+    from keras_gan_zoo.distribute import make_strategy, needs_static_shapes, set_precision
 
+    set_precision(args.mixed_precision)
+    strategy = make_strategy(args.strategy, tpu=args.tpu)
+    with strategy.scope():
+        model = zoo.build(args.name, **parse_overrides(args.set))
+        model.compile(steps_per_execution=args.steps_per_execution)
+    dataset = model.load_dataset(args.dataset, batch_size=args.batch_size, split=args.split,
+                                 seed=args.seed, data_dir=args.data_dir,
+                                 drop_remainder=needs_static_shapes(strategy))
     output = Path(args.output or Path("runs") / args.name)
-    output.mkdir(parents=True, exist_ok=True)
-    model = zoo.build(args.name, **parse_overrides(args.set))
-    model.compile()
-    height, width, channels = model.image_shape
-    dataset = zoo.data.load(args.dataset, image_size=(height, width), channels=channels,
-                            batch_size=args.batch_size, split=args.split,
-                            data_dir=args.data_dir, seed=args.seed)
     callbacks = [
+        *chief_callbacks(output, args.name),
         SampleGrid(output / "samples"),
         LossPlot(output / "loss_curves.png", title=f"{args.name} on {args.dataset}"),
-        *chief_callbacks(output, args.name),
     ]
-    print(f"Training {args.name} ({type(model).__name__}) on {args.dataset!r} for "
-          f"{args.epochs} epochs; writing to {output}/")
+    print(f"Training {args.name} ({type(model).__name__}) on {args.dataset!r} for {args.epochs} "
+          f"epochs with {strategy.num_replicas_in_sync} replica(s); writing to {output}/")
     model.fit(dataset, epochs=args.epochs, callbacks=callbacks, shuffle=False,
               verbose=1 if sys.stdout.isatty() else 2)
     print(f"Sample grids:  {output / 'samples'}/epoch_*.png")
@@ -97,7 +97,57 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    import numpy as np
+
+    from keras_gan_zoo import metrics
+
+    model = _load_checkpoint(args.checkpoint)
+    extractor = args.extractor or ("digits" if args.dataset == "digits" else "inception_v3")
+    options = ({"weights": args.inception_weights}
+               if extractor.startswith("inception") and args.inception_weights else {})
+    evaluator = metrics.Evaluator(args.metrics, extractor=extractor, batch_size=args.batch_size,
+                                  seed=args.seed, extractor_options=options)
+    num_samples = args.num_samples
+    if hasattr(model, "translate"):  # image-to-image: translate held-out inputs, compare with targets
+        if args.dataset != "digits":
+            raise ValueError("evaluate translates the offline digits pairs; for other data use "
+                             "keras_gan_zoo.metrics.translation_sample_fn in Python.")
+        inputs, targets = (np.asarray(a) for a in model.default_sample_data())
+        sample_fn = metrics.translation_sample_fn(model.translate, (inputs + 1.0) / 2.0)
+        evaluator.set_reference((targets + 1.0) / 2.0, {"reference": "digits:test targets"})
+        num_samples = min(num_samples, len(inputs))
+    else:
+        sample_fn = metrics.model_sample_fn(model)
+        evaluator.set_reference_dataset(args.dataset, split=args.split,
+                                        image_shape=model.image_shape,
+                                        max_images=args.max_reference, data_dir=args.data_dir)
+    results = evaluator.evaluate(sample_fn, num_samples, seed=args.seed)
+    print(f"{type(model).__name__} from {args.checkpoint}: {results['num_samples']} samples vs "
+          f"{results.get('num_reference', 0)} reference images "
+          f"({evaluator.reference_description.get('reference')}), extractor {extractor}")
+    print(f"{'metric':10s} {'value':>10s} {'std':>10s} {'real data':>10s}")
+    for name in ("fid", "kid", "is", "msssim", "precision", "recall"):
+        if name in results:
+            std, real = results.get(f"{name}_std"), results.get(f"{name}_real")
+            print(f"{name:10s} {results[name]:10.4f} "
+                  f"{'' if std is None else f'{std:.4f}':>10s} "
+                  f"{'' if real is None else f'{real:.4f}':>10s}")
+    output = Path(args.output or Path(args.checkpoint).with_suffix(".metrics.json"))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({
+        "checkpoint": str(args.checkpoint), "model": type(model).__name__,
+        "dataset": args.dataset, "results": results, "protocol": evaluator.describe(),
+    }, indent=2) + "\n")
+    print(f"Wrote {output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from keras_gan_zoo.distribute import PRECISIONS, STRATEGIES
+
     parser = argparse.ArgumentParser(prog="keras-gan-zoo", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -115,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config key, e.g. --set latent_dim=64 (repeatable)")
     train.add_argument("--output", default=None, help="output folder (default runs/NAME)")
+    train.add_argument("--strategy", default="auto", choices=STRATEGIES,
+                       help="tf.distribute strategy; multi_worker reads TF_CONFIG (or SLURM)")
+    train.add_argument("--tpu", default=None, help="TPU name or grpc:// address (--strategy tpu)")
+    train.add_argument("--mixed-precision", default="off", choices=tuple(PRECISIONS),
+                       help="float16 (GPU) or bfloat16 (TPU, recent CPUs) mixed precision")
+    train.add_argument("--steps-per-execution", type=int, default=1,
+                       help="training steps per tf.function call (less Python overhead)")
     train.set_defaults(run=command_train)
 
     sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
@@ -128,6 +185,28 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--checkpoint", required=True, help=".keras file written by train")
     export.add_argument("--output", required=True, help="e.g. saved_models/dcgan/1")
     export.set_defaults(run=command_export)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="FID, KID, IS, MS-SSIM, precision/recall of a checkpoint; table + JSON")
+    evaluate.add_argument("--checkpoint", required=True, help=".keras file written by train")
+    evaluate.add_argument("--dataset", default="digits",
+                          help="reference data: 'digits', a folder of images, or a TFDS name")
+    evaluate.add_argument("--split", default="train", help="reference split (default train)")
+    evaluate.add_argument("--data-dir", default=None, help="TFDS data directory")
+    evaluate.add_argument("--metrics", default="fid,kid,is,msssim,pr",
+                          help="comma-separated: fid,kid,is,msssim,pr")
+    evaluate.add_argument("--num-samples", type=int, default=10000)
+    evaluate.add_argument("--max-reference", type=int, default=50000,
+                          help="at most this many reference images")
+    evaluate.add_argument("--extractor", default=None, choices=("digits", "inception_v3"),
+                          help="default: digits for --dataset digits, else inception_v3")
+    evaluate.add_argument("--inception-weights", default=None,
+                          help="path of inception_v3_weights_tf_dim_ordering_tf_kernels.h5")
+    evaluate.add_argument("--batch-size", type=int, default=500)
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--output", default=None,
+                          help="JSON file (default: the checkpoint's name with .metrics.json)")
+    evaluate.set_defaults(run=command_evaluate)
     return parser
 
 
