@@ -53,6 +53,7 @@ def command_train(args: argparse.Namespace) -> int:
     import keras_gan_zoo as zoo
     from keras_gan_zoo.callbacks import LossPlot, SampleGrid, chief_callbacks
     from keras_gan_zoo.distribute import make_strategy, needs_static_shapes, set_precision
+    from keras_gan_zoo.training import is_chief
 
     set_precision(args.mixed_precision)
     strategy = make_strategy(args.strategy, tpu=args.tpu)
@@ -72,6 +73,8 @@ def command_train(args: argparse.Namespace) -> int:
           f"epochs with {strategy.num_replicas_in_sync} replica(s); writing to {output}/")
     model.fit(dataset, epochs=args.epochs, callbacks=callbacks, shuffle=False,
               verbose=1 if sys.stdout.isatty() else 2)
+    if not is_chief(strategy):
+        return 0
     print(f"Sample grids:  {output / 'samples'}/epoch_*.png")
     print(f"Loss curves:   {output / 'loss_curves.png'}")
     print(f"Checkpoint:    {output / 'model.keras'}")

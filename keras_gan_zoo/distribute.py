@@ -24,7 +24,9 @@ def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.S
     """
     if name not in STRATEGIES:
         raise ValueError(f"Unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}.")
-    gpus = tf.config.list_logical_devices("GPU")
+    # Physical, not logical: listing logical devices would initialise the runtime, and
+    # MultiWorkerMirroredStrategy must be created before that.
+    gpus = tf.config.list_physical_devices("GPU")
     if name == "auto":
         if os.environ.get("TF_CONFIG") or int(os.environ.get("SLURM_NTASKS", "1")) > 1:
             name = "multi_worker"

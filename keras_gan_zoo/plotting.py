@@ -63,7 +63,7 @@ def save_loss_curves(
         epoch_values = list(epoch_logs.get(name, []))
         if batch_values:
             ax.plot(np.arange(1, len(batch_values) + 1), batch_values, lw=0.6, alpha=0.6,
-                    label="per batch")
+                    label="per batch (running mean in the epoch)")
         if epoch_values:
             steps_per_epoch = len(batch_values) / len(epoch_values) if batch_values else 1.0
             x = np.arange(1, len(epoch_values) + 1) * steps_per_epoch
