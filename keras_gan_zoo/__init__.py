@@ -13,7 +13,7 @@ import os
 # Quieter TensorFlow start-up (C++ INFO/WARNING lines); set the variable yourself to change it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_gan_zoo import callbacks, data, losses, networks  # noqa: E402
+from keras_gan_zoo import callbacks, data, losses, metrics, networks  # noqa: E402
 from keras_gan_zoo.base import BaseGAN  # noqa: E402
 from keras_gan_zoo.models import *  # noqa: F401,F403,E402  (registers the entries)
 from keras_gan_zoo.models import __all__ as _entry_names  # noqa: E402
@@ -30,6 +30,7 @@ __all__ = [
     "entry_class",
     "load_config",
     "losses",
+    "metrics",
     "networks",
     "register",
     *_entry_names,

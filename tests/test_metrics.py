@@ -1,0 +1,451 @@
+"""keras_gan_zoo.metrics: exact against independent references, useful on digits.
+
+References:
+* pytorch-fid's FID formula (``scipy.linalg.sqrtm`` of Σ1Σ2, written out here);
+* the authors' Inception Score code (OpenAI ``improved-gan``) and KID code
+  (Bińkowski et al. ``compute_scores.py``), written out here in NumPy;
+* TF-GAN 2.1.0's ``classifier_metrics.py`` itself, loaded by file path from the
+  ``tensorflow-gan`` wheel (its package needs ``tf.estimator``, gone in TF 2.16);
+  the tests using it are skipped when the wheel cannot be had.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+import types
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from scipy import linalg, special
+from scipy.spatial.distance import cdist
+
+import keras_gan_zoo as zoo
+from keras_gan_zoo import metrics
+from keras_gan_zoo.data import digits_arrays
+from keras_gan_zoo.metrics import functional as F
+
+RTOL = 1e-4
+
+
+# ----------------------------------------------------------- fixed activations
+def random_activations(n: int, d: int, seed: int, shift: float = 0.0,
+                       distribution: int | None = None) -> np.ndarray:
+    """Correlated, non-negative, Inception-like activations; ``distribution`` (default
+    ``seed``) fixes the correlations, ``seed`` the draws."""
+    mixing = np.random.default_rng(seed if distribution is None else distribution).normal(
+        size=(d, d)) / np.sqrt(d)
+    draws = np.random.default_rng(seed + 1000).normal(size=(n, d))
+    return np.maximum(draws @ mixing + 0.5 + shift, 0.0)
+
+
+@pytest.fixture(scope="module")
+def activations():
+    return random_activations(1200, 32, 0), random_activations(1000, 32, 1, shift=0.3)
+
+
+# -------------------------------------------------------- independent references
+def pytorch_fid(act1: np.ndarray, act2: np.ndarray, eps: float = 1e-6) -> float:
+    """pytorch-fid's calculate_frechet_distance (np.cov statistics, scipy sqrtm)."""
+    mu1, sigma1 = act1.mean(axis=0), np.cov(act1, rowvar=False)
+    mu2, sigma2 = act2.mean(axis=0), np.cov(act2, rowvar=False)
+    diff = mu1 - mu2
+    covmean = linalg.sqrtm(sigma1.dot(sigma2))
+    if not np.isfinite(covmean).all():
+        offset = np.eye(sigma1.shape[0]) * eps
+        covmean = linalg.sqrtm((sigma1 + offset).dot(sigma2 + offset))
+    if np.iscomplexobj(covmean):
+        assert np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3)
+        covmean = covmean.real
+    return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
+
+
+def openai_inception_score(preds: np.ndarray, splits: int = 10) -> tuple[float, float]:
+    """improved-gan's get_inception_score, from probabilities."""
+    scores = []
+    for i in range(splits):
+        part = preds[(i * preds.shape[0] // splits):((i + 1) * preds.shape[0] // splits), :]
+        kl = part * (np.log(part) - np.log(np.expand_dims(np.mean(part, 0), 0)))
+        scores.append(np.exp(np.mean(np.sum(kl, 1))))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def binkowski_kid(codes_g, codes_r, n_subsets, subset_size, seed):
+    """compute_scores.py's polynomial_mmd_averages (unbiased estimator, equal subset sizes)."""
+    rng = np.random.default_rng(seed)
+    m = subset_size
+    mmds = []
+    for _ in range(n_subsets):
+        g = codes_g[rng.choice(len(codes_g), m, replace=False)]
+        r = codes_r[rng.choice(len(codes_r), m, replace=False)]
+        d = g.shape[1]
+        k_xx, k_yy, k_xy = ((a @ b.T / d + 1) ** 3 for a, b in ((g, g), (r, r), (g, r)))
+        off = ~np.eye(m, dtype=bool)
+        mmds.append(k_xx[off].sum() / (m * (m - 1)) + k_yy[off].sum() / (m * (m - 1))
+                    - 2 * k_xy.sum() / (m * m))
+    return float(np.mean(mmds)), float(np.std(mmds))
+
+
+@pytest.fixture(scope="module")
+def tfgan(request, tmp_path_factory):
+    """TF-GAN 2.1.0's classifier_metrics.py, loaded by path with its one package import
+    (eval_utils.py, from the same wheel) and a stand-in for ``tfp.stats.covariance``.
+    The wheel is kept in pytest's cache (``.pytest_cache``) when the cache plugin is on."""
+    cache_plugin = getattr(request.config, "cache", None)
+    cache = Path(cache_plugin.mkdir("tensorflow_gan") if cache_plugin is not None
+                 else tmp_path_factory.mktemp("tensorflow_gan"))
+    wheels = sorted(cache.glob("tensorflow_gan-2.1.0-*.whl"))
+    if not wheels and not os.environ.get("KERAS_GAN_ZOO_OFFLINE"):
+        try:
+            subprocess.run([sys.executable, "-m", "pip", "download", "tensorflow-gan==2.1.0",
+                            "--no-deps", "-q", "-d", str(cache)], check=True, timeout=120,
+                           capture_output=True)
+        except Exception as error:  # no registry access: rely on the NumPy references
+            pytest.skip(f"tensorflow-gan 2.1.0 wheel unavailable ({type(error).__name__})")
+        wheels = sorted(cache.glob("tensorflow_gan-2.1.0-*.whl"))
+    if not wheels:
+        pytest.skip("tensorflow-gan 2.1.0 wheel unavailable")
+    with zipfile.ZipFile(wheels[0]) as archive:
+        for name in ("classifier_metrics.py", "eval_utils.py"):
+            archive.extract(f"tensorflow_gan/python/eval/{name}", cache / "src")
+    folder = cache / "src" / "tensorflow_gan" / "python" / "eval"
+
+    def covariance(x):  # tfp.stats.covariance(x): sample axis 0, biased (divides by N)
+        x = x - tf.reduce_mean(x, axis=0)
+        return tf.matmul(x, x, transpose_a=True) / tf.cast(tf.shape(x)[0], x.dtype)
+
+    names = ["tensorflow_gan", "tensorflow_gan.python", "tensorflow_gan.python.eval",
+             "tensorflow_gan.python.eval.eval_utils", "tensorflow_probability"]
+    saved = {name: sys.modules.get(name) for name in names}
+    try:
+        for name in names[:3]:
+            sys.modules[name] = types.ModuleType(name)
+        sys.modules["tensorflow_probability"] = types.SimpleNamespace(
+            stats=types.SimpleNamespace(covariance=covariance))
+        modules = {}
+        for name in ("eval_utils", "classifier_metrics"):
+            spec = importlib.util.spec_from_file_location(
+                f"tensorflow_gan.python.eval.{name}", folder / f"{name}.py")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            spec.loader.exec_module(module)
+            setattr(sys.modules["tensorflow_gan.python.eval"], name, module)
+            modules[name] = module
+        return modules["classifier_metrics"]
+    except Exception as error:
+        pytest.skip(f"TF-GAN's classifier_metrics.py does not load here: {error!r}")
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
+# ------------------------------------------------------------------------- FID
+def test_fid_matches_pytorch_fid_formula(activations):
+    a, b = activations
+    ours = F.frechet_distance_from_activations(a, b)
+    assert ours > 1.0
+    assert ours == pytest.approx(pytorch_fid(a, b), rel=RTOL)
+
+
+def test_fid_matches_tfgan(activations, tfgan):
+    a, b = activations
+    theirs = float(tfgan.frechet_classifier_distance_from_activations(
+        tf.constant(a), tf.constant(b)))
+    assert F.frechet_distance_from_activations(a, b) == pytest.approx(theirs, rel=RTOL)
+
+
+def test_fid_of_a_set_with_itself_is_zero_and_fid_is_symmetric(activations):
+    a, b = activations
+    assert F.frechet_distance_from_activations(a, a) == pytest.approx(0.0, abs=1e-8)
+    assert F.frechet_distance_from_activations(a, b) == pytest.approx(
+        F.frechet_distance_from_activations(b, a), rel=1e-10)
+
+
+def test_fid_is_real_and_finite_with_singular_covariances():
+    a, b = random_activations(40, 64, 2), random_activations(50, 64, 3)  # N < d: rank deficient
+    value = F.frechet_distance_from_activations(a, b)
+    assert np.isfinite(value) and value == pytest.approx(pytorch_fid(a, b), rel=1e-3)
+
+
+def test_streaming_moments_equal_the_batch_statistics(activations):
+    a, _ = activations
+    moments = metrics.RunningMoments()
+    for start, stop in ((0, 1), (1, 300), (300, 301), (301, 1200)):
+        moments.update(a[start:stop].astype(np.float32))
+    mu, sigma = F.mean_and_covariance(a.astype(np.float32))
+    np.testing.assert_allclose(moments.mean, mu, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(moments.covariance, sigma, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sigma, np.cov(a.astype(np.float32).astype(np.float64), rowvar=False),
+                               rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------------- KID
+@pytest.mark.parametrize("precomputed", [True, False])
+def test_kid_matches_the_authors_protocol(activations, precomputed, monkeypatch):
+    if not precomputed:  # kernels computed per subset, not read off the whole matrices
+        monkeypatch.setattr(F, "_MAX_KERNEL_ENTRIES", 0)
+    a, b = activations
+    ours = F.kernel_distance(a, b, num_subsets=10, subset_size=500, seed=3)
+    theirs = binkowski_kid(b, a, 10, 500, seed=3)
+    assert ours[0] > 0.01
+    assert ours[0] == pytest.approx(theirs[0], rel=RTOL)
+    assert ours[1] == pytest.approx(theirs[1], rel=RTOL)
+
+
+def test_kid_matches_tfgan_block_estimator(activations, tfgan):
+    a, b = activations
+    mean, std = tfgan.kernel_classifier_distance_and_std_from_activations(
+        tf.constant(a), tf.constant(b), max_block_size=256)
+    ours = F.kernel_distance_blocks(a, b, max_block_size=256)
+    assert ours[0] == pytest.approx(float(mean), rel=RTOL)
+    assert ours[1] == pytest.approx(float(std), rel=RTOL)
+    whole = tfgan.kernel_classifier_distance_from_activations(tf.constant(a[:900]),
+                                                              tf.constant(b[:800]))
+    assert F.mmd2_polynomial_unbiased(a[:900], b[:800]) == pytest.approx(float(whole), rel=RTOL)
+
+
+def test_kid_of_two_samples_of_one_distribution_is_about_zero(activations):
+    a, b = activations
+    same = random_activations(1200, 32, 10, distribution=0)  # a's distribution
+    mean, std = F.kernel_distance(a, same, num_subsets=20, subset_size=500)
+    different, _ = F.kernel_distance(a, b, num_subsets=20, subset_size=500)
+    assert abs(mean) < 3 * std + 1e-3 and abs(mean) < 0.02 * different
+
+
+# -------------------------------------------------------------------------- IS
+def test_inception_score_matches_the_authors_code():
+    logits = np.random.default_rng(4).normal(scale=3.0, size=(1000, 10))
+    ours = F.inception_score(logits=logits, splits=10)
+    theirs = openai_inception_score(special.softmax(logits, axis=1), splits=10)
+    assert ours[0] == pytest.approx(theirs[0], rel=RTOL)
+    assert ours[1] == pytest.approx(theirs[1], rel=RTOL)
+
+
+def test_inception_score_matches_tfgan_classifier_score(tfgan):
+    logits = np.random.default_rng(4).normal(scale=3.0, size=(1000, 10))
+    score = float(tfgan.classifier_score_from_logits(tf.constant(logits)))
+    assert F.inception_score(logits=logits, splits=1)[0] == pytest.approx(score, rel=RTOL)
+
+
+def test_inception_score_matches_the_authors_code_from_probabilities():
+    logits = np.random.default_rng(5).normal(scale=2.0, size=(997, 7))  # uneven splits
+    probabilities = special.softmax(logits, axis=1)
+    for ours in (F.inception_score(logits=logits), F.inception_score(probabilities=probabilities)):
+        assert ours == pytest.approx(openai_inception_score(probabilities), rel=RTOL)
+
+
+@pytest.mark.parametrize("k", [2, 5, 10])
+def test_confident_uniform_predictions_over_k_classes_score_k(k):
+    labels = np.arange(100 * k) % k
+    logits = 100.0 * np.eye(k)[labels]
+    mean, std = F.inception_score(logits=logits, splits=10)
+    assert mean == pytest.approx(k, rel=1e-9) and std < 1e-9
+    assert F.inception_score(logits=np.zeros((50, k)), splits=5)[0] == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------- MS-SSIM
+def test_msssim_settings_fit_small_images():
+    settings = F.msssim_settings(28, 28)
+    assert settings["filter_size"] == 7 and len(settings["power_factors"]) == 3
+    assert sum(settings["power_factors"]) == pytest.approx(1.0)
+    assert len(F.msssim_settings(256, 256)["power_factors"]) == 5
+    assert F.msssim_settings(256, 256)["filter_size"] == 11
+
+
+def test_msssim_of_identical_images_is_one_and_real_digits_are_diverse():
+    images = (digits_arrays("test")[0] + 1.0) / 2.0
+    np.testing.assert_allclose(F.ms_ssim(images[:20], images[:20]), 1.0, atol=1e-5)
+    assert F.msssim_diversity(np.repeat(images[:1], 50, axis=0), num_pairs=50) == pytest.approx(
+        1.0, abs=1e-5)
+    assert F.msssim_diversity(images, num_pairs=300) < 0.5
+    rgb = np.random.default_rng(0).uniform(size=(4, 32, 32, 3)).astype(np.float32)
+    np.testing.assert_allclose(F.ms_ssim(rgb, rgb), 1.0, atol=1e-5)
+
+
+# ------------------------------------------------------------ precision/recall
+def brute_force_precision_recall(real, fake, k=3):
+    def radii(x):
+        return np.sort(cdist(x, x, "sqeuclidean"), axis=1)[:, k]
+
+    precision = np.mean(np.any(cdist(fake, real, "sqeuclidean") <= radii(real)[None], axis=1))
+    recall = np.mean(np.any(cdist(real, fake, "sqeuclidean") <= radii(fake)[None], axis=1))
+    return precision, recall
+
+
+def test_precision_recall_match_brute_force_and_detect_collapse(activations):
+    a, b = activations
+    assert F.precision_recall(a[:500], b[:500], block_size=128) == pytest.approx(
+        brute_force_precision_recall(a[:500], b[:500]), abs=1e-12)
+    assert F.precision_recall(a, a) == (1.0, 1.0)
+    collapsed = a[:10].repeat(50, axis=0) + 1e-3  # few modes, all realistic
+    precision, recall = F.precision_recall(a[:500], collapsed)
+    assert precision == 1.0 and recall < 0.2
+    far_away = a[:500] + 100.0
+    assert F.precision_recall(a[:500], far_away) == (0.0, 0.0)
+
+
+# ------------------------------------------------------------------ extractors
+def test_shipped_digits_classifier_reproduces_its_recorded_accuracy():
+    from keras_gan_zoo.metrics import digits_classifier
+
+    info = digits_classifier.classifier_info()
+    assert info["accuracy_split"] == "train" and info["trained_on"].startswith("digits 'test'")
+    assert info["weights_sha256"] == digits_classifier.file_sha256(digits_classifier.weights_path())
+    extractor = metrics.get_extractor("digits")
+    images, labels = digits_arrays("train")
+    features, logits = extractor((images + 1.0) / 2.0)
+    assert features.shape == (len(images), 128) and logits.shape == (len(images), 10)
+    accuracy = np.mean(logits.argmax(axis=1) == labels)
+    assert accuracy == pytest.approx(info["accuracy"], abs=2e-3) and accuracy > 0.95
+    # Other sizes and RGB are converted: the same digits, 32x32x3, still read.
+    rgb32 = (digits_arrays("train", image_size=32, channels=3)[0][:200] + 1.0) / 2.0
+    assert np.mean(extractor(rgb32)[1].argmax(axis=1) == labels[:200]) > 0.9
+
+
+def test_inception_without_weights_or_network_says_where_to_put_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        metrics.get_extractor("inception_v3", cache_dir=tmp_path, allow_download=False)
+    message = str(error.value)
+    assert str(tmp_path / "models" / metrics.extractors.INCEPTION_WEIGHTS_FILE) in message
+    assert metrics.extractors.INCEPTION_WEIGHTS_URL in message and "weights=PATH" in message
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        metrics.InceptionV3Extractor(weights=tmp_path / "missing.h5")
+    with pytest.raises(ValueError, match="Unknown extractor"):
+        metrics.get_extractor("vgg")
+
+
+# ------------------------------------------------------------------- evaluator
+@pytest.fixture(scope="module")
+def digits_evaluator():
+    evaluator = metrics.Evaluator(["fid", "kid", "is", "msssim", "pr"], extractor="digits",
+                                  kid_subsets=20, msssim_pairs=300)
+    evaluator.set_reference_dataset("digits", split="train")
+    return evaluator
+
+
+def test_evaluator_streams_and_agrees_with_the_functions(digits_evaluator):
+    held_out = (digits_arrays("test")[0] + 1.0) / 2.0
+    batches = [held_out[i:i + 64] for i in range(0, 360, 64)]
+    results = digits_evaluator.evaluate_images(iter(batches))
+    assert results["num_samples"] == 360 and results["num_reference"] == 1437
+    real_features = digits_evaluator.reference.features
+    # Same batches as the stream (oneDNN's float32 round-off depends on the batch size).
+    features, logits = (np.concatenate(v) for v in zip(*map(digits_evaluator.extractor, batches)))
+    # Streaming (Chan) and direct covariances differ by round-off; the matrix square root
+    # turns round-off eigenvalues ~1e-13 of these rank-deficient ReLU covariances into ~1e-7.
+    assert results["fid"] == pytest.approx(
+        F.frechet_distance_from_activations(real_features, features), rel=1e-5)
+    assert results["is"] == pytest.approx(F.inception_score(logits=logits)[0], rel=1e-6)
+    # Held-out real digits: what a perfect generator would get.
+    assert results["fid"] < 10 and results["precision"] > 0.8 and results["recall"] > 0.8
+    assert abs(results["msssim"] - results["msssim_real"]) < 0.05
+    assert results["is"] > 7 and results["is_real"] > 9
+    json.dumps(results)
+
+
+def test_evaluator_sample_fn_contract(digits_evaluator):
+    calls = []
+
+    def sample_fn(batch_size, seed):
+        calls.append((batch_size, seed))
+        return np.random.default_rng(seed).uniform(size=(batch_size, 28, 28, 1))
+
+    results = metrics.Evaluator(["is"], batch_size=100).evaluate(sample_fn, 250, seed=1)
+    assert [c[0] for c in calls] == [100, 100, 50] and results["num_samples"] == 250
+    assert len({c[1] for c in calls}) == 3
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        digits_evaluator.evaluate(lambda n, s: np.full((n, 28, 28, 1), -1.0), 10)
+    with pytest.raises(ValueError, match="set_reference"):
+        metrics.Evaluator(["fid"]).evaluate(sample_fn, 10)
+    with pytest.raises(ValueError, match="Unknown metric"):
+        metrics.Evaluator("fid,lpips")
+
+
+def test_conditional_and_translation_sample_functions():
+    cgan = zoo.build("cgan")
+    images = metrics.class_sample_fn(cgan, 3)(4, 0)
+    assert images.shape == (4, 28, 28, 1)
+    identity = metrics.translation_sample_fn(lambda x: x, np.arange(5.0).reshape(5, 1, 1, 1) / 5)
+    assert identity(3, 0).ravel().tolist() == pytest.approx([0, 0.2, 0.4])
+    assert identity(3, 0).ravel().tolist() == pytest.approx([0.6, 0.8, 0.0])
+
+
+# -------------------------------------------------------- callback and command
+def tiny_dcgan():
+    return zoo.build("dcgan", generator_filters=8, discriminator_filters=8, latent_dim=16, seed=0)
+
+
+def test_callback_logs_metrics_to_history_and_csv_and_keeps_the_best_checkpoint(tmp_path):
+    model = tiny_dcgan()
+    model.compile()
+    evaluator = metrics.Evaluator(["fid", "is"], extractor="digits")
+    evaluator.set_reference_dataset("digits")
+    callback = metrics.EvaluationCallback(evaluator, num_samples=300, every=2,
+                                          best_checkpoint=tmp_path / "best.keras", verbose=1)
+    history = model.fit(zoo.data.load("digits", batch_size=256, seed=0), epochs=3, verbose=0,
+                        callbacks=[callback, keras.callbacks.CSVLogger(str(tmp_path / "h.csv"))])
+    fid = history.history["fid"]
+    assert np.isnan(fid[0]) and np.isfinite(fid[1]) and np.isfinite(fid[2])  # epochs 2 and 3 (last)
+    assert callback.best == min(fid[1:]) and callback.best_epoch in (2, 3)
+    assert "fid" in (tmp_path / "h.csv").read_text().splitlines()[0]
+    best = keras.models.load_model(tmp_path / "best.keras")
+    assert best.generate(2, seed=0).shape == (2, 28, 28, 1)
+
+
+def test_evaluate_command_prints_a_table_and_writes_json(tmp_path, capsys):
+    from keras_gan_zoo.cli import main
+
+    checkpoint = tmp_path / "model.keras"
+    tiny_dcgan().save(checkpoint)
+    assert main(["evaluate", "--checkpoint", str(checkpoint), "--num-samples", "400",
+                 "--metrics", "fid,kid,is,msssim,pr"]) == 0
+    out = capsys.readouterr().out
+    for name in ("fid", "kid", "is", "msssim", "precision", "recall"):
+        assert f"\n{name} " in out
+    report = json.loads((tmp_path / "model.metrics.json").read_text())
+    assert report["results"]["num_samples"] == 400
+    assert report["protocol"]["reference"] == "digits:train"
+    assert report["protocol"]["extractor"] == "digits"
+    assert main(["evaluate", "--checkpoint", str(checkpoint), "--metrics", "fid,xyz"]) == 2
+    assert "Unknown metric" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ usefulness
+@pytest.mark.slow
+def test_metrics_rank_trained_above_untrained_and_collapsed_dcgan():
+    start = time.perf_counter()
+    evaluator = metrics.Evaluator(["fid", "kid", "is", "msssim", "pr"], extractor="digits",
+                                  kid_subsets=50)
+    evaluator.set_reference_dataset("digits", split="train")
+    model = zoo.build("dcgan", generator_filters=64, discriminator_filters=32, seed=0)
+    model.compile()
+    untrained = evaluator.evaluate(metrics.model_sample_fn(model), 2000)
+    model.fit(zoo.data.load("digits", batch_size=32, seed=0), epochs=10, verbose=0)
+    trained = evaluator.evaluate(metrics.model_sample_fn(model), 2000)
+    one_image = model.generate(1, seed=123)
+    collapsed = evaluator.evaluate(lambda n, seed: np.repeat(one_image, n, axis=0), 2000)
+    seconds = time.perf_counter() - start
+    keys = ("fid", "kid", "is", "msssim", "precision", "recall")
+    for name, result in (("trained", trained), ("untrained", untrained), ("collapsed", collapsed)):
+        print(f"\n{name:9s} " + " ".join(f"{k} {result[k]:.4g}" for k in keys))
+    print(f"real digits: msssim {trained['msssim_real']:.4g}, classifier score "
+          f"{trained['is_real']:.4g}; {seconds:.0f} s in all")
+    for worse in (untrained, collapsed):
+        assert trained["fid"] < 0.5 * worse["fid"]
+        assert trained["kid"] < 0.5 * worse["kid"]
+        assert trained["is"] > worse["is"] + 1.0
+        assert trained["recall"] > worse["recall"]
+    assert collapsed["msssim"] > 0.99  # diversity flags the collapse...
+    assert trained["msssim"] < collapsed["msssim"] - 0.3  # ...and not the trained model
+    assert collapsed["recall"] < 0.05
