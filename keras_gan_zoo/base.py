@@ -336,6 +336,11 @@ class BaseGAN(keras.Model):
         return data.load(source, image_size=(height, width), channels=channels,
                          batch_size=batch_size, split=split, seed=seed, **kwargs)
 
+    def training_callbacks(self) -> list[keras.callbacks.Callback]:
+        """Callbacks the paper's training schedule needs (CycleGAN: learning-rate decay);
+        `keras-gan-zoo train` adds them. None by default."""
+        return []
+
     def example_batch(self, batch_size: int, seed: int = 0) -> Any:
         """A random batch in the form ``train_step`` expects (for tests and benchmarks)."""
         rng = np.random.default_rng(seed)

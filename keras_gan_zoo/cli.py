@@ -60,11 +60,13 @@ def command_train(args: argparse.Namespace) -> int:
     with strategy.scope():
         model = zoo.build(args.name, **parse_overrides(args.set))
         model.compile(steps_per_execution=args.steps_per_execution)
-    dataset = model.load_dataset(args.dataset, batch_size=args.batch_size, split=args.split,
-                                 seed=args.seed, data_dir=args.data_dir,
-                                 drop_remainder=needs_static_shapes(strategy))
+    batch_size = {} if args.batch_size is None else {"batch_size": args.batch_size}
+    dataset = model.load_dataset(args.dataset, split=args.split, seed=args.seed,
+                                 data_dir=args.data_dir,
+                                 drop_remainder=needs_static_shapes(strategy), **batch_size)
     output = Path(args.output or Path("runs") / args.name)
     callbacks = [
+        *model.training_callbacks(),
         *chief_callbacks(output, args.name),
         SampleGrid(output / "samples"),
         LossPlot(output / "loss_curves.png", title=f"{args.name} on {args.dataset}"),
@@ -159,11 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train an entry; writes grids, curves, checkpoint, SavedModel")
     train.add_argument("name", help="zoo entry, e.g. dcgan (see 'keras-gan-zoo list')")
     train.add_argument("--dataset", default="digits",
-                       help="'digits' (offline default), a folder of images, or a TFDS name")
+                       help="'digits' (offline default), a folder of images, a TFDS name, or for "
+                            "two-domain entries 'digits+edges', 'digits+negative', 'dirA|dirB'")
     train.add_argument("--split", default="train")
     train.add_argument("--data-dir", default=None, help="TFDS data directory")
     train.add_argument("--epochs", type=int, default=5)
-    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--batch-size", type=int, default=None,
+                       help="global batch size (default: the entry's; 64, or 1 for pix2pix/CycleGAN)")
     train.add_argument("--seed", type=int, default=None, help="shuffling seed")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config key, e.g. --set latent_dim=64 (repeatable)")

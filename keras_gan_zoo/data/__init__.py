@@ -6,6 +6,11 @@ Sources:
 * a folder of png/jpg/bmp/gif images (nested or flat; one sub-folder per class
   gives labels).
 * any `tensorflow-datasets` name (``mnist``, ``cifar10``, ``celeb_a``, ...).
+* two domains, as unpaired batches ``(images_a, images_b)`` (CoupledGAN):
+  ``"digits+edges"``, ``"digits+negative"`` (disjoint halves, the second
+  transformed) or ``"A|B"`` for two sources; see `load_two_domains`.
+* image-to-image data: `load_paired` (pix2pix's ``(inputs, targets)``) and
+  `load_unpaired` (CycleGAN's ``(images_a, images_b)``, trainA/trainB layout).
 
 Images are float32 in [-1, 1], shape ``[batch, H, W, C]``; where the source has
 labels the elements are ``(images, labels)`` with int32 labels.
@@ -22,16 +27,30 @@ import tensorflow as tf
 from keras_gan_zoo.data.digits import DIGITS_SPLITS, digits_arrays, load_digits
 from keras_gan_zoo.data.folder import load_folder
 from keras_gan_zoo.data.images import from_model_range, to_model_range
+from keras_gan_zoo.data.paired import load_paired
 from keras_gan_zoo.data.tfds_source import load_tfds
+from keras_gan_zoo.data.two_domains import (
+    DOMAIN_TRANSFORMS,
+    domain_transform,
+    load_two_domains,
+    parse_two_domains,
+)
+from keras_gan_zoo.data.unpaired import load_unpaired
 
 __all__ = [
+    "DOMAIN_TRANSFORMS",
+    "domain_transform",
+    "load_two_domains",
+    "parse_two_domains",
     "DIGITS_SPLITS",
     "digits_arrays",
     "from_model_range",
     "load",
     "load_digits",
     "load_folder",
+    "load_paired",
     "load_tfds",
+    "load_unpaired",
     "to_model_range",
 ]
 
@@ -69,6 +88,13 @@ def load(
             ``False`` drops them, ``None`` keeps them where present.
     """
     source = os.fspath(source)
+    two_domains = None if Path(source).expanduser().exists() else parse_two_domains(source)
+    if two_domains is not None:
+        if with_labels:
+            raise ValueError(f"Two-domain source {source!r} has no labels (it yields image pairs).")
+        return load_two_domains(*two_domains, image_size=image_size, channels=channels,
+                                batch_size=batch_size, split=split, shuffle=shuffle, seed=seed,
+                                data_dir=data_dir, drop_remainder=drop_remainder)
     if source == "digits":
         return load_digits(image_size=image_size, channels=channels, batch_size=batch_size,
                            split=split, shuffle=shuffle, seed=seed,

@@ -53,17 +53,24 @@ def dcgan_generator(
     image_shape: Sequence[int],
     filters: int = 128,
     kernel_size: int = 5,
+    hidden_units: Sequence[int] = (),
     name: str = "generator",
 ) -> keras.Model:
     """z -> (h0, w0, filters * 2**(n-1)) -> ... -> (H, W, C) with tanh.
 
     ``filters`` is the width of the last hidden layer (128 in the paper's
-    64x64 model, whose first layer then has 1024 channels).
+    64x64 model, whose first layer then has 1024 channels). ``hidden_units``
+    adds fully connected layers (batch norm, ReLU) before the projection, as in
+    InfoGAN's MNIST generator (FC1024).
     """
     h0, w0, steps = dcgan_upsampling_plan(image_shape)
     channels = filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(h0 * w0 * channels, use_bias=False, kernel_initializer=weight_init())(z)
+    x = z
+    for units in hidden_units:
+        x = layers.Dense(units, use_bias=False, kernel_initializer=weight_init())(x)
+        x = layers.ReLU()(dcgan_batch_norm()(x))
+    x = layers.Dense(h0 * w0 * channels, use_bias=False, kernel_initializer=weight_init())(x)
     x = layers.Reshape((h0, w0, channels))(x)
     x = layers.ReLU()(dcgan_batch_norm()(x))
     for _ in range(steps - 1):
@@ -85,9 +92,17 @@ def dcgan_discriminator(
     filters: int = 64,
     kernel_size: int = 5,
     negative_slope: float = 0.2,
+    hidden_units: Sequence[int] = (),
+    return_features: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
-    """(H, W, C) -> strided convolutions (filters, 2*filters, ...) -> one logit."""
+    """(H, W, C) -> strided convolutions (filters, 2*filters, ...) -> one logit.
+
+    ``hidden_units`` adds fully connected layers (batch norm, LeakyReLU) before
+    the logit, as in InfoGAN's MNIST discriminator (FC1024). With
+    ``return_features`` the model returns ``[logits, features]``, the features
+    being the input of the logit layer (the trunk an auxiliary head can share).
+    """
     _, _, steps = dcgan_upsampling_plan(image_shape)
     images = keras.Input(tuple(image_shape), name="images")
     x = images
@@ -100,5 +115,8 @@ def dcgan_discriminator(
             x = dcgan_batch_norm()(x)
         x = layers.LeakyReLU(negative_slope)(x)
     x = layers.Flatten()(x)
+    for units in hidden_units:
+        x = layers.Dense(units, use_bias=False, kernel_initializer=weight_init())(x)
+        x = layers.LeakyReLU(negative_slope)(dcgan_batch_norm()(x))
     logits = layers.Dense(1, kernel_initializer=weight_init(), name="logits")(x)
-    return keras.Model(images, logits, name=name)
+    return keras.Model(images, [logits, x] if return_features else logits, name=name)

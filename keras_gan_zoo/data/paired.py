@@ -1,0 +1,220 @@
+"""Paired image-to-image data (pix2pix): datasets of ``(inputs, targets)`` in [-1, 1].
+
+Sources (``load_paired(source, ...)``):
+
+* ``"digits"`` (the offline default): the target is a digit of the embedded
+  digits set, the input the outline of its strokes (edge image), in the
+  spirit of pix2pix's edges->photo tasks. ``split="test"`` is the held-out
+  digits test split, which training never sees.
+* a folder of side-by-side ``A|B`` images (left half A, right half B): the
+  layout of the public pix2pix archives (``facades/train/1.jpg``, ...). With a
+  ``<folder>/<split>`` sub-folder, that one is used.
+* two folders with matching file names, as ``(folder_a, folder_b)`` or a
+  folder holding ``A/`` and ``B/`` (each optionally with ``<split>/`` inside,
+  the layout pix2pix's ``combine_A_and_B.py`` reads). Files pair by their path
+  relative to the folder, without the extension (``x.png`` pairs ``x.jpg``);
+  a file without a partner is an error that names it.
+
+``direction="b_to_a"`` swaps input and target (e.g. facades labels -> photos).
+Random jitter (pix2pix sec. 6.2: resize up by 286/256, random crop back,
+random horizontal flip) is applied to input and target alike, and is on by
+default for folders (photos) and off for the digits (flipping digits would
+change the target domain).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from keras_gan_zoo.data import images as image_ops
+from keras_gan_zoo.data.digits import digits_arrays
+from keras_gan_zoo.data.folder import decode_image, list_images
+from keras_gan_zoo.data.two_domains import edges
+
+#: pix2pix's jitter: images loaded at 286 px and randomly cropped to 256.
+JITTER_SCALE = 286 / 256
+DIRECTIONS = ("a_to_b", "b_to_a")
+
+
+# --------------------------------------------------------------- shared helpers
+def split_folder(folder: str | os.PathLike, split: str) -> Path:
+    """``folder/split`` if that sub-folder exists (the public archives' layout), else ``folder``."""
+    root = Path(folder).expanduser()
+    return root / split if (root / split).is_dir() else root
+
+
+def random_jitter(images: Sequence[tf.Tensor], seed: tf.Tensor, size: tuple[int, int] | None,
+                  flip: bool, scale: float = JITTER_SCALE) -> list[tf.Tensor]:
+    """pix2pix's random jitter, applied alike to each ``[H, W, C]`` image of ``images`` (a pair
+    moves together): resize to ``scale`` times ``size`` (default: the first image's size), crop
+    back to ``size`` at a random place, flip left-right with probability 0.5 if ``flip``
+    (``scale=1``: flip only). ``seed`` is a stateless seed ``[2]``."""
+    target = tf.constant(size, tf.int32) if size is not None else tf.shape(images[0])[:2]
+    larger = tf.cast(tf.round(tf.cast(target, tf.float32) * scale), tf.int32)
+    stacked = tf.concat([image_ops.resize(image, larger) for image in images], axis=-1)
+    crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+    stacked = tf.image.stateless_random_crop(
+        stacked, tf.concat([target, tf.shape(stacked)[2:]], axis=0), seed=crop_seed)
+    if flip:
+        stacked = tf.image.stateless_random_flip_left_right(stacked, seed=flip_seed)
+    ends = np.cumsum([image.shape[-1] for image in images])
+    return [stacked[..., end - image.shape[-1] : end] for image, end in zip(images, ends)]
+
+
+def with_seeds(dataset: tf.data.Dataset, seed: int | None) -> tf.data.Dataset:
+    """Zip each element with a fresh stateless seed ``[2]`` (new ones each pass over the data,
+    reproducible for an int ``seed``)."""
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    seeds = seeds.batch(2, drop_remainder=True)
+    return tf.data.Dataset.zip((dataset, seeds))
+
+
+def augmentation(jitter: bool | None, flip: bool | None, photos: bool
+                 ) -> tuple[float, bool] | None:
+    """``(resize scale, flip)`` of the random augmentation, or None for none. Defaults: jitter
+    and flip on for photos (folders, TFDS), off for the digits."""
+    jitter = photos if jitter is None else bool(jitter)
+    flip = jitter if flip is None else bool(flip)
+    return (JITTER_SCALE if jitter else 1.0, flip) if jitter or flip else None
+
+
+def offline_size(image_size: int | Sequence[int] | None) -> tuple[int, int]:
+    """The digits' size: ``image_size``, or 32 (the U-Net and ResNet want multiples of 4 and of 2**n)."""
+    return image_ops.as_size(image_size) or (32, 32)
+
+
+# ------------------------------------------------------------------ the digits
+def digits_pairs(
+    split: str = "train", image_size: int | Sequence[int] | None = 32, channels: int | None = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The offline paired default as NumPy ``(edges, digits)``, float32 in [-1, 1]: the input
+    is the outline of the digit's strokes (`two_domains.edges`), the target the digit."""
+    targets, _ = digits_arrays(split, offline_size(image_size), channels)
+    return edges(targets).numpy(), targets
+
+
+# -------------------------------------------------------------------- folders
+def _stem_index(folder: Path) -> dict[str, Path]:
+    index: dict[str, Path] = {}
+    for path in list_images(folder):
+        key = path.relative_to(folder).with_suffix("").as_posix()
+        if key in index:
+            raise ValueError(
+                f"Two images in {str(folder)!r} have the name {key!r} ({index[key].name} and "
+                f"{path.name}); file names (without extension) must be unique to pair them."
+            )
+        index[key] = path
+    return index
+
+
+def matching_files(folder_a: str | os.PathLike, folder_b: str | os.PathLike) -> list[tuple[str, str]]:
+    """``(a, b)`` paths of two folders paired by name; ValueError naming a file without partner."""
+    folder_a, folder_b = Path(folder_a).expanduser(), Path(folder_b).expanduser()
+    index_a, index_b = _stem_index(folder_a), _stem_index(folder_b)
+    for index, other_folder in ((index_a, folder_b), (index_b, folder_a)):
+        other = index_b if index is index_a else index_a
+        missing = sorted(set(index) - set(other))
+        if missing:
+            raise ValueError(
+                f"Image {str(index[missing[0]])!r} has no partner in {str(other_folder)!r} "
+                f"(expected {missing[0]}.<png|jpg|...> there)"
+                + (f"; {len(missing) - 1} more unpaired." if len(missing) > 1 else ".")
+            )
+    return [(str(index_a[key]), str(index_b[key])) for key in sorted(index_a)]
+
+
+def paired_layout(source: str | os.PathLike | Sequence[str | os.PathLike], split: str
+                  ) -> tuple[list[str], list[str] | None]:
+    """``(files_a, files_b)`` of a two-folder source, or ``(side_by_side_files, None)``."""
+    if isinstance(source, (tuple, list)):
+        if len(source) != 2:
+            raise ValueError(f"Pass two folders (folder_a, folder_b), got {len(source)}.")
+        folder_a, folder_b = (split_folder(folder, split) for folder in source)
+    else:
+        root = Path(source).expanduser()
+        if not ((root / "A").is_dir() and (root / "B").is_dir()):
+            return [str(p) for p in list_images(split_folder(root, split))], None
+        folder_a, folder_b = split_folder(root / "A", split), split_folder(root / "B", split)
+    pairs = matching_files(folder_a, folder_b)
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
+def split_side_by_side(image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """``A|B`` -> ``(A, B)``: left and right halves (an odd last column is dropped)."""
+    half = tf.shape(image)[1] // 2
+    return image[:, :half], image[:, half : 2 * half]
+
+
+def load_paired(
+    source: str | os.PathLike | Sequence[str | os.PathLike] = "digits",
+    image_size: int | Sequence[int] | None = None,
+    channels: int | None = None,
+    batch_size: int = 1,
+    split: str = "train",
+    direction: str = "a_to_b",
+    jitter: bool | None = None,
+    flip: bool | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """A batched dataset of ``(inputs, targets)``, float32 in [-1, 1] (see the module docstring).
+
+    Args:
+        source: ``"digits"``, a folder of side-by-side images, a folder with
+            ``A/`` and ``B/``, or a pair of folders.
+        image_size: ``(H, W)`` or an int; ``None`` keeps the source's size
+            (32 for the digits).
+        channels: 1 or 3; ``None`` means 1 for the digits and RGB for folders.
+        batch_size: examples per batch (the paper uses 1).
+        split: ``"train"``/``"test"`` for the digits; the sub-folder used if
+            present for folders (``train``, ``val``, ``test``).
+        direction: ``"a_to_b"`` (input A, target B) or ``"b_to_a"``.
+        jitter, flip: random jitter and horizontal flip; ``None`` means on
+            for folders and off for the digits.
+        shuffle, seed: shuffle each epoch; the seed also makes jitter reproducible.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}.")
+    image_ops.check_channels(channels)
+    size = image_ops.as_size(image_size)
+    is_digits = isinstance(source, str) and source == "digits"
+    augment = augmentation(jitter, flip, photos=not is_digits)
+    if is_digits:
+        inputs, targets = digits_pairs(split, size, channels)
+        a_b = tf.data.Dataset.from_tensor_slices((inputs, targets))
+        size = offline_size(size)
+        count = len(inputs)
+    else:
+        files_a, files_b = paired_layout(source, split)
+        count = len(files_a)
+        paths = tf.data.Dataset.from_tensor_slices(files_a if files_b is None else (files_a, files_b))
+        if shuffle:  # file names, before decoding
+            paths = paths.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+
+        def decode(*paths_ab):
+            if files_b is None:
+                a, b = split_side_by_side(decode_image(paths_ab[0], None, channels))
+            else:
+                a, b = (decode_image(path, None, channels) for path in paths_ab)
+            if augment is None:  # (the augmentation resizes from the source size itself)
+                a = image_ops.resize(a, size)
+                b = image_ops.resize(b, size or tf.shape(a)[:2])
+            return image_ops.to_model_range(a), image_ops.to_model_range(b)
+
+        a_b = paths.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+    if augment is not None:
+        def augment_pair(pair, seed_pair):
+            a, b = random_jitter(pair, tf.cast(seed_pair, tf.int32), size, augment[1], augment[0])
+            return a, b
+
+        a_b = with_seeds(a_b, seed).map(augment_pair, num_parallel_calls=tf.data.AUTOTUNE)
+    if direction == "b_to_a":
+        a_b = a_b.map(lambda a, b: (b, a))
+    return image_ops.finish(a_b, batch_size, shuffle and is_digits, seed, drop_remainder,
+                            shuffle_buffer=count)

@@ -1,0 +1,155 @@
+"""Unpaired image-to-image data (CycleGAN): datasets of ``(images_a, images_b)`` in [-1, 1].
+
+Sources (``load_unpaired(source, ...)``):
+
+* ``"digits"`` (the offline default): domain A is digits (light ink on dark),
+  domain B is the *negatives* of other digits (dark ink on light): the digits
+  at even positions of each split are A, those at odd positions B, so no B
+  image is the counterpart of an A image. ``split="test"`` is the held-out digits test split.
+* a folder in the layout of the public CycleGAN sets: ``trainA/``, ``trainB/``
+  (``testA/``, ``testB/``); ``split`` picks ``<split>A`` and ``<split>B``.
+* two folders ``(folder_a, folder_b)`` (each optionally with ``<split>/``).
+* a `tensorflow-datasets` ``cycle_gan/<name>`` dataset (``horse2zebra``,
+  ``monet2photo``, ...; splits ``trainA``/``trainB``/``testA``/``testB``).
+
+The domains may have different sizes: an epoch has as many pairs as the larger
+domain, the smaller one is repeated (re-shuffled each pass), as the authors'
+code does. Random jitter (resize up by 286/256, random crop back, horizontal
+flip) is on by default for folders and TFDS, off for the digits.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from keras_gan_zoo.data import images as image_ops
+from keras_gan_zoo.data.digits import digits_arrays
+from keras_gan_zoo.data.folder import decode_image, list_images
+from keras_gan_zoo.data.paired import augmentation, offline_size, random_jitter, split_folder, with_seeds
+from keras_gan_zoo.data.two_domains import negative
+
+
+def digits_domains(
+    split: str = "train", image_size: int | Sequence[int] | None = 32, channels: int | None = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The offline unpaired default as NumPy ``(images_a, images_b)`` in [-1, 1]: the digits at
+    even positions of the split, and the negatives of those at odd positions (the halves of
+    `two_domains`, CoupledGAN's ``"digits+negative"``)."""
+    digits, _ = digits_arrays(split, offline_size(image_size), channels)
+    return digits[0::2], negative(digits[1::2]).numpy()
+
+
+def unpaired_folders(source: str | os.PathLike | Sequence[str | os.PathLike], split: str
+                     ) -> tuple[Path, Path]:
+    """The two folders of a folder source: ``<root>/<split>A`` and ``<root>/<split>B``, or a pair."""
+    if isinstance(source, (tuple, list)):
+        if len(source) != 2:
+            raise ValueError(f"Pass two folders (folder_a, folder_b), got {len(source)}.")
+        return split_folder(source[0], split), split_folder(source[1], split)
+    root = Path(source).expanduser()
+    folders = root / f"{split}A", root / f"{split}B"
+    missing = [str(folder) for folder in folders if not folder.is_dir()]
+    if missing:
+        raise FileNotFoundError(
+            f"Unpaired folder {str(source)!r} needs sub-folders {split}A/ and {split}B/ (the "
+            f"CycleGAN layout); missing: {', '.join(missing)}. Or pass two folders (a, b)."
+        )
+    return folders
+
+
+def _folder_domain(folder: Path, channels: int | None, shuffle: bool, seed: int | None
+                   ) -> tuple[tf.data.Dataset, int]:
+    files = [str(p) for p in list_images(folder)]
+    paths = tf.data.Dataset.from_tensor_slices(files)
+    if shuffle:
+        paths = paths.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+    return paths.map(lambda path: decode_image(path, None, channels),
+                     num_parallel_calls=tf.data.AUTOTUNE), len(files)
+
+
+def _tfds_domain(name: str, split: str, channels: int | None, shuffle: bool,
+                 data_dir: str | None) -> tuple[tf.data.Dataset, int]:
+    import tensorflow_datasets as tfds
+
+    if not name.startswith("cycle_gan"):
+        raise ValueError(
+            f"Unpaired source {name!r} is not 'digits', an existing folder, or a TFDS "
+            "'cycle_gan/<name>' dataset (e.g. 'cycle_gan/horse2zebra')."
+        )
+    builder = tfds.builder(name, data_dir=data_dir)
+    builder.download_and_prepare()
+    dataset = builder.as_dataset(split=split, shuffle_files=shuffle)
+    count = int(dataset.cardinality())
+    if count < 0:  # unknown: count once (mock data, some file formats)
+        count = int(dataset.reduce(0, lambda n, _: n + 1))
+    convert = lambda example: image_ops.convert_channels(example["image"], channels or 3)  # noqa: E731
+    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE), count
+
+
+def load_unpaired(
+    source: str | os.PathLike | Sequence[str | os.PathLike] = "digits",
+    image_size: int | Sequence[int] | None = None,
+    channels: int | None = None,
+    batch_size: int = 1,
+    split: str = "train",
+    jitter: bool | None = None,
+    flip: bool | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    data_dir: str | None = None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """A batched dataset of ``(images_a, images_b)``, float32 in [-1, 1] (see the module docstring).
+
+    Args:
+        source: ``"digits"``, a ``trainA/trainB`` folder, two folders, or
+            ``"cycle_gan/<name>"``.
+        image_size: ``(H, W)`` or an int (needed for sources of mixed sizes,
+            such as TFDS mock data); ``None`` keeps the source's size (32 for
+            the digits).
+        channels: 1 or 3; ``None`` means 1 for the digits and RGB otherwise.
+        batch_size: pairs per batch (the paper uses 1).
+        split: ``"train"`` or ``"test"``.
+        jitter, flip: random jitter and horizontal flip; ``None`` means on
+            for folders and TFDS, off for the digits.
+        shuffle, seed: shuffle each pass over each domain; the seed also
+            makes the jitter reproducible.
+        data_dir: TFDS data directory.
+    """
+    image_ops.check_channels(channels)
+    size = image_ops.as_size(image_size)
+    is_digits = isinstance(source, str) and source == "digits"
+    augment = augmentation(jitter, flip, photos=not is_digits)
+    if is_digits:
+        arrays = digits_domains(split, size, channels)
+        domains = [(tf.data.Dataset.from_tensor_slices(images * 127.5 + 127.5), len(images))
+                   for images in arrays]
+        if shuffle:
+            domains = [(domain.shuffle(count, seed=seed, reshuffle_each_iteration=True), count)
+                       for domain, count in domains]
+        size = offline_size(size)
+    elif isinstance(source, (tuple, list)) or Path(source).expanduser().exists() or str(
+            source).startswith((".", "/", "~")):
+        domains = [_folder_domain(folder, channels, shuffle, seed)
+                   for folder in unpaired_folders(source, split)]
+    else:
+        domains = [_tfds_domain(str(source), f"{split}{domain}", channels, shuffle, data_dir)
+                   for domain in "AB"]
+    count = max(count for _, count in domains)
+    datasets = []
+    for index, (domain, _) in enumerate(domains):
+        if augment is None:
+            domain = domain.map(lambda image: image_ops.resize(image, size))
+        else:
+            domain_seed = None if seed is None else seed + index
+            domain = with_seeds(domain, domain_seed).map(
+                lambda image, pair: random_jitter([image], tf.cast(pair, tf.int32), size,
+                                                  augment[1], augment[0])[0])
+        datasets.append(domain.map(image_ops.to_model_range).repeat())
+    pairs = tf.data.Dataset.zip(tuple(datasets)).take(count)
+    return image_ops.finish(pairs, batch_size, False, seed, drop_remainder)

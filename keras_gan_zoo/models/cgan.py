@@ -1,0 +1,226 @@
+"""CGAN: Mirza & Osindero 2014, "Conditional Generative Adversarial Nets" (arXiv:1411.1784)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Mapping, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan_zoo import codes
+from keras_gan_zoo.base import BaseGAN, Endpoint, to_unit_range
+from keras_gan_zoo.networks import (
+    conditional_discriminator,
+    conditional_generator,
+    dcgan_discriminator,
+    dcgan_generator,
+    mlp_discriminator,
+    mlp_generator,
+)
+from keras_gan_zoo.registry import register
+
+ARCHITECTURES = ("mlp", "conv")
+
+
+@register("cgan")
+class CGAN(BaseGAN):
+    """Class-conditional GAN: G(z, y) and D(x, y), y the class label.
+
+    The label enters G with the noise and D with the image by
+    **concatenation** of its one-hot vector (``embedding_dim: null``) or of a
+    learned embedding (``embedding_dim: E``), as in the paper (sec. 3.2). A
+    popular Keras reimplementation multiplies a label embedding element-wise
+    into z and into the image instead; that is a different model.
+
+    ``architecture`` (``zoo_configs/cgan.yaml`` uses ``conv``, which learns the
+    digits within the CI budget; the constructor's default is the paper's ``mlp``):
+
+    * ``"mlp"`` (the paper's setting): `mlp_generator` on ``[z, y]`` and
+      `mlp_discriminator` on ``[flatten(x), y]`` (``generator_units``,
+      ``discriminator_units``). Deviation from the paper, as in the zoo's GAN:
+      LeakyReLU and batch norm instead of maxout and dropout, and z and y are
+      joined at the input instead of through separate first layers.
+    * ``"conv"``: `dcgan_generator` on ``[z, y]`` (projected by its first
+      dense layer) and `dcgan_discriminator` on the image with y broadcast as
+      constant feature maps on its channels (``generator_filters``,
+      ``discriminator_filters``, ``kernel_size``).
+
+    Training: non-saturating BCE; D sees real images with their true labels
+    and fakes with the labels they were generated from, drawn uniformly (a
+    different stream per replica and step). The dataset must yield
+    ``(images, labels)`` with int class indices in ``[0, num_classes)``.
+    """
+
+    paper = "Mirza & Osindero 2014, Conditional Generative Adversarial Nets (arXiv:1411.1784)"
+
+    def __init__(
+        self,
+        num_classes: int = 10,
+        architecture: str = "mlp",
+        embedding_dim: int | None = None,
+        generator_units: Sequence[int] = (256, 512, 1024),
+        discriminator_units: Sequence[int] = (512, 256),
+        generator_filters: int = 128,
+        discriminator_filters: int = 64,
+        kernel_size: int = 5,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if int(num_classes) < 2:
+            raise ValueError(f"num_classes must be at least 2, got {num_classes}.")
+        if architecture not in ARCHITECTURES:
+            raise ValueError(
+                f"architecture must be one of {ARCHITECTURES} (mlp: the paper's), got {architecture!r}."
+            )
+        self.num_classes = int(num_classes)
+        self.architecture = architecture
+        self.embedding_dim = None if embedding_dim is None else int(embedding_dim)
+        self.generator_units = tuple(int(u) for u in generator_units)
+        self.discriminator_units = tuple(int(u) for u in discriminator_units)
+        self.generator_filters = int(generator_filters)
+        self.discriminator_filters = int(discriminator_filters)
+        self.kernel_size = int(kernel_size)
+        if architecture == "mlp":
+            g_body = functools.partial(
+                mlp_generator, image_shape=self.image_shape, hidden_units=self.generator_units
+            )
+            d_body = functools.partial(mlp_discriminator, hidden_units=self.discriminator_units)
+            label_mode = "vector"
+        else:
+            g_body = functools.partial(
+                dcgan_generator, image_shape=self.image_shape,
+                filters=self.generator_filters, kernel_size=self.kernel_size,
+            )
+            d_body = functools.partial(
+                dcgan_discriminator, filters=self.discriminator_filters,
+                kernel_size=self.kernel_size,
+            )
+            label_mode = "maps"
+        self.generator = conditional_generator(
+            g_body, self.latent_dim, self.num_classes, self.embedding_dim
+        )
+        self.discriminator = conditional_discriminator(
+            d_body, self.image_shape, self.num_classes, self.embedding_dim, label_mode
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "architecture": self.architecture,
+            "embedding_dim": self.embedding_dim,
+            "generator_units": list(self.generator_units),
+            "discriminator_units": list(self.discriminator_units),
+            "generator_filters": self.generator_filters,
+            "discriminator_filters": self.discriminator_filters,
+            "kernel_size": self.kernel_size,
+        }
+
+    # ---------------------------------------------------------------- training
+    def real_images_and_labels(self, data: Any) -> tuple[tf.Tensor, tf.Tensor]:
+        """Images and int32 labels of a dataset element: ``(images, labels)`` (as `fit`
+        gets it from a dataset), ``((images, labels),)`` (``train_on_batch``) or a dict
+        with ``image`` and ``label``. Raises a ValueError naming the fix if there are no labels."""
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if isinstance(images, Mapping):
+            images, labels = images.get("image"), images.get("label")
+        elif isinstance(images, (tuple, list)) and len(images) == 2 and labels is None:
+            images, labels = images
+        if labels is None:
+            raise ValueError(
+                "CGAN trains on (images, labels) pairs, but the dataset yields images only. "
+                "Load a labelled source, e.g. keras_gan_zoo.data.load('digits', "
+                "with_labels=True), or a folder with one sub-folder per class."
+            )
+        if labels.shape.rank != 1:
+            raise ValueError(
+                f"CGAN needs int class indices of shape [batch], got labels of shape "
+                f"{labels.shape} (for one-hot labels, pass their argmax)."
+            )
+        labels = codes.assert_labels(labels, self.num_classes, name="dataset labels")
+        return self.real_images(images), labels
+
+    def sample_labels(self, batch_size: int | tf.Tensor) -> tf.Tensor:
+        """Labels of the fakes: uniform over the classes, different per replica and step."""
+        return codes.uniform_labels(batch_size, self.num_classes, self._next_seed())
+
+    def sample_generator_inputs(self, batch_size: int | tf.Tensor) -> list[tf.Tensor]:
+        """``[z, y]`` for a training step, y uniform over the classes."""
+        return [self.sample_noise(batch_size), self.sample_labels(batch_size)]
+
+    def discriminator_view(self, images: tf.Tensor, generator_inputs: Any) -> list[tf.Tensor]:
+        """D judges fakes together with the labels they were generated from."""
+        return [images, generator_inputs[1]]
+
+    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+        """Algorithm 1 of Goodfellow et al. with the labels as extra inputs of G and D:
+        D minimises ``-log D(x, y) - log(1 - D(G(z, y'), y'))``, G minimises
+        ``-log D(G(z, y'), y')`` (non-saturating), y' uniform."""
+        real, labels = self.real_images_and_labels(data)
+        for k in range(self.d_steps):  # as in BaseGAN: fresh real data per D step
+            d_logs = self.update_discriminator([real[k :: self.d_steps], labels[k :: self.d_steps]])
+        g_logs = self.update_generator(tf.shape(real[:: self.d_steps])[0])
+        return self.report(**d_logs, **g_logs)
+
+    def example_batch(self, batch_size: int, seed: int = 0) -> Any:
+        """Random ``(images, labels)``."""
+        labels = codes.numpy_rng(seed, 1).integers(0, self.num_classes, batch_size)
+        return super().example_batch(batch_size, seed), labels.astype(np.int32)
+
+    def call(self, inputs: Sequence[tf.Tensor], training: bool = False) -> tf.Tensor:
+        """G(z, y) in [-1, 1] for ``inputs = (z, labels)``; `generate` gives [0, 1]."""
+        z, labels = inputs
+        return self.generator([z, labels], training=training)
+
+    # --------------------------------------------------------------- inference
+    def generate_images(self, z: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+        """Graph-friendly sampling: images in [0, 1] of classes ``labels`` (int32 ``[N]``)."""
+        labels = codes.assert_labels(labels, self.num_classes)
+        return to_unit_range(self.generator([z, labels], training=False))
+
+    def generate(
+        self,
+        num_samples: int | None = None,
+        z: Any = None,
+        seed: int | None = None,
+        labels: Any = None,
+    ) -> np.ndarray:
+        """Images in [0, 1] ``[N, H, W, C]`` of the classes ``labels`` (int ``[N]``).
+
+        Without ``labels``, ``num_samples`` (or the rows of ``z``) random
+        classes are drawn; without ``z``, the noise comes from ``seed``.
+        """
+        if labels is None:
+            if num_samples is None and z is None:
+                raise ValueError(
+                    f"Pass labels=[...] (class indices in [0, {self.num_classes})), "
+                    "num_samples=... or z=... to generate images."
+                )
+            count = num_samples if num_samples is not None else np.shape(z)[0]
+            labels = codes.numpy_rng(seed, 1).integers(0, self.num_classes, int(count))
+        labels = codes.check_labels(labels, self.num_classes, "labels", num_samples)
+        z = self.noise(len(labels) if z is None else None, z, seed)
+        if len(z) != len(labels):
+            raise ValueError(f"z has {len(z)} rows but labels has {len(labels)} entries.")
+        return self.generate_images(tf.constant(z), tf.constant(labels)).numpy()
+
+    def sample_grid(self, num_samples: int = 64, seed: int = 0) -> tuple[np.ndarray, int]:
+        """Row r shows class r; each column keeps the same noise z across the classes."""
+        columns = max(1, int(num_samples) // self.num_classes)
+        z = np.tile(self.noise(columns, seed=seed), (self.num_classes, 1))
+        labels = np.repeat(np.arange(self.num_classes), columns)
+        return self.generate(z=z, labels=labels), self.num_classes
+
+    def serving_endpoints(self) -> dict[str, Endpoint]:
+        """``serving_default(z float32 [N, latent_dim], label int32 [N]) -> images [0, 1]``."""
+        return {
+            "serving_default": (
+                lambda z, label: {"images": self.generate_images(z, label)},
+                [
+                    tf.TensorSpec([None, self.latent_dim], tf.float32, name="z"),
+                    tf.TensorSpec([None], tf.int32, name="label"),
+                ],
+            )
+        }

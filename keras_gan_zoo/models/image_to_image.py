@@ -1,0 +1,176 @@
+"""`ImageToImageGAN`: what pix2pix and CycleGAN share on top of `BaseGAN`.
+
+Their generators take an image instead of noise, so the noise-driven parts of
+the base are replaced:
+
+* ``translate(images)`` (also ``generate(images)``) maps images in [0, 1] to
+  translated images in [0, 1]; ``translate_images`` is its graph version,
+  used by the serving signatures, which take ``image`` in [0, 1] and return
+  ``images`` in [0, 1].
+* ``sample_grid`` shows rows of (input | output | target) triplets, from
+  data set with ``use_sample_data`` or the offline default's held-out split.
+* ``load_dataset`` reads the entry's kind of data (pairs or two domains) at
+  the model's shapes, and ``training_callbacks`` lists the callbacks the
+  paper's schedule needs (a CLI can add both without knowing the entry).
+
+``image_shape`` is the shape of the *output* images (pix2pix's targets,
+CycleGAN's domain B); ``input_channels`` (default: the same channels) sets the
+input's (pix2pix's inputs, CycleGAN's domain A).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan_zoo.base import BaseGAN, Endpoint, to_unit_range
+
+#: BaseGAN arguments of noise-driven GANs that image-to-image entries do not take.
+_NOISE_ARGUMENTS = ("latent_dim", "d_steps", "label_smoothing")
+
+
+class ImageToImageGAN(BaseGAN):
+    """Base of the image-to-image entries (see the module docstring)."""
+
+    def __init__(
+        self,
+        image_shape: Sequence[int] = (256, 256, 3),
+        input_channels: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        given = sorted(set(_NOISE_ARGUMENTS) & set(kwargs))
+        if given:
+            raise ValueError(
+                f"{type(self).__name__} translates images and takes no {given} (no noise input; "
+                "one discriminator step per generator step)."
+            )
+        super().__init__(image_shape=image_shape, **kwargs)
+        self.input_channels = int(input_channels or self.image_shape[2])
+        if self.input_channels not in (1, 3):
+            raise ValueError(f"input_channels must be 1 or 3, got {input_channels}.")
+        self._sample_data: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def source_shape(self) -> tuple[int, int, int]:
+        """Shape of the input images (``image_shape`` with ``input_channels``)."""
+        return (*self.image_shape[:2], self.input_channels)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        for key in _NOISE_ARGUMENTS:
+            config.pop(key)
+        return {**config, "input_channels": self.input_channels}
+
+    # -------------------------------------------------------------- training
+    def image_pair(self, data: Any) -> tuple[tf.Tensor, tf.Tensor]:
+        """``(inputs, outputs)`` of a dataset element (or of ``train_on_batch((x, y))``),
+        checked against the model's shapes."""
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if y is None and isinstance(x, (tuple, list)) and len(x) == 2:
+            x, y = x
+        if y is None or isinstance(x, (tuple, list, dict)):
+            raise ValueError(
+                f"{type(self).__name__} trains on pairs of image batches (x, y), but the data "
+                f"has {type(data).__name__} elements without them. Load data with "
+                f"{type(self).__name__}.load_dataset(...)."
+            )
+        self.check_image_shape(x.shape[1:], what="input images", expected=self.source_shape)
+        self.check_image_shape(y.shape[1:], what="output images")
+        return tf.cast(x, self.compute_dtype), tf.cast(y, self.compute_dtype)
+
+    def example_batch(self, batch_size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """A random pair ``(inputs, outputs)`` in [-1, 1], the form ``train_step`` expects."""
+        rng = np.random.default_rng(seed)
+        return tuple(rng.uniform(-1.0, 1.0, (batch_size, *shape)).astype(np.float32)
+                     for shape in (self.source_shape, self.image_shape))
+
+    # ------------------------------------------------------------- inference
+    def inference_training_flag(self) -> bool:
+        """The ``training`` flag the generators get at inference (pix2pix: the paper's test mode)."""
+        return False
+
+    def translate_images(self, images: tf.Tensor, generator: keras.Model | None = None) -> tf.Tensor:
+        """Graph-friendly translation: images in [0, 1] -> ``generator``'s output in [0, 1]."""
+        generator = self.generator if generator is None else generator
+        images = tf.cast(images, self.compute_dtype) * 2.0 - 1.0
+        return to_unit_range(generator(images, training=self.inference_training_flag()))
+
+    def _validated(self, images: Any, shape: Sequence[int]) -> tuple[np.ndarray, bool]:
+        images = np.asarray(images, dtype=np.float32)
+        single = images.ndim == 3
+        images = images[None] if single else images
+        self.check_image_shape(images.shape[1:], what="images to translate", expected=shape)
+        if images.size and (images.min() < 0.0 or images.max() > 1.0):
+            raise ValueError(
+                f"Images to translate must be in [0, 1] (got values in [{images.min():.3g}, "
+                f"{images.max():.3g}]); divide uint8 images by 255."
+            )
+        return images, single
+
+    def _translate_numpy(self, images: Any, generator: keras.Model, shape: Sequence[int]
+                         ) -> np.ndarray:
+        batch, single = self._validated(images, shape)
+        out = self.translate_images(tf.constant(batch), generator).numpy()
+        return out[0] if single else out
+
+    def translate(self, images: Any) -> np.ndarray:
+        """Translate images in [0, 1] (``[N, H, W, C]`` or one ``[H, W, C]``) to images in [0, 1]."""
+        return self._translate_numpy(images, self.generator, self.source_shape)
+
+    def generate(self, images: Any) -> np.ndarray:  # type: ignore[override]
+        """Same as `translate`: image-to-image generators take images, not noise."""
+        return self.translate(images)
+
+    def call(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
+        """The generator on images in the model range [-1, 1]."""
+        return self.generator(images, training=training or self.inference_training_flag())
+
+    # ---------------------------------------------------------- sample grids
+    def use_sample_data(self, inputs: Any, targets: Any) -> None:
+        """Set the images ``sample_grid`` shows (in [-1, 1], as the datasets yield them)."""
+        self._sample_data = (np.asarray(inputs, np.float32), np.asarray(targets, np.float32))
+
+    def default_sample_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Images for `sample_grid` when none were set: the offline default's held-out split."""
+        raise NotImplementedError
+
+    def sample_columns(self, inputs: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
+        """The three columns of a sample grid (images in [0, 1]) for inputs/targets in [-1, 1]."""
+        raise NotImplementedError
+
+    def sample_grid(self, num_samples: int = 8, seed: int = 0) -> tuple[np.ndarray, int]:
+        """Triplets (input | output | target) of ``num_samples`` examples chosen by ``seed``,
+        several triplets per row, and the number of rows."""
+        inputs, targets = self._sample_data or self.default_sample_data()
+        index = np.random.default_rng(seed).choice(
+            min(len(inputs), len(targets)), size=min(num_samples, len(inputs), len(targets)),
+            replace=False)
+        return triplet_grid(self.sample_columns(inputs[index], targets[index]))
+
+    # ---------------------------------------------------------------- export
+    def image_endpoint(self, function: Callable[[tf.Tensor], tf.Tensor],
+                       shape: Sequence[int]) -> Endpoint:
+        """A serving signature ``(image in [0, 1]) -> {"images": ...}`` for `export`."""
+        return (lambda image: {"images": function(image)},
+                [tf.TensorSpec([None, *shape], tf.float32, name="image")])
+
+    def serving_endpoints(self) -> dict[str, Endpoint]:
+        return {"serving_default": self.image_endpoint(self.translate_images, self.source_shape)}
+
+
+def triplet_grid(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, int]:
+    """Lay out ``columns`` (equal-length ``[N, H, W, C]`` in [0, 1]) as tiles for
+    `plotting.image_grid`: each example's images side by side, several examples per row
+    (blank white tiles complete the last row). Returns ``(tiles, rows)``."""
+    channels = max(column.shape[-1] for column in columns)
+    columns = [np.repeat(c, channels, axis=-1) if c.shape[-1] != channels else c for c in columns]
+    count, width = len(columns[0]), len(columns)
+    per_row = max(1, math.ceil(math.sqrt(count / width)))
+    rows = math.ceil(count / per_row)
+    tiles = np.stack(columns, axis=1).reshape(-1, *columns[0].shape[1:])
+    blank = np.ones((rows * per_row * width - len(tiles), *tiles.shape[1:]), np.float32)
+    return np.concatenate([tiles, blank]), rows

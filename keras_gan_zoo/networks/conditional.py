@@ -1,0 +1,139 @@
+"""Networks with class-label or latent-code inputs (CGAN, InfoGAN) and InfoGAN's Q head.
+
+Conditioning is by **concatenation**, as in Mirza & Osindero 2014 ("Conditional
+Generative Adversarial Nets", arXiv:1411.1784, sec. 3.2): the label y, as a
+one-hot vector or a learned embedding, is concatenated with the noise z at
+G's input and with the image at D's input. (A popular Keras reimplementation
+multiplies a label embedding element-wise into z and into the flattened image
+instead; that is not the paper's model.)
+
+The builders wrap the zoo's unconditional networks (`mlp_*`, `dcgan_*`) as a
+*body*: they add the label/code inputs and the concatenation in front and call
+``body_builder(input_dim_or_shape, name=...)`` for the rest, so the MLP and
+convolutional variants share every layer definition with GAN and DCGAN.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import keras
+from keras import layers
+
+from keras_gan_zoo.networks.dcgan import dcgan_batch_norm, weight_init
+
+#: ``body_builder(input_size, name=...) -> keras.Model``, e.g.
+#: ``functools.partial(mlp_generator, image_shape=(28, 28, 1))``.
+BodyBuilder = Callable[..., keras.Model]
+
+LABEL_MODES = ("vector", "maps")
+
+
+def label_encoder(
+    num_classes: int, embedding_dim: int | None = None, name: str | None = None
+) -> layers.Layer:
+    """int labels ``[batch]`` -> one-hot ``[batch, num_classes]`` (``embedding_dim=None``)
+    or a learned embedding ``[batch, embedding_dim]``."""
+    if embedding_dim is None:
+        return layers.CategoryEncoding(num_classes, output_mode="one_hot", name=name)
+    return layers.Embedding(num_classes, int(embedding_dim), name=name)
+
+
+def conditional_generator(
+    body_builder: BodyBuilder,
+    latent_dim: int,
+    num_classes: int,
+    embedding_dim: int | None = None,
+    code_dim: int = 0,
+    label_name: str = "label",
+    name: str = "generator",
+) -> keras.Model:
+    """``[z, label]`` (and ``code`` if ``code_dim``) -> ``body(concat(z, encode(label), code))``.
+
+    ``label`` is int32 ``[batch]``; ``code`` (InfoGAN's continuous codes) is
+    float ``[batch, code_dim]``. The body is an unconditional generator built
+    for the concatenated input size.
+    """
+    z = keras.Input((latent_dim,), name="z")
+    label = keras.Input((), dtype="int32", name=label_name)
+    inputs = [z, label]
+    parts = [z, label_encoder(num_classes, embedding_dim, name=f"{label_name}_encoding")(label)]
+    if code_dim:
+        code = keras.Input((code_dim,), name="continuous")
+        inputs.append(code)
+        parts.append(code)
+    x = layers.Concatenate(name="latent")(parts)
+    body = body_builder(int(x.shape[-1]), name=f"{name}_body")
+    return keras.Model(inputs, body(x), name=name)
+
+
+def conditional_discriminator(
+    body_builder: BodyBuilder,
+    image_shape: Sequence[int],
+    num_classes: int,
+    embedding_dim: int | None = None,
+    label_mode: str = "vector",
+    name: str = "discriminator",
+) -> keras.Model:
+    """``[images, label]`` -> one logit, the label concatenated with the image.
+
+    ``label_mode="vector"`` (MLP, the paper's setting): the flattened image and
+    the label vector are concatenated, the body gets ``(H*W*C + E,)``.
+    ``label_mode="maps"`` (convolutional): the label vector is broadcast to
+    ``E`` constant feature maps stacked on the image channels, the body gets
+    ``(H, W, C + E)``.
+    """
+    if label_mode not in LABEL_MODES:
+        raise ValueError(f"label_mode must be one of {LABEL_MODES}, got {label_mode!r}.")
+    height, width, _ = (int(d) for d in image_shape)
+    images = keras.Input(tuple(image_shape), name="images")
+    label = keras.Input((), dtype="int32", name="label")
+    encoded = label_encoder(num_classes, embedding_dim, name="label_encoding")(label)
+    if label_mode == "vector":
+        x = layers.Concatenate(name="image_and_label")([layers.Flatten()(images), encoded])
+        body_input = (int(x.shape[-1]),)
+    else:
+        maps = layers.Reshape((1, 1, int(encoded.shape[-1])))(encoded)
+        maps = layers.UpSampling2D((height, width), name="label_maps")(maps)
+        x = layers.Concatenate(name="image_and_label")([images, maps])
+        body_input = tuple(int(d) for d in x.shape[1:])
+    body = body_builder(body_input, name=f"{name}_body")
+    return keras.Model([images, label], body(x), name=name)
+
+
+def code_posterior_head(
+    feature_dim: int,
+    num_categories: int,
+    num_continuous: int,
+    hidden_units: Sequence[int] = (128,),
+    learn_std: bool = False,
+    negative_slope: float = 0.1,
+    name: str = "q_head",
+) -> keras.Model:
+    """InfoGAN's Q head on the discriminator's features (Chen et al. 2016, appendix C).
+
+    features -> FC (batch norm, LeakyReLU) -> a dict of
+    ``categorical_logits`` ``[batch, num_categories]`` (logits: the softmax is
+    applied once, inside the cross-entropy), ``continuous_mean`` and, with
+    ``learn_std``, ``continuous_log_std`` ``[batch, num_continuous]`` (the
+    factored Gaussian Q(c|x); without it the std is a fixed constant).
+    """
+    features = keras.Input((feature_dim,), name="features")
+    x = features
+    for units in hidden_units:
+        x = layers.Dense(units, use_bias=False, kernel_initializer=weight_init())(x)
+        x = layers.LeakyReLU(negative_slope)(dcgan_batch_norm()(x))
+    outputs = {
+        "categorical_logits": layers.Dense(
+            num_categories, kernel_initializer=weight_init(), name="categorical_logits"
+        )(x)
+    }
+    if num_continuous:
+        outputs["continuous_mean"] = layers.Dense(
+            num_continuous, kernel_initializer=weight_init(), name="continuous_mean"
+        )(x)
+        if learn_std:
+            outputs["continuous_log_std"] = layers.Dense(
+                num_continuous, kernel_initializer=weight_init(), name="continuous_log_std"
+            )(x)
+    return keras.Model(features, outputs, name=name)
