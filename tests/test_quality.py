@@ -21,5 +21,6 @@ def test_dcgan_learns_recognisable_varied_digits(digits_classifier):
     # An untrained generator gives one blob: one class, classifier score ~1.
     assert untrained["classes_covered"] <= 2 and untrained["classifier_score"] < 1.5
     assert trained["classes_covered"] >= 8
-    assert trained["classifier_score"] >= 2.3
-    assert trained["confidence"] >= 0.5
+    # Measured with the shipped judge: score 6.47, confidence 0.87, 10 classes (real digits ~8.8).
+    assert trained["classifier_score"] >= 4.0
+    assert trained["confidence"] >= 0.7
