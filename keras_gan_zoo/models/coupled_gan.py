@@ -118,8 +118,10 @@ class CoupledGAN(BaseGAN):
         if any(a is not None and b is not None and a != b for a, b in zip(shape_a, shape_b)):
             raise ValueError(message)
         if None in shape_a + shape_b:  # known only when the data arrive
-            tf.debugging.assert_equal(tf.shape(images_a)[1:], tf.shape(images_b)[1:],
-                                      message=message)
+            check = tf.debugging.assert_equal(tf.shape(images_a)[1:], tf.shape(images_b)[1:],
+                                              message=message)
+            with tf.control_dependencies([check]):  # before anything uses the images
+                images_a, images_b = tf.identity(images_a), tf.identity(images_b)
         self.check_image_shape(images_a.shape[1:], what="domain a images")
         self.check_image_shape(images_b.shape[1:], what="domain b images")
         size = tf.minimum(tf.shape(images_a)[0], tf.shape(images_b)[0])
