@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from keras_gan_zoo.data.digits import DIGITS_SPLITS, digits_arrays, load_digits
 from keras_gan_zoo.data.folder import load_folder
-from keras_gan_zoo.data.images import from_model_range, to_model_range
+from keras_gan_zoo.data.images import from_model_range, looks_like_path, to_model_range
 from keras_gan_zoo.data.paired import load_paired
 from keras_gan_zoo.data.tfds_source import load_tfds
 from keras_gan_zoo.data.two_domains import (
@@ -53,10 +53,6 @@ __all__ = [
     "load_unpaired",
     "to_model_range",
 ]
-
-
-def _looks_like_path(source: str) -> bool:
-    return source.startswith((".", "/", "~"))
 
 
 def load(
@@ -99,7 +95,7 @@ def load(
         return load_digits(image_size=image_size, channels=channels, batch_size=batch_size,
                            split=split, shuffle=shuffle, seed=seed,
                            drop_remainder=drop_remainder, with_labels=with_labels)
-    if Path(source).expanduser().exists() or _looks_like_path(source):
+    if Path(source).expanduser().exists() or looks_like_path(source):
         return load_folder(source, image_size=image_size, channels=channels,
                            batch_size=batch_size, shuffle=shuffle, seed=seed,
                            drop_remainder=drop_remainder, with_labels=with_labels)

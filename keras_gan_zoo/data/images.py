@@ -7,6 +7,12 @@ from typing import Sequence
 import tensorflow as tf
 
 
+def looks_like_path(source: object) -> bool:
+    """True for sources written as paths (``./x``, ``/x``, ``~/x``), even if missing:
+    they are folders, never dataset names."""
+    return str(source).startswith((".", "/", "~"))
+
+
 def to_model_range(images: tf.Tensor) -> tf.Tensor:
     """uint8 [0, 255] (or float [0, 255]) -> float32 [-1, 1]."""
     return tf.cast(images, tf.float32) / 127.5 - 1.0

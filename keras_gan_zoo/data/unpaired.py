@@ -133,8 +133,8 @@ def load_unpaired(
             domains = [(domain.shuffle(count, seed=seed, reshuffle_each_iteration=True), count)
                        for domain, count in domains]
         size = offline_size(size)
-    elif isinstance(source, (tuple, list)) or Path(source).expanduser().exists() or str(
-            source).startswith((".", "/", "~")):
+    elif (isinstance(source, (tuple, list)) or Path(source).expanduser().exists()
+          or image_ops.looks_like_path(source)):
         domains = [_folder_domain(folder, channels, shuffle, seed)
                    for folder in unpaired_folders(source, split)]
     else:
