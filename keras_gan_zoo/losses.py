@@ -5,6 +5,15 @@ outputs such as PatchGAN logits are averaged over their non-batch axes).
 Reduction over the *global* batch, which is what makes a step on N replicas
 equal a step on one, is done once in :meth:`BaseGAN.replica_loss`.
 
+The adversarial losses carry TF-GAN's names
+(``tensorflow_gan/python/losses/losses_impl.py``, 2.1.0) and the mean of their
+per-example values is TF-GAN's loss (default weights and reduction), except
+`minimax_generator_loss`, which drops TF-GAN's constant term. They are
+**per-example separable** (example i's value depends on example i only), so
+a step on N replicas equals a step on one, except the ones in
+`BATCH_LEVEL_LOSSES` (the relativistic average losses), which compare each
+example with the mean over *this replica's* batch.
+
 Discriminator outputs are logits (no sigmoid in the networks), so the
 cross-entropies are computed with ``sigmoid_cross_entropy_with_logits``,
 which is exact where ``log(sigmoid(x))`` would underflow.
@@ -13,6 +22,7 @@ which is exact where ``log(sigmoid(x))`` would underflow.
 from __future__ import annotations
 
 import math
+from typing import Callable, NamedTuple
 
 import tensorflow as tf
 
@@ -21,8 +31,18 @@ __all__ = [
     "minimax_discriminator_loss",
     "minimax_generator_loss",
     "non_saturating_generator_loss",
+    "modified_discriminator_loss",
+    "modified_generator_loss",
+    "wasserstein_discriminator_loss",
+    "wasserstein_generator_loss",
+    "wasserstein_hinge_discriminator_loss",
+    "wasserstein_hinge_generator_loss",
     "least_squares_discriminator_loss",
     "least_squares_generator_loss",
+    "relativistic_discriminator_loss",
+    "relativistic_generator_loss",
+    "acgan_discriminator_loss",
+    "acgan_generator_loss",
     "mean_absolute_error",
     "categorical_mutual_information",
     "gaussian_mutual_information",
@@ -30,6 +50,11 @@ __all__ = [
     "margin_discriminator_loss",
     "pulling_away_term",
     "generator_loss_by_name",
+    "AdversarialLoss",
+    "ADVERSARIAL_LOSSES",
+    "BATCH_LEVEL_LOSSES",
+    "GENERATOR_NEEDS_REAL_LOGITS",
+    "adversarial_losses",
 ]
 
 
@@ -41,8 +66,12 @@ def per_example_mean(values: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
 
 
+def _float(values: tf.Tensor) -> tf.Tensor:
+    return tf.cast(values, tf.float32)
+
+
 def _bce(logits: tf.Tensor, target: float) -> tf.Tensor:
-    logits = tf.cast(logits, tf.float32)
+    logits = _float(logits)
     labels = tf.fill(tf.shape(logits), tf.constant(target, tf.float32))
     return per_example_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
@@ -58,8 +87,17 @@ def minimax_discriminator_loss(
     (Salimans et al. 2016, "Improved Techniques for Training GANs", sec. 3.4),
     which smooths only the real side. ``real_logits`` and ``fake_logits`` must
     have the same batch size (one real and one fake per example).
+
+    Same as TF-GAN's ``minimax_discriminator_loss`` and
+    ``modified_discriminator_loss`` (one function there too). Their
+    ``label_smoothing=s`` smooths towards 1/2, ``t = 1 - s/2``: TF-GAN's
+    default ``s = 0.25`` is ``t = 0.875``, and this zoo's ``label_smoothing``
+    config ``l`` (``t = 1 - l``) is TF-GAN's ``s = 2 l``.
     """
     return _bce(real_logits, real_target) + _bce(fake_logits, 0.0)
+
+
+modified_discriminator_loss = minimax_discriminator_loss
 
 
 def minimax_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
@@ -67,6 +105,11 @@ def minimax_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
 
     ``L_G = log(1 - D(G(z)))``; it saturates when D rejects the samples early
     in training, which is why the paper recommends the non-saturating loss.
+
+    TF-GAN's ``minimax_generator_loss`` is ``-minimax_discriminator_loss`` with
+    the real logits set to 1, i.e. this loss plus the constant
+    ``log sigmoid(1) = -softplus(-1) ~ -0.3133``: same gradients, values
+    lower by ``softplus(-1)``.
     """
     return -_bce(fake_logits, 0.0)
 
@@ -76,30 +119,149 @@ def non_saturating_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
 
     ``L_G = -log D(G(z))``: same fixed point as the minimax loss, stronger
     gradients early in training. Used by DCGAN and most later GANs.
+    TF-GAN's ``modified_generator_loss`` (whose ``label_smoothing`` defaults to 0).
     """
     return _bce(fake_logits, 1.0)
 
 
-def least_squares_discriminator_loss(
-    real_outputs: tf.Tensor, fake_outputs: tf.Tensor, real_target: float = 1.0
-) -> tf.Tensor:
-    """Least-squares discriminator loss (Mao et al. 2017, LSGAN, eq. 2 with a=0, b=1).
+modified_generator_loss = non_saturating_generator_loss
 
-    ``L_D = 1/2 (D(x) - b)^2 + 1/2 D(G(z))^2``
+
+def wasserstein_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    """WGAN critic loss (Arjovsky, Chintala & Bottou 2017, Algorithm 1).
+
+    ``L_D = D(G(z)) - D(x)``: the critic maximises the estimate of the
+    Wasserstein-1 distance; meaningful only for a (roughly) 1-Lipschitz
+    critic, see `keras_gan_zoo.regularizers`. No label smoothing (no labels).
     """
-    real = tf.cast(real_outputs, tf.float32)
-    fake = tf.cast(fake_outputs, tf.float32)
-    return 0.5 * per_example_mean(tf.square(real - real_target)) + 0.5 * per_example_mean(
-        tf.square(fake)
+    return per_example_mean(_float(fake_logits)) - per_example_mean(_float(real_logits))
+
+
+def wasserstein_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+    """WGAN generator loss (Arjovsky, Chintala & Bottou 2017, Algorithm 1): ``L_G = -D(G(z))``.
+
+    Also the generator side of the hinge loss (`wasserstein_hinge_generator_loss`).
+    """
+    return -per_example_mean(_float(fake_logits))
+
+
+wasserstein_hinge_generator_loss = wasserstein_generator_loss
+
+
+def wasserstein_hinge_discriminator_loss(
+    real_logits: tf.Tensor, fake_logits: tf.Tensor
+) -> tf.Tensor:
+    """Hinge discriminator loss (Lim & Ye 2017, Geometric GAN; Miyato et al. 2018, SN-GAN).
+
+    ``L_D = max(0, 1 - D(x)) + max(0, 1 + D(G(z)))``; the generator loss is
+    ``-D(G(z))``. No label smoothing (the margins play that role).
+    """
+    return per_example_mean(tf.nn.relu(1.0 - _float(real_logits))) + per_example_mean(
+        tf.nn.relu(1.0 + _float(fake_logits))
     )
 
 
-def least_squares_generator_loss(fake_outputs: tf.Tensor) -> tf.Tensor:
-    """Least-squares generator loss (Mao et al. 2017, LSGAN, eq. 2 with c=1).
+def least_squares_discriminator_loss(
+    real_outputs: tf.Tensor,
+    fake_outputs: tf.Tensor,
+    real_target: float = 1.0,
+    fake_target: float = 0.0,
+) -> tf.Tensor:
+    """Least-squares discriminator loss (Mao et al. 2017, LSGAN, eq. 2).
 
-    ``L_G = 1/2 (D(G(z)) - 1)^2``
+    ``L_D = 1/2 (D(x) - b)^2 + 1/2 (D(G(z)) - a)^2`` with ``b = real_target``,
+    ``a = fake_target``. ``real_target`` below 1 smooths the real side like
+    the cross-entropy losses do (TF-GAN: ``real_label``, ``fake_label``).
     """
-    return 0.5 * per_example_mean(tf.square(tf.cast(fake_outputs, tf.float32) - 1.0))
+    real = _float(real_outputs)
+    fake = _float(fake_outputs)
+    return 0.5 * per_example_mean(tf.square(real - real_target)) + 0.5 * per_example_mean(
+        tf.square(fake - fake_target)
+    )
+
+
+def least_squares_generator_loss(fake_outputs: tf.Tensor, real_target: float = 1.0) -> tf.Tensor:
+    """Least-squares generator loss (Mao et al. 2017, LSGAN, eq. 2, c = real_target).
+
+    ``L_G = 1/2 (D(G(z)) - c)^2`` (TF-GAN: ``real_label``).
+    """
+    return 0.5 * per_example_mean(tf.square(_float(fake_outputs) - real_target))
+
+
+def _relativistic_average(
+    real_logits: tf.Tensor, fake_logits: tf.Tensor, real_target: float
+) -> tf.Tensor:
+    real = _float(real_logits)
+    fake = _float(fake_logits)
+    return _bce(real - tf.reduce_mean(fake), real_target) + _bce(
+        fake - tf.reduce_mean(real), 1.0 - real_target
+    )
+
+
+def relativistic_discriminator_loss(
+    real_logits: tf.Tensor, fake_logits: tf.Tensor
+) -> tf.Tensor:
+    """Relativistic average discriminator loss (Jolicoeur-Martineau 2018, "The relativistic
+    discriminator", RaSGAN).
+
+    ``L_D = -log sigmoid(C(x) - E C(G(z))) - log(1 - sigmoid(C(G(z)) - E C(x)))``
+
+    **Batch-level**: each example is compared with the mean logit of the
+    *other* side over the whole batch (all spatial positions), so example
+    i's value depends on the batch, and under a distribution strategy the
+    mean is this replica's (a step on N replicas is not a step on one).
+    No label smoothing.
+    """
+    return _relativistic_average(real_logits, fake_logits, 1.0)
+
+
+def relativistic_generator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    """Relativistic average generator loss (Jolicoeur-Martineau 2018, "The relativistic
+    discriminator", RaSGAN).
+
+    ``L_G = -log(1 - sigmoid(C(x) - E C(G(z)))) - log sigmoid(C(G(z)) - E C(x))``
+
+    The discriminator loss with the sides swapped: it needs D's logits on a
+    real batch too. **Batch-level** like `relativistic_discriminator_loss`.
+    """
+    return _relativistic_average(real_logits, fake_logits, 0.0)
+
+
+def _softmax_cross_entropy(
+    one_hot_labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float = 0.0
+) -> tf.Tensor:
+    labels = _float(one_hot_labels)
+    num_classes = tf.cast(tf.shape(labels)[-1], tf.float32)
+    labels = labels * (1.0 - label_smoothing) + label_smoothing / num_classes
+    return per_example_mean(
+        tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=_float(logits))
+    )
+
+
+def acgan_discriminator_loss(
+    real_class_logits: tf.Tensor,
+    fake_class_logits: tf.Tensor,
+    one_hot_labels: tf.Tensor,
+    label_smoothing: float = 0.0,
+) -> tf.Tensor:
+    """AC-GAN's class term for the discriminator (Odena, Olah & Shlens 2017, L_C).
+
+    ``L = CE(c, Q(x)) + CE(c, Q(G(z, c)))`` with ``one_hot_labels`` ``[batch, K]``
+    (``keras.ops.one_hot``); add it to a real/fake loss. ``label_smoothing``
+    (real side only, as TF-GAN) mixes the one-hot targets with the uniform
+    distribution: ``c (1 - s) + s / K``.
+    """
+    return _softmax_cross_entropy(one_hot_labels, fake_class_logits) + _softmax_cross_entropy(
+        one_hot_labels, real_class_logits, label_smoothing
+    )
+
+
+def acgan_generator_loss(fake_class_logits: tf.Tensor, one_hot_labels: tf.Tensor) -> tf.Tensor:
+    """AC-GAN's class term for the generator (Odena, Olah & Shlens 2017, L_C).
+
+    ``L = CE(c, Q(G(z, c)))``, ``one_hot_labels`` ``[batch, K]``; add it to a real/fake loss.
+    """
+    return _softmax_cross_entropy(one_hot_labels, fake_class_logits)
 
 
 def mean_absolute_error(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
@@ -212,3 +374,77 @@ def generator_loss_by_name(name: str):
         raise ValueError(
             f"Unknown generator_loss {name!r}; choose one of {sorted(_GENERATOR_LOSSES)}."
         ) from None
+
+
+class AdversarialLoss(NamedTuple):
+    """The two losses of one ``adversarial_loss`` config value, with uniform signatures.
+
+    ``discriminator(real_logits, fake_logits) -> [batch]`` and
+    ``generator(fake_logits, real_logits=None) -> [batch]``; ``real_logits``
+    is used (and required) by the losses in `GENERATOR_NEEDS_REAL_LOGITS` only.
+    """
+
+    discriminator: Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+    generator: Callable[..., tf.Tensor]
+
+
+_ADVERSARIAL_LOSSES = {
+    "minimax": (minimax_discriminator_loss, minimax_generator_loss),
+    "non_saturating": (minimax_discriminator_loss, non_saturating_generator_loss),
+    "wasserstein": (wasserstein_discriminator_loss, wasserstein_generator_loss),
+    "least_squares": (least_squares_discriminator_loss, least_squares_generator_loss),
+    "hinge": (wasserstein_hinge_discriminator_loss, wasserstein_hinge_generator_loss),
+    "relativistic": (relativistic_discriminator_loss, relativistic_generator_loss),
+}
+
+#: The values of the ``adversarial_loss`` config key.
+ADVERSARIAL_LOSSES = tuple(_ADVERSARIAL_LOSSES)
+#: Not per-example separable: the value of example i depends on this replica's batch.
+BATCH_LEVEL_LOSSES = frozenset({"relativistic"})
+#: Their generator loss needs D's logits on a real batch as well as on the fakes.
+GENERATOR_NEEDS_REAL_LOGITS = frozenset({"relativistic"})
+_SMOOTHABLE = ("minimax", "non_saturating", "least_squares")
+
+
+def adversarial_losses(name: str, real_target: float = 1.0) -> AdversarialLoss:
+    """The discriminator and generator losses for ``adversarial_loss: <name>``.
+
+    ``name`` is one of `ADVERSARIAL_LOSSES`: ``minimax`` and ``non_saturating``
+    (Goodfellow et al. 2014; same D loss, G loss ``log(1 - D(G(z)))`` or
+    ``-log D(G(z))``), ``wasserstein``, ``least_squares``, ``hinge``,
+    ``relativistic`` (relativistic average, batch-level). ``real_target``
+    below 1 is one-sided label smoothing, bound into the D loss; only the
+    minimax, non-saturating and least-squares losses have a real target.
+
+        d_loss, g_loss = adversarial_losses("hinge")
+        per_example = d_loss(real_logits, fake_logits)
+    """
+    if name not in _ADVERSARIAL_LOSSES:
+        raise ValueError(
+            f"Unknown adversarial_loss {name!r}; choose one of {list(ADVERSARIAL_LOSSES)}."
+        )
+    if real_target != 1.0 and name not in _SMOOTHABLE:
+        raise ValueError(
+            f"adversarial_loss {name!r} has no real target to smooth (real_target="
+            f"{real_target}); set label_smoothing to 0, or use one of {list(_SMOOTHABLE)}."
+        )
+    discriminator_loss, generator_loss = _ADVERSARIAL_LOSSES[name]
+
+    def discriminator(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+        if name in _SMOOTHABLE:
+            return discriminator_loss(real_logits, fake_logits, real_target=real_target)
+        return discriminator_loss(real_logits, fake_logits)
+
+    def generator(fake_logits: tf.Tensor, real_logits: tf.Tensor | None = None) -> tf.Tensor:
+        if name not in GENERATOR_NEEDS_REAL_LOGITS:
+            return generator_loss(fake_logits)
+        if real_logits is None:
+            raise ValueError(
+                f"The {name} generator loss compares fakes with reals: pass "
+                "real_logits, D's logits on a real batch, too."
+            )
+        return generator_loss(real_logits, fake_logits)
+
+    discriminator.__doc__ = discriminator_loss.__doc__
+    generator.__doc__ = generator_loss.__doc__
+    return AdversarialLoss(discriminator, generator)

@@ -11,15 +11,9 @@ References:
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import subprocess
-import sys
 import time
 import types
-import zipfile
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -32,6 +26,7 @@ import keras_gan_zoo as zoo
 from keras_gan_zoo import metrics
 from keras_gan_zoo.data import digits_arrays
 from keras_gan_zoo.metrics import functional as F
+from tests.tfgan_wheel import load_tfgan_modules
 
 RTOL = 1e-4
 
@@ -97,57 +92,16 @@ def binkowski_kid(codes_g, codes_r, n_subsets, subset_size, seed):
 @pytest.fixture(scope="module")
 def tfgan(request, tmp_path_factory):
     """TF-GAN 2.1.0's classifier_metrics.py, loaded by path with its one package import
-    (eval_utils.py, from the same wheel) and a stand-in for ``tfp.stats.covariance``.
-    The wheel is kept in pytest's cache (``.pytest_cache``) when the cache plugin is on."""
-    cache_plugin = getattr(request.config, "cache", None)
-    cache = Path(cache_plugin.mkdir("tensorflow_gan") if cache_plugin is not None
-                 else tmp_path_factory.mktemp("tensorflow_gan"))
-    wheels = sorted(cache.glob("tensorflow_gan-2.1.0-*.whl"))
-    if not wheels and not os.environ.get("KERAS_GAN_ZOO_OFFLINE"):
-        try:
-            subprocess.run([sys.executable, "-m", "pip", "download", "tensorflow-gan==2.1.0",
-                            "--no-deps", "-q", "-d", str(cache)], check=True, timeout=120,
-                           capture_output=True)
-        except Exception as error:  # no registry access: rely on the NumPy references
-            pytest.skip(f"tensorflow-gan 2.1.0 wheel unavailable ({type(error).__name__})")
-        wheels = sorted(cache.glob("tensorflow_gan-2.1.0-*.whl"))
-    if not wheels:
-        pytest.skip("tensorflow-gan 2.1.0 wheel unavailable")
-    with zipfile.ZipFile(wheels[0]) as archive:
-        for name in ("classifier_metrics.py", "eval_utils.py"):
-            archive.extract(f"tensorflow_gan/python/eval/{name}", cache / "src")
-    folder = cache / "src" / "tensorflow_gan" / "python" / "eval"
+    (eval_utils.py, from the same wheel) and a stand-in for ``tfp.stats.covariance``."""
 
     def covariance(x):  # tfp.stats.covariance(x): sample axis 0, biased (divides by N)
         x = x - tf.reduce_mean(x, axis=0)
         return tf.matmul(x, x, transpose_a=True) / tf.cast(tf.shape(x)[0], x.dtype)
 
-    names = ["tensorflow_gan", "tensorflow_gan.python", "tensorflow_gan.python.eval",
-             "tensorflow_gan.python.eval.eval_utils", "tensorflow_probability"]
-    saved = {name: sys.modules.get(name) for name in names}
-    try:
-        for name in names[:3]:
-            sys.modules[name] = types.ModuleType(name)
-        sys.modules["tensorflow_probability"] = types.SimpleNamespace(
-            stats=types.SimpleNamespace(covariance=covariance))
-        modules = {}
-        for name in ("eval_utils", "classifier_metrics"):
-            spec = importlib.util.spec_from_file_location(
-                f"tensorflow_gan.python.eval.{name}", folder / f"{name}.py")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module
-            spec.loader.exec_module(module)
-            setattr(sys.modules["tensorflow_gan.python.eval"], name, module)
-            modules[name] = module
-        return modules["classifier_metrics"]
-    except Exception as error:
-        pytest.skip(f"TF-GAN's classifier_metrics.py does not load here: {error!r}")
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
+    tfp = types.SimpleNamespace(stats=types.SimpleNamespace(covariance=covariance))
+    return load_tfgan_modules(request, tmp_path_factory,
+                              ["eval.eval_utils", "eval.classifier_metrics"],
+                              stubs={"tensorflow_probability": tfp})[-1]
 
 
 # ------------------------------------------------------------------------- FID
