@@ -10,7 +10,7 @@ from typing import Any
 import keras
 
 from keras_gan_zoo.plotting import save_image_grid, save_loss_curves
-from keras_gan_zoo.training import is_chief
+from keras_gan_zoo.distribute import is_chief
 
 
 class SampleGrid(keras.callbacks.Callback):
