@@ -105,8 +105,6 @@ def command_export(args: argparse.Namespace) -> int:
 def command_evaluate(args: argparse.Namespace) -> int:
     import json
 
-    import numpy as np
-
     from keras_gan_zoo import metrics
 
     model = _load_checkpoint(args.checkpoint)
@@ -115,20 +113,9 @@ def command_evaluate(args: argparse.Namespace) -> int:
                if extractor.startswith("inception") and args.inception_weights else {})
     evaluator = metrics.Evaluator(args.metrics, extractor=extractor, batch_size=args.batch_size,
                                   seed=args.seed, extractor_options=options)
-    num_samples = args.num_samples
-    if hasattr(model, "translate"):  # image-to-image: translate held-out inputs, compare with targets
-        if args.dataset != "digits":
-            raise ValueError("evaluate translates the offline digits pairs; for other data use "
-                             "keras_gan_zoo.metrics.translation_sample_fn in Python.")
-        inputs, targets = (np.asarray(a) for a in model.default_sample_data())
-        sample_fn = metrics.translation_sample_fn(model.translate, (inputs + 1.0) / 2.0)
-        evaluator.set_reference((targets + 1.0) / 2.0, {"reference": "digits:test targets"})
-        num_samples = min(num_samples, len(inputs))
-    else:
-        sample_fn = metrics.model_sample_fn(model)
-        evaluator.set_reference_dataset(args.dataset, split=args.split,
-                                        image_shape=model.image_shape,
-                                        max_images=args.max_reference, data_dir=args.data_dir)
+    sample_fn, num_samples = metrics.prepare_entry_evaluation(
+        evaluator, model, args.num_samples, dataset=args.dataset, split=args.split,
+        max_reference=args.max_reference, data_dir=args.data_dir)
     results = evaluator.evaluate(sample_fn, num_samples, seed=args.seed)
     print(f"{type(model).__name__} from {args.checkpoint}: {results['num_samples']} samples vs "
           f"{results.get('num_reference', 0)} reference images "
