@@ -1,7 +1,7 @@
 """``keras-gan-zoo``: list, train, sample, evaluate and export zoo entries.
 
 A thin layer over the Python API: every command parses its arguments and
-calls `build`, `data.load`, `fit`, `sample_grid` or `export`.
+calls `train`, `sample_grid`, `export` or `metrics.Evaluator`.
 """
 
 from __future__ import annotations
@@ -50,37 +50,13 @@ def command_list(args: argparse.Namespace) -> int:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    import keras_gan_zoo as zoo
-    from keras_gan_zoo.callbacks import LossPlot, SampleGrid, chief_callbacks
-    from keras_gan_zoo.distribute import make_strategy, needs_static_shapes, set_precision
-    from keras_gan_zoo.training import is_chief
+    from keras_gan_zoo.runner import train
 
-    set_precision(args.mixed_precision)
-    strategy = make_strategy(args.strategy, tpu=args.tpu)
-    with strategy.scope():
-        model = zoo.build(args.name, **parse_overrides(args.set))
-        model.compile(steps_per_execution=args.steps_per_execution)
-    batch_size = {} if args.batch_size is None else {"batch_size": args.batch_size}
-    dataset = model.load_dataset(args.dataset, split=args.split, seed=args.seed,
-                                 data_dir=args.data_dir,
-                                 drop_remainder=needs_static_shapes(strategy), **batch_size)
-    output = Path(args.output or Path("runs") / args.name)
-    callbacks = [
-        *model.training_callbacks(),
-        *chief_callbacks(output, args.name),
-        SampleGrid(output / "samples"),
-        LossPlot(output / "loss_curves.png", title=f"{args.name} on {args.dataset}"),
-    ]
-    print(f"Training {args.name} ({type(model).__name__}) on {args.dataset!r} for {args.epochs} "
-          f"epochs with {strategy.num_replicas_in_sync} replica(s); writing to {output}/")
-    model.fit(dataset, epochs=args.epochs, callbacks=callbacks, shuffle=False,
-              verbose=1 if sys.stdout.isatty() else 2)
-    if not is_chief(strategy):
-        return 0
-    print(f"Sample grids:  {output / 'samples'}/epoch_*.png")
-    print(f"Loss curves:   {output / 'loss_curves.png'}")
-    print(f"Checkpoint:    {output / 'model.keras'}")
-    print(f"SavedModel:    {output / 'saved_model' / args.name / '1'}")
+    train(args.name, dataset=args.dataset, epochs=args.epochs, output=args.output,
+          overrides=parse_overrides(args.set), batch_size=args.batch_size, split=args.split,
+          seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,
+          mixed_precision=args.mixed_precision, steps_per_execution=args.steps_per_execution,
+          verbose=1 if sys.stdout.isatty() else 2)
     return 0
 
 
