@@ -6,6 +6,8 @@
     model.fit(zoo.data.load("digits"), epochs=5)
     images = model.generate(16, seed=0)        # [16, 28, 28, 1] in [0, 1]
     model.export("saved_models/dcgan/1")       # SavedModel, serving_default(z) -> images
+
+    run = zoo.train("dcgan", epochs=5)         # all of the above, as `keras-gan-zoo train`
 """
 
 import os
@@ -18,6 +20,7 @@ from keras_gan_zoo.base import BaseGAN  # noqa: E402
 from keras_gan_zoo.models import *  # noqa: F401,F403,E402  (registers the entries)
 from keras_gan_zoo.models import __all__ as _entry_names  # noqa: E402
 from keras_gan_zoo.registry import available, build, entry_class, load_config, register  # noqa: E402
+from keras_gan_zoo.runner import train  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -33,5 +36,6 @@ __all__ = [
     "metrics",
     "networks",
     "register",
+    "train",
     *_entry_names,
 ]

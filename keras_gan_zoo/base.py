@@ -29,7 +29,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.training import distributed_fit, needs_custom_loop
+from keras_gan_zoo.distribute import needs_custom_loop
+from keras_gan_zoo.training import distributed_fit
 
 Endpoint = tuple[Callable[..., Any], Sequence[tf.TensorSpec]]
 

@@ -1,4 +1,5 @@
-"""Keras callbacks that write what people look at: sample grids, loss curves, exports."""
+"""Keras callbacks that write what people look at: sample grids, loss curves, exports;
+and `RunFolder`, where a training run keeps them."""
 
 from __future__ import annotations
 
@@ -9,8 +10,25 @@ from typing import Any
 
 import keras
 
+from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.plotting import save_image_grid, save_loss_curves
-from keras_gan_zoo.training import is_chief
+
+
+class RunFolder:
+    """The files of a training run of entry ``name`` under ``root`` (``keras-gan-zoo train``)."""
+
+    def __init__(self, root: str | os.PathLike, name: str) -> None:
+        self.root, self.name = Path(root), name
+        self.samples = self.root / "samples"                # sample grids, epoch_XXX.png
+        self.loss_curves = self.root / "loss_curves.png"
+        self.history = self.root / "history.csv"            # a row of logs per epoch
+        self.checkpoint = self.root / "model.keras"         # after the last finished epoch
+        self.backup = self.root / "backup"                  # BackupAndRestore: a restart resumes
+        self.saved_models = self.root / "saved_model" / name  # TF Serving's base path
+        self.saved_model = self.saved_models / "1"          # exported at the end of training
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.root)!r}, {self.name!r})"
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -108,17 +126,17 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
 
 def chief_callbacks(directory: str | os.PathLike, name: str) -> list[keras.callbacks.Callback]:
-    """The callbacks `keras-gan-zoo train` uses to keep a run safe, written by the chief only:
-    ``history.csv``, ``model.keras`` every epoch, ``backup/`` (resume after a crash) and
-    the SavedModel ``saved_model/<name>/1`` at the end."""
-    directory = Path(directory)
+    """The callbacks `keras-gan-zoo train` uses to keep a run safe, written by the chief only
+    into `RunFolder` ``(directory, name)``: ``history.csv``, ``model.keras`` every epoch,
+    ``backup/`` (resume after a crash) and the SavedModel ``saved_model/<name>/1`` at the end."""
+    folder = RunFolder(directory, name)
     if is_chief():
-        directory.mkdir(parents=True, exist_ok=True)
+        folder.root.mkdir(parents=True, exist_ok=True)
     return [
-        ChiefOnly(keras.callbacks.CSVLogger(str(directory / "history.csv"), append=True)),
-        ChiefOnly(keras.callbacks.ModelCheckpoint(str(directory / "model.keras"))),
-        BackupAndRestore(str(directory / "backup")),
-        ServingExport(directory / "saved_model" / name),
+        ChiefOnly(keras.callbacks.CSVLogger(str(folder.history), append=True)),
+        ChiefOnly(keras.callbacks.ModelCheckpoint(str(folder.checkpoint))),
+        BackupAndRestore(str(folder.backup)),
+        ServingExport(folder.saved_models),
     ]
 
 

@@ -1,7 +1,7 @@
 """``keras-gan-zoo``: list, train, sample, evaluate and export zoo entries.
 
 A thin layer over the Python API: every command parses its arguments and
-calls `build`, `data.load`, `fit`, `sample_grid` or `export`.
+calls `train`, `sample_grid`, `export` or `metrics.Evaluator`.
 """
 
 from __future__ import annotations
@@ -50,37 +50,13 @@ def command_list(args: argparse.Namespace) -> int:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    import keras_gan_zoo as zoo
-    from keras_gan_zoo.callbacks import LossPlot, SampleGrid, chief_callbacks
-    from keras_gan_zoo.distribute import make_strategy, needs_static_shapes, set_precision
-    from keras_gan_zoo.training import is_chief
+    from keras_gan_zoo.runner import train
 
-    set_precision(args.mixed_precision)
-    strategy = make_strategy(args.strategy, tpu=args.tpu)
-    with strategy.scope():
-        model = zoo.build(args.name, **parse_overrides(args.set))
-        model.compile(steps_per_execution=args.steps_per_execution)
-    batch_size = {} if args.batch_size is None else {"batch_size": args.batch_size}
-    dataset = model.load_dataset(args.dataset, split=args.split, seed=args.seed,
-                                 data_dir=args.data_dir,
-                                 drop_remainder=needs_static_shapes(strategy), **batch_size)
-    output = Path(args.output or Path("runs") / args.name)
-    callbacks = [
-        *model.training_callbacks(),
-        *chief_callbacks(output, args.name),
-        SampleGrid(output / "samples"),
-        LossPlot(output / "loss_curves.png", title=f"{args.name} on {args.dataset}"),
-    ]
-    print(f"Training {args.name} ({type(model).__name__}) on {args.dataset!r} for {args.epochs} "
-          f"epochs with {strategy.num_replicas_in_sync} replica(s); writing to {output}/")
-    model.fit(dataset, epochs=args.epochs, callbacks=callbacks, shuffle=False,
-              verbose=1 if sys.stdout.isatty() else 2)
-    if not is_chief(strategy):
-        return 0
-    print(f"Sample grids:  {output / 'samples'}/epoch_*.png")
-    print(f"Loss curves:   {output / 'loss_curves.png'}")
-    print(f"Checkpoint:    {output / 'model.keras'}")
-    print(f"SavedModel:    {output / 'saved_model' / args.name / '1'}")
+    train(args.name, dataset=args.dataset, epochs=args.epochs, output=args.output,
+          overrides=parse_overrides(args.set), batch_size=args.batch_size, split=args.split,
+          seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,
+          mixed_precision=args.mixed_precision, steps_per_execution=args.steps_per_execution,
+          verbose=1 if sys.stdout.isatty() else 2)
     return 0
 
 
@@ -105,8 +81,6 @@ def command_export(args: argparse.Namespace) -> int:
 def command_evaluate(args: argparse.Namespace) -> int:
     import json
 
-    import numpy as np
-
     from keras_gan_zoo import metrics
 
     model = _load_checkpoint(args.checkpoint)
@@ -115,20 +89,9 @@ def command_evaluate(args: argparse.Namespace) -> int:
                if extractor.startswith("inception") and args.inception_weights else {})
     evaluator = metrics.Evaluator(args.metrics, extractor=extractor, batch_size=args.batch_size,
                                   seed=args.seed, extractor_options=options)
-    num_samples = args.num_samples
-    if hasattr(model, "translate"):  # image-to-image: translate held-out inputs, compare with targets
-        if args.dataset != "digits":
-            raise ValueError("evaluate translates the offline digits pairs; for other data use "
-                             "keras_gan_zoo.metrics.translation_sample_fn in Python.")
-        inputs, targets = (np.asarray(a) for a in model.default_sample_data())
-        sample_fn = metrics.translation_sample_fn(model.translate, (inputs + 1.0) / 2.0)
-        evaluator.set_reference((targets + 1.0) / 2.0, {"reference": "digits:test targets"})
-        num_samples = min(num_samples, len(inputs))
-    else:
-        sample_fn = metrics.model_sample_fn(model)
-        evaluator.set_reference_dataset(args.dataset, split=args.split,
-                                        image_shape=model.image_shape,
-                                        max_images=args.max_reference, data_dir=args.data_dir)
+    sample_fn, num_samples = metrics.prepare_entry_evaluation(
+        evaluator, model, args.num_samples, dataset=args.dataset, split=args.split,
+        max_reference=args.max_reference, data_dir=args.data_dir)
     results = evaluator.evaluate(sample_fn, num_samples, seed=args.seed)
     print(f"{type(model).__name__} from {args.checkpoint}: {results['num_samples']} samples vs "
           f"{results.get('num_reference', 0)} reference images "

@@ -1,4 +1,10 @@
-"""Choosing a `tf.distribute` strategy and a precision policy by name (CLI and Python)."""
+"""What the zoo needs to know about `tf.distribute`, in one place (CLI and Python).
+
+* choosing a strategy (`make_strategy`) and a precision policy (`set_precision`) by name;
+* what a strategy asks of the data (`needs_static_shapes`: ``drop_remainder``) and of
+  `fit` (`needs_custom_loop`: the workaround of `keras_gan_zoo.training`);
+* who writes files (`is_chief`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import os
 
 import keras
 import tensorflow as tf
+
+from keras_gan_zoo import training
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = {"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
@@ -58,6 +66,26 @@ def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.S
 def needs_static_shapes(strategy: tf.distribute.Strategy) -> bool:
     """TPUs compile for fixed shapes: datasets need ``drop_remainder=True``."""
     return isinstance(strategy, (tf.distribute.TPUStrategy,))
+
+
+def needs_custom_loop(strategy: tf.distribute.Strategy) -> bool:
+    """True if Keras' `fit` cannot run under ``strategy``, so `BaseGAN.fit` runs
+    `keras_gan_zoo.training.distributed_fit` (switch: ``training.ROUTE_TO_CUSTOM_LOOP``)."""
+    return isinstance(strategy, training.ROUTE_TO_CUSTOM_LOOP)
+
+
+def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
+    """False on the non-chief workers of a multi-worker strategy: only the chief writes files."""
+    strategy = strategy or tf.distribute.get_strategy()
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:  # outside the scope: read TF_CONFIG
+        resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    if not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
 
 
 def set_precision(mode: str = "off") -> str:

@@ -2,11 +2,11 @@
 
 Keras 3 ``Model.fit`` fails under ``MultiWorkerMirroredStrategy`` (upstream
 keras-team/keras#20585, tensorflow/tensorflow#72388; broken since TF 2.16).
-`BaseGAN.fit` routes such strategies to :func:`distributed_fit`, a loop that
-runs the entry's own ``train_step`` through ``strategy.run`` inside a
-``tf.function`` and drives ordinary Keras callbacks (progress bar, History,
-the zoo's callbacks, ``ModelCheckpoint``, ``BackupAndRestore``...), so user code
-does not change with the strategy.
+`BaseGAN.fit` routes such strategies (`keras_gan_zoo.distribute.needs_custom_loop`)
+to :func:`distributed_fit`, a loop that runs the entry's own ``train_step``
+through ``strategy.run`` inside a ``tf.function`` and drives ordinary Keras
+callbacks (progress bar, History, the zoo's callbacks, ``ModelCheckpoint``,
+``BackupAndRestore``...), so user code does not change with the strategy.
 
 When upstream fixes ``fit``, set ``keras_gan_zoo.training.ROUTE_TO_CUSTOM_LOOP``
 to an empty tuple (one switch) and the workaround is retired.
@@ -20,32 +20,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-#: Strategies whose `fit` goes through `distributed_fit` instead of Keras' own.
+#: Strategies whose `fit` goes through `distributed_fit` instead of Keras' own (the one switch).
 ROUTE_TO_CUSTOM_LOOP: tuple[type, ...] = (tf.distribute.MultiWorkerMirroredStrategy,)
-
 
 #: Errors a collective raises when another worker dies (after MWMS's health check or timeout).
 _PEER_FAILURES = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
                   tf.errors.CancelledError, tf.errors.AbortedError, tf.errors.InternalError)
-
-
-def needs_custom_loop(strategy: tf.distribute.Strategy) -> bool:
-    """True if Keras' `fit` cannot run under ``strategy`` (see module docstring)."""
-    return isinstance(strategy, ROUTE_TO_CUSTOM_LOOP)
-
-
-def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
-    """False on the non-chief workers of a multi-worker strategy: only the chief writes files."""
-    strategy = strategy or tf.distribute.get_strategy()
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.task_type:  # outside the scope: read TF_CONFIG
-        resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
-    if not resolver.task_type:
-        return True
-    if resolver.task_type == "chief":
-        return True
-    has_chief = "chief" in resolver.cluster_spec().as_dict()
-    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
 
 
 def _to_python(logs: dict[str, Any]) -> dict[str, float]:

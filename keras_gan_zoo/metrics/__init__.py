@@ -12,6 +12,7 @@
 * `get_extractor`: ``"digits"`` (shipped classifier; Fréchet classifier
   distance and classifier score as TF-GAN does for MNIST) or
   ``"inception_v3"`` (Keras' InceptionV3, pool-3 features, 299x299).
+* `prepare_entry_evaluation`: the sample function and reference a zoo entry is evaluated with.
 * `EvaluationCallback`: metrics every N epochs in ``fit``'s logs, best checkpoint by FID.
 """
 
@@ -20,10 +21,12 @@ from keras_gan_zoo.metrics.evaluator import (
     METRICS,
     Evaluator,
     FeatureSet,
+    ReferenceCache,
     RunningMoments,
     class_sample_fn,
     model_sample_fn,
     parse_metrics,
+    prepare_entry_evaluation,
     translation_sample_fn,
 )
 from keras_gan_zoo.metrics.extractors import (
@@ -56,6 +59,7 @@ __all__ = [
     "FeatureExtractor",
     "FeatureSet",
     "InceptionV3Extractor",
+    "ReferenceCache",
     "RunningMoments",
     "class_sample_fn",
     "frechet_distance",
@@ -73,6 +77,7 @@ __all__ = [
     "msssim_settings",
     "parse_metrics",
     "precision_recall",
+    "prepare_entry_evaluation",
     "trace_sqrt_product",
     "translation_sample_fn",
 ]

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import keras
 
+from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.metrics.evaluator import METRICS, Evaluator, SampleFn, model_sample_fn
 
 
@@ -70,8 +71,6 @@ class EvaluationCallback(keras.callbacks.Callback):
         return value < self.best if self.mode == "min" else value > self.best
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        from keras_gan_zoo.training import is_chief
-
         logs = logs if logs is not None else {}
         if not self._due(epoch):
             for key in self.keys:

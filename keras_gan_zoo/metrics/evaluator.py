@@ -13,27 +13,32 @@ Generated images come from a *sample function* ``sample_fn(batch_size, seed)
 -> images [batch, H, W, C] in [0, 1]``, so any entry can be evaluated:
 `model_sample_fn` (noise-to-image entries, CoupledGAN per domain),
 `class_sample_fn` (CGAN per class), `translation_sample_fn` (pix2pix,
-CycleGAN on held-out images).
+CycleGAN on held-out images); `prepare_entry_evaluation` picks the one a zoo
+entry is evaluated with and sets the matching reference.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections import OrderedDict
+from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from keras_gan_zoo.metrics import functional as F
 from keras_gan_zoo.metrics.extractors import FeatureExtractor, get_extractor
+from keras_gan_zoo.pixels import to_unit_range
 
 __all__ = [
     "METRICS",
     "Evaluator",
     "FeatureSet",
+    "ReferenceCache",
     "RunningMoments",
     "class_sample_fn",
     "model_sample_fn",
+    "prepare_entry_evaluation",
     "translation_sample_fn",
 ]
 
@@ -153,6 +158,37 @@ class FeatureSet:
         return np.concatenate(self._logits)
 
 
+class ReferenceCache:
+    """Reference `FeatureSet`s by how they were made, at most ``max_entries`` (the least
+    recently used goes first: 50000 Inception features take 400 MB).
+
+    Each `Evaluator` has its own; pass one to several evaluators to share the
+    reference statistics between them (e.g. a callback and a final evaluation).
+    """
+
+    def __init__(self, max_entries: int = 1) -> None:
+        if int(max_entries) < 1:
+            raise ValueError(f"max_entries must be at least 1, got {max_entries}.")
+        self.max_entries = int(max_entries)
+        self._entries: OrderedDict[Hashable, FeatureSet] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable, collect: Callable[[], FeatureSet]) -> FeatureSet:
+        """The set stored under ``key``, or ``collect()``'s, stored."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+        else:
+            self._entries[key] = collect()
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return self._entries[key]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
 def _check_images(images: Any, what: str) -> np.ndarray:
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:
@@ -162,7 +198,8 @@ def _check_images(images: Any, what: str) -> np.ndarray:
     if images.size and (images.min() < -1e-3 or images.max() > 1.0 + 1e-3):
         raise ValueError(
             f"{what} must be in [0, 1] (got [{images.min():.3g}, {images.max():.3g}]); "
-            "map generator outputs in [-1, 1] with (x + 1) / 2, uint8 images with x / 255."
+            "map generator outputs in [-1, 1] with keras_gan_zoo.pixels.to_unit_range, "
+            "uint8 images with x / 255."
         )
     return np.clip(images, 0.0, 1.0)
 
@@ -184,6 +221,8 @@ class Evaluator:
         pr_k: neighbourhood size of precision/recall (3).
         msssim_pairs: random pairs for MS-SSIM (1000).
         seed: seeds every random choice (subsets, pairs, subsampling).
+        reference_cache: where `set_reference_dataset` keeps reference sets
+            (default: a `ReferenceCache` of this evaluator's own).
 
     Results are a dict of floats: ``fid``, ``kid``/``kid_std``, ``is``/``is_std``,
     ``msssim`` (with ``msssim_real`` on the reference), ``precision``/``recall``,
@@ -192,13 +231,12 @@ class Evaluator:
     and ``is`` its classifier score.
     """
 
-    _reference_cache: dict[tuple, FeatureSet] = {}
-
     def __init__(self, metrics: str | Sequence[str] = ("fid", "kid", "is", "msssim", "pr"),
                  extractor: str | FeatureExtractor = "digits", reference: Any = None,
                  batch_size: int = 500, kid_subsets: int = 100, kid_subset_size: int = 1000,
                  is_splits: int = 10, pr_k: int = 3, msssim_pairs: int = 1000, seed: int = 0,
-                 extractor_options: Mapping[str, Any] | None = None) -> None:
+                 extractor_options: Mapping[str, Any] | None = None,
+                 reference_cache: ReferenceCache | None = None) -> None:
         self.metrics = parse_metrics(metrics)
         self.extractor = get_extractor(extractor, **dict(extractor_options or {}))
         self.batch_size = int(batch_size)
@@ -207,6 +245,7 @@ class Evaluator:
         self.msssim_pairs, self.seed = int(msssim_pairs), int(seed)
         self.reference: FeatureSet | None = None
         self.reference_description: dict[str, Any] = {}
+        self.reference_cache = reference_cache if reference_cache is not None else ReferenceCache()
         if reference is not None:
             self.set_reference(reference)
 
@@ -250,18 +289,15 @@ class Evaluator:
         """Use a dataset split of `keras_gan_zoo.data` as the reference, at ``image_shape``.
 
         For ``digits`` the default split is ``train``, the images the zoo's
-        entries learn from (1437 images). Cached per process.
+        entries learn from (1437 images). Kept in ``reference_cache``.
         """
         height, width, channels = (int(v) for v in image_shape)
         key = (json.dumps(self.extractor.describe(), sort_keys=True), self.metrics,
                self.msssim_pairs, self.seed, dataset, split, (height, width, channels),
                max_images, data_dir)
-        if key not in self._reference_cache:
-            self._reference_cache[key] = self.collect(
-                _dataset_batches(dataset, split, (height, width), channels, self.batch_size,
-                                 data_dir),
-                max_images=max_images, what=f"{dataset} {split!r} images")
-        self.reference = self._reference_cache[key]
+        self.reference = self.reference_cache.get(key, lambda: self.collect(
+            _dataset_batches(dataset, split, (height, width), channels, self.batch_size, data_dir),
+            max_images=max_images, what=f"{dataset} {split!r} images"))
         self.reference_description = {"reference": f"{dataset}:{split}",
                                       "reference_shape": [height, width, channels]}
         return self.reference
@@ -362,7 +398,7 @@ def _dataset_batches(dataset: str, split: str, size: tuple[int, int], channels: 
 
         images, _ = digits_arrays(split, image_size=size, channels=channels)
         for start in range(0, len(images), batch_size):
-            yield (images[start:start + batch_size] + 1.0) / 2.0
+            yield np.asarray(to_unit_range(images[start:start + batch_size]))
         return
     from keras_gan_zoo import data
 
@@ -371,7 +407,7 @@ def _dataset_batches(dataset: str, split: str, size: tuple[int, int], channels: 
     for batch in loaded.as_numpy_iterator():
         if isinstance(batch, tuple):
             raise ValueError(f"Dataset {dataset!r} yields pairs; evaluate one domain at a time.")
-        yield (batch + 1.0) / 2.0
+        yield np.asarray(to_unit_range(batch))
 
 
 # ------------------------------------------------------------ sample functions
@@ -382,7 +418,7 @@ def model_sample_fn(model: Any, output: int = 0, **generate_kwargs: Any) -> Samp
     ``(images_a, images_b)``), ``output`` picks one. Extra keyword arguments go
     to ``generate``. CGAN/InfoGAN without labels draw random classes.
     """
-    if hasattr(model, "translate"):
+    if _translates(model):
         raise ValueError(
             f"{type(model).__name__} translates images; use translation_sample_fn(model.translate, "
             "held_out_images) and a reference of the matching targets."
@@ -419,3 +455,36 @@ def translation_sample_fn(translate: Callable[[np.ndarray], Any], images: Any) -
         return np.asarray(translate(images[index]))
 
     return sample
+
+
+# ------------------------------------------------------------------ zoo entries
+def _translates(model: Any) -> bool:
+    """Image-to-image entries (pix2pix, CycleGAN) translate images instead of generating them."""
+    return hasattr(model, "translate")
+
+
+def prepare_entry_evaluation(evaluator: Evaluator, model: Any, num_samples: int,
+                             dataset: str = "digits", split: str = "train",
+                             max_reference: int = 50000, data_dir: str | None = None
+                             ) -> tuple[SampleFn, int]:
+    """How a zoo entry is evaluated: sets ``evaluator``'s reference, returns
+    ``(sample_fn, num_samples)`` for `Evaluator.evaluate`.
+
+    * Noise-to-image entries: `model_sample_fn`, against at most ``max_reference``
+      images of ``dataset``'s ``split`` at the model's ``image_shape``.
+    * Image-to-image entries: `translation_sample_fn` on the held-out inputs of the
+      entry's offline pairs (``model.default_sample_data()``, digits' test split),
+      against their targets; ``num_samples`` is capped so each input is translated once.
+    """
+    if not _translates(model):
+        evaluator.set_reference_dataset(dataset, split=split, image_shape=model.image_shape,
+                                        max_images=max_reference, data_dir=data_dir)
+        return model_sample_fn(model), int(num_samples)
+    if dataset != "digits":
+        raise ValueError(
+            f"{type(model).__name__} is evaluated on the held-out pairs of the offline digits "
+            f"data, not {dataset!r}; for other data use keras_gan_zoo.metrics."
+            "translation_sample_fn in Python.")
+    inputs, targets = (np.asarray(to_unit_range(a)) for a in model.default_sample_data())
+    evaluator.set_reference(targets, {"reference": "digits:test targets"})
+    return translation_sample_fn(model.translate, inputs), min(int(num_samples), len(inputs))
