@@ -26,15 +26,11 @@ import tensorflow as tf
 
 from keras_gan_zoo.data.digits import DIGITS_SPLITS, digits_arrays, load_digits
 from keras_gan_zoo.data.folder import load_folder
-from keras_gan_zoo.data.images import from_model_range, looks_like_path, to_model_range
+from keras_gan_zoo.data.images import looks_like_path
 from keras_gan_zoo.data.paired import load_paired
 from keras_gan_zoo.data.tfds_source import load_tfds
-from keras_gan_zoo.data.two_domains import (
-    DOMAIN_TRANSFORMS,
-    domain_transform,
-    load_two_domains,
-    parse_two_domains,
-)
+from keras_gan_zoo.data.transforms import DOMAIN_TRANSFORMS, domain_transform
+from keras_gan_zoo.data.two_domains import load_two_domains, parse_two_domains
 from keras_gan_zoo.data.unpaired import load_unpaired
 
 __all__ = [
@@ -44,14 +40,12 @@ __all__ = [
     "parse_two_domains",
     "DIGITS_SPLITS",
     "digits_arrays",
-    "from_model_range",
     "load",
     "load_digits",
     "load_folder",
     "load_paired",
     "load_tfds",
     "load_unpaired",
-    "to_model_range",
 ]
 
 

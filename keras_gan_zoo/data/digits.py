@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
+from keras_gan_zoo.pixels import to_model_range
 
 #: Fixed, disjoint splits: a seeded permutation, 80% train / 20% test.
 DIGITS_SPLITS = ("train", "test", "all")
@@ -45,7 +46,7 @@ def digits_arrays(
     size = image_ops.as_size(image_size if image_size is not None else 28)
     pixels = image_ops.resize(pixels, size)
     pixels = image_ops.convert_channels(pixels, channels if channels is not None else 1)
-    images = image_ops.to_model_range(tf.clip_by_value(pixels, 0.0, 255.0)).numpy()
+    images = to_model_range(tf.clip_by_value(pixels, 0.0, 255.0)).numpy()
     return images, labels[index].astype(np.int32)
 
 

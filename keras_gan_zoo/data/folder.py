@@ -8,6 +8,7 @@ from typing import Sequence
 import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
+from keras_gan_zoo.pixels import to_model_range
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 _SIGNATURES = {
@@ -100,7 +101,7 @@ def load_folder(
         dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
 
     def parse(path, label):
-        image = image_ops.to_model_range(decode_image(path, size, channels))
+        image = to_model_range(decode_image(path, size, channels))
         return (image, tf.cast(label, tf.int32)) if has_labels else image
 
     dataset = dataset.map(parse, num_parallel_calls=tf.data.AUTOTUNE)

@@ -13,16 +13,6 @@ def looks_like_path(source: object) -> bool:
     return str(source).startswith((".", "/", "~"))
 
 
-def to_model_range(images: tf.Tensor) -> tf.Tensor:
-    """uint8 [0, 255] (or float [0, 255]) -> float32 [-1, 1]."""
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
-
-
-def from_model_range(images: tf.Tensor) -> tf.Tensor:
-    """float [-1, 1] -> float32 [0, 1]."""
-    return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
-
-
 def as_size(image_size: int | Sequence[int] | None) -> tuple[int, int] | None:
     """``28 -> (28, 28)``; ``(H, W) -> (H, W)``; ``None`` stays ``None``."""
     if image_size is None:

@@ -7,6 +7,7 @@ from typing import Sequence
 import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
+from keras_gan_zoo.pixels import to_model_range
 
 
 def load_tfds(
@@ -47,7 +48,7 @@ def load_tfds(
 
     def convert(example):
         image = image_ops.convert_channels(example[image_key], channels)
-        image = image_ops.to_model_range(image_ops.resize(image, size))
+        image = to_model_range(image_ops.resize(image, size))
         if has_labels:
             return image, tf.cast(example["label"], tf.int32)
         return image

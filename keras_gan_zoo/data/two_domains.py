@@ -15,50 +15,12 @@ images correspond. Spelled as a source for `keras_gan_zoo.data.load`:
 from __future__ import annotations
 
 import os
-from typing import Callable, Sequence
+from typing import Sequence
 
 import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
-
-
-def negative(images: tf.Tensor) -> tf.Tensor:
-    """Negative image (``1 - x`` in [0, 1]; ``-x`` in the model range [-1, 1])."""
-    return -tf.cast(images, tf.float32)
-
-
-def edges(images: tf.Tensor, width: int = 3, gain: float = 2.0) -> tf.Tensor:
-    """Edge image: the outlines of the strokes, in [-1, 1].
-
-    The morphological gradient (dilation minus erosion over a ``width`` x
-    ``width`` window) of the image in [0, 1], times ``gain`` and clipped to
-    [0, 1]: the soft-edged up-sampled digits get bright outlines of about
-    ``width`` pixels. Takes ``[H, W, C]`` or ``[N, H, W, C]``.
-    """
-    images = tf.cast(images, tf.float32)
-    batched = images if images.shape.rank == 4 else images[None]
-    unit = (batched + 1.0) * 0.5
-    dilation = tf.nn.max_pool2d(unit, width, 1, "SAME")
-    erosion = -tf.nn.max_pool2d(-unit, width, 1, "SAME")
-    result = tf.clip_by_value((dilation - erosion) * gain, 0.0, 1.0) * 2.0 - 1.0
-    return result if images.shape.rank == 4 else result[0]
-
-
-#: Domain transforms by name, for ``transform_b`` and the ``"source+name"`` spelling.
-DOMAIN_TRANSFORMS: dict[str, Callable[[tf.Tensor], tf.Tensor]] = {
-    "edges": edges,
-    "negative": negative,
-}
-
-
-def domain_transform(name: str) -> Callable[[tf.Tensor], tf.Tensor]:
-    """The transform called ``name`` (``"edges"`` or ``"negative"``)."""
-    try:
-        return DOMAIN_TRANSFORMS[name]
-    except KeyError:
-        raise ValueError(
-            f"Unknown domain transform {name!r}; choose one of {sorted(DOMAIN_TRANSFORMS)}."
-        ) from None
+from keras_gan_zoo.data.transforms import DOMAIN_TRANSFORMS, domain_transform
 
 
 def parse_two_domains(source: str) -> tuple[str, str | None, str | None] | None:

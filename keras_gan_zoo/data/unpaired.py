@@ -30,8 +30,9 @@ import tensorflow as tf
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.digits import digits_arrays
 from keras_gan_zoo.data.folder import decode_image, list_images
-from keras_gan_zoo.data.paired import augmentation, offline_size, random_jitter, split_folder, with_seeds
-from keras_gan_zoo.data.two_domains import negative
+from keras_gan_zoo.data.paired import offline_size, split_folder
+from keras_gan_zoo.data.transforms import augmentation, jittered, negative
+from keras_gan_zoo.pixels import to_model_range
 
 
 def digits_domains(
@@ -146,10 +147,7 @@ def load_unpaired(
         if augment is None:
             domain = domain.map(lambda image: image_ops.resize(image, size))
         else:
-            domain_seed = None if seed is None else seed + index
-            domain = with_seeds(domain, domain_seed).map(
-                lambda image, pair: random_jitter([image], tf.cast(pair, tf.int32), size,
-                                                  augment[1], augment[0])[0])
-        datasets.append(domain.map(image_ops.to_model_range).repeat())
+            domain = jittered(domain, augment, size, None if seed is None else seed + index)
+        datasets.append(domain.map(to_model_range).repeat())
     pairs = tf.data.Dataset.zip(tuple(datasets)).take(count)
     return image_ops.finish(pairs, batch_size, False, seed, drop_remainder)
