@@ -34,8 +34,10 @@ import tensorflow as tf
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.digits import digits_arrays
 from keras_gan_zoo.data.folder import decode_image, list_images
+from keras_gan_zoo.data.pipeline import Examples, batch
 from keras_gan_zoo.data.transforms import augmentation, edges, jittered
 from keras_gan_zoo.pixels import to_model_range
+
 DIRECTIONS = ("a_to_b", "b_to_a")
 
 
@@ -113,6 +115,27 @@ def split_side_by_side(image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return image[:, :half], image[:, half : 2 * half]
 
 
+def folder_pairs(source: str | os.PathLike | Sequence[str | os.PathLike], split: str,
+                 channels: int | None, size: tuple[int, int] | None, resize: bool = True
+                 ) -> Examples:
+    """``(a, b)`` examples of a folder source (`paired_layout`), resized to ``size`` (``None``:
+    b to a's size) unless ``resize=False`` (for the jitter, which resizes from the source)."""
+    files_a, files_b = paired_layout(source, split)
+
+    def decode(*paths):
+        if files_b is None:
+            a, b = split_side_by_side(decode_image(paths[0], None, channels))
+        else:
+            a, b = (decode_image(path, None, channels) for path in paths)
+        if resize:
+            a = image_ops.resize(a, size)
+            b = image_ops.resize(b, size or tf.shape(a)[:2])
+        return to_model_range(a), to_model_range(b)
+
+    paths = tf.data.Dataset.from_tensor_slices(files_a if files_b is None else (files_a, files_b))
+    return Examples(paths, decode, shuffle_buffer=len(files_a))
+
+
 def load_paired(
     source: str | os.PathLike | Sequence[str | os.PathLike] = "digits",
     image_size: int | Sequence[int] | None = None,
@@ -149,30 +172,13 @@ def load_paired(
     is_digits = isinstance(source, str) and source == "digits"
     augment = augmentation(jitter, flip, photos=not is_digits)
     if is_digits:
-        inputs, targets = digits_pairs(split, size, channels)
-        a_b = tf.data.Dataset.from_tensor_slices((inputs, targets))
         size = offline_size(size)
-        count = len(inputs)
+        inputs, targets = digits_pairs(split, size, channels)
+        pairs = Examples(tf.data.Dataset.from_tensor_slices((inputs, targets)),
+                         shuffle_buffer=len(inputs))
     else:
-        files_a, files_b = paired_layout(source, split)
-        count = len(files_a)
-        paths = tf.data.Dataset.from_tensor_slices(files_a if files_b is None else (files_a, files_b))
-        if shuffle:  # file names, before decoding
-            paths = paths.shuffle(count, seed=seed, reshuffle_each_iteration=True)
-
-        def decode(*paths_ab):
-            if files_b is None:
-                a, b = split_side_by_side(decode_image(paths_ab[0], None, channels))
-            else:
-                a, b = (decode_image(path, None, channels) for path in paths_ab)
-            if augment is None:  # (the augmentation resizes from the source size itself)
-                a = image_ops.resize(a, size)
-                b = image_ops.resize(b, size or tf.shape(a)[:2])
-            return to_model_range(a), to_model_range(b)
-
-        a_b = paths.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-    a_b = jittered(a_b, augment, size, seed)
+        pairs = folder_pairs(source, split, channels, size, resize=augment is None)
     if direction == "b_to_a":
-        a_b = a_b.map(lambda a, b: (b, a))
-    return image_ops.finish(a_b, batch_size, shuffle and is_digits, seed, drop_remainder,
-                            shuffle_buffer=count)
+        pairs = pairs.map(lambda a, b: (b, a))
+    return batch(jittered(pairs.dataset(shuffle, seed), augment, size, seed), batch_size,
+                 drop_remainder)
