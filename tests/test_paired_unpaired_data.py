@@ -8,7 +8,7 @@ from PIL import Image
 import keras_gan_zoo as zoo
 from keras_gan_zoo.data import digits_arrays
 from keras_gan_zoo.data.paired import digits_pairs, load_paired, matching_files
-from keras_gan_zoo.data.two_domains import edges
+from keras_gan_zoo.data.transforms import edges
 from keras_gan_zoo.data.unpaired import digits_domains, load_unpaired
 
 

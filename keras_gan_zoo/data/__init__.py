@@ -14,6 +14,9 @@ Sources:
 
 Images are float32 in [-1, 1], shape ``[batch, H, W, C]``; where the source has
 labels the elements are ``(images, labels)`` with int32 labels.
+
+Each source module gives its examples unbatched (`pipeline.Examples`);
+`source_examples` picks the source, `pipeline` shuffles, batches and prefetches.
 """
 
 from __future__ import annotations
@@ -24,17 +27,13 @@ from typing import Sequence
 
 import tensorflow as tf
 
-from keras_gan_zoo.data.digits import DIGITS_SPLITS, digits_arrays, load_digits
-from keras_gan_zoo.data.folder import load_folder
-from keras_gan_zoo.data.images import from_model_range, looks_like_path, to_model_range
+from keras_gan_zoo.data import digits, folder, tfds_source
+from keras_gan_zoo.data.digits import DIGITS_SPLITS, digits_arrays
+from keras_gan_zoo.data.images import looks_like_path
 from keras_gan_zoo.data.paired import load_paired
-from keras_gan_zoo.data.tfds_source import load_tfds
-from keras_gan_zoo.data.two_domains import (
-    DOMAIN_TRANSFORMS,
-    domain_transform,
-    load_two_domains,
-    parse_two_domains,
-)
+from keras_gan_zoo.data.pipeline import Examples, batch
+from keras_gan_zoo.data.transforms import DOMAIN_TRANSFORMS, domain_transform
+from keras_gan_zoo.data.two_domains import pair_domains, parse_two_domains, split_domains
 from keras_gan_zoo.data.unpaired import load_unpaired
 
 __all__ = [
@@ -44,15 +43,30 @@ __all__ = [
     "parse_two_domains",
     "DIGITS_SPLITS",
     "digits_arrays",
-    "from_model_range",
+    "Examples",
     "load",
-    "load_digits",
-    "load_folder",
     "load_paired",
-    "load_tfds",
     "load_unpaired",
-    "to_model_range",
+    "source_examples",
 ]
+
+
+def source_examples(
+    source: str | os.PathLike,
+    image_size: int | Sequence[int] | None = None,
+    channels: int | None = None,
+    split: str = "train",
+    data_dir: str | None = None,
+    shuffle_files: bool = False,
+) -> Examples:
+    """One source's examples, unbatched: ``"digits"``, a folder, or a TFDS name (``split``,
+    ``data_dir`` and ``shuffle_files`` are TFDS's; folders have no splits)."""
+    source = os.fspath(source)
+    if source == "digits":
+        return digits.examples(split, image_size, channels)
+    if Path(source).expanduser().exists() or looks_like_path(source):
+        return folder.examples(source, image_size, channels)
+    return tfds_source.examples(source, split, image_size, channels, data_dir, shuffle_files)
 
 
 def load(
@@ -70,8 +84,8 @@ def load(
     """A shuffled, batched, prefetched dataset of images in [-1, 1].
 
     Args:
-        source: ``"digits"``, a folder path, or a TFDS name (``"mnist"``,
-            ``"cycle_gan/horse2zebra"``...).
+        source: ``"digits"``, a folder path, a TFDS name (``"mnist"``,
+            ``"cycle_gan/horse2zebra"``...), or two domains (``"digits+edges"``, ``"A|B"``).
         image_size: ``(H, W)`` or an int for square images; ``None`` keeps the
             source's size (28 for digits).
         channels: 1 or 3 to convert; ``None`` keeps the source's channels.
@@ -91,14 +105,67 @@ def load(
         return load_two_domains(*two_domains, image_size=image_size, channels=channels,
                                 batch_size=batch_size, split=split, shuffle=shuffle, seed=seed,
                                 data_dir=data_dir, drop_remainder=drop_remainder)
-    if source == "digits":
-        return load_digits(image_size=image_size, channels=channels, batch_size=batch_size,
-                           split=split, shuffle=shuffle, seed=seed,
-                           drop_remainder=drop_remainder, with_labels=with_labels)
-    if Path(source).expanduser().exists() or looks_like_path(source):
-        return load_folder(source, image_size=image_size, channels=channels,
-                           batch_size=batch_size, shuffle=shuffle, seed=seed,
-                           drop_remainder=drop_remainder, with_labels=with_labels)
-    return load_tfds(source, image_size=image_size, channels=channels, batch_size=batch_size,
-                     split=split, shuffle=shuffle, seed=seed, data_dir=data_dir,
-                     drop_remainder=drop_remainder, with_labels=with_labels)
+    examples = source_examples(source, image_size, channels, split, data_dir, shuffle_files=shuffle)
+    examples = examples.select_labels(with_labels, source)
+    return batch(examples.dataset(shuffle, seed), batch_size, drop_remainder)
+
+
+def load_two_domains(
+    source_a: str | os.PathLike = "digits",
+    source_b: str | os.PathLike | None = None,
+    transform_b: str | None = "edges",
+    image_size: int | Sequence[int] | None = None,
+    channels: int | None = None,
+    batch_size: int = 64,
+    split: str = "train",
+    shuffle: bool = True,
+    seed: int | None = None,
+    data_dir: str | None = None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Unpaired batches ``(images_a, images_b)``, images in [-1, 1], for CoupledGAN
+    (`two_domains`).
+
+    Args:
+        source_a: domain a's source (``"digits"``, a folder, a TFDS name).
+        source_b: domain b's source; ``None`` splits ``source_a`` into two
+            disjoint halves (even / odd positions) and uses the second for b.
+        transform_b: ``"edges"``, ``"negative"`` or ``None``, applied to
+            domain b (required when ``source_b`` is ``None``).
+        image_size, channels: as for `load`; give them when the two sources
+            differ in size, or the shapes will not match.
+        batch_size, split, shuffle, seed, data_dir, drop_remainder: as for `load`.
+            Each domain is shuffled on its own, so batches are unpaired. The
+            dataset ends with the shorter domain.
+    """
+    if source_b is None and transform_b is None:
+        raise ValueError(
+            "Two domains need a second source (source_b=...) or a transform of the first "
+            f"(transform_b= one of {sorted(DOMAIN_TRANSFORMS)})."
+        )
+    transform = domain_transform(transform_b) if transform_b is not None else None
+
+    def images(source: str | os.PathLike) -> Examples:
+        return source_examples(source, image_size, channels, split, data_dir).select_labels(
+            False, os.fspath(source))
+
+    domain_a, domain_b = split_domains(
+        images(source_a), None if source_b is None else images(source_b), transform)
+    shape_a, shape_b = _image_shape(domain_a), _image_shape(domain_b)
+    if shape_a is not None and shape_b is not None and shape_a != shape_b:
+        raise ValueError(
+            f"The two domains have different image shapes: {source_a!r} gives "
+            f"{tuple(shape_a)}, {source_b!r} gives {tuple(shape_b)}. Pass image_size=(H, W) "
+            "and channels= so both are loaded at the same shape."
+        )
+    return pair_domains(domain_a, domain_b, batch_size, shuffle, seed, drop_remainder)
+
+
+def _image_shape(domain: Examples) -> tf.TensorShape | None:
+    """A domain's image shape: static if known, else that of its first image."""
+    images = domain.dataset()
+    if images.element_spec.shape.is_fully_defined():
+        return images.element_spec.shape
+    for image in images.take(1):
+        return image.shape
+    return None

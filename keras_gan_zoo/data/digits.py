@@ -15,6 +15,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
+from keras_gan_zoo.data.pipeline import Examples
+from keras_gan_zoo.pixels import to_model_range
 
 #: Fixed, disjoint splits: a seeded permutation, 80% train / 20% test.
 DIGITS_SPLITS = ("train", "test", "all")
@@ -45,22 +47,13 @@ def digits_arrays(
     size = image_ops.as_size(image_size if image_size is not None else 28)
     pixels = image_ops.resize(pixels, size)
     pixels = image_ops.convert_channels(pixels, channels if channels is not None else 1)
-    images = image_ops.to_model_range(tf.clip_by_value(pixels, 0.0, 255.0)).numpy()
+    images = np.asarray(to_model_range(tf.clip_by_value(pixels, 0.0, 255.0)))
     return images, labels[index].astype(np.int32)
 
 
-def load_digits(
-    image_size: int | Sequence[int] | None = 28,
-    channels: int | None = 1,
-    batch_size: int = 64,
-    split: str = "train",
-    shuffle: bool = True,
-    seed: int | None = None,
-    drop_remainder: bool = False,
-    with_labels: bool | None = None,
-) -> tf.data.Dataset:
-    """The digits as a dataset of ``(images, labels)`` (or images with ``with_labels=False``)."""
+def examples(split: str = "train", image_size: int | Sequence[int] | None = 28,
+             channels: int | None = 1) -> Examples:
+    """The digits as labelled examples ``(image, label)`` (`digits_arrays`)."""
     images, labels = digits_arrays(split, image_size, channels)
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    dataset = image_ops.select_labels(dataset, True, with_labels, "digits")
-    return image_ops.finish(dataset, batch_size, shuffle, seed, drop_remainder)
+    return Examples(tf.data.Dataset.from_tensor_slices((images, labels)),
+                    shuffle_buffer=len(images), labelled=True)

@@ -1,4 +1,4 @@
-"""A folder of image files as a dataset."""
+"""A folder of image files (png, jpg, bmp, gif; nested or flat) as a source."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Sequence
 import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
+from keras_gan_zoo.data.pipeline import Examples
+from keras_gan_zoo.pixels import to_model_range
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 _SIGNATURES = {
@@ -77,33 +79,21 @@ def decode_image(path: tf.Tensor, size: tuple[int, int] | None, channels: int | 
     return image_ops.resize(image_ops.convert_channels(image, channels), size)
 
 
-def load_folder(
-    folder: str | Path,
-    image_size: int | Sequence[int] | None = None,
-    channels: int | None = None,
-    batch_size: int = 64,
-    shuffle: bool = True,
-    seed: int | None = None,
-    drop_remainder: bool = False,
-    with_labels: bool | None = None,
-) -> tf.data.Dataset:
-    """Images of a folder (``channels=None`` means RGB); labels when there is one sub-folder per class."""
+def examples(folder: str | Path, image_size: int | Sequence[int] | None = None,
+             channels: int | None = None) -> Examples:
+    """The images of a folder (``channels=None`` means RGB), with labels if there is one
+    sub-folder per class."""
     image_ops.check_channels(channels)
     size = image_ops.as_size(image_size)
     root = Path(folder).expanduser()
     files = list_images(root)
     labels = folder_labels(root, files)
-    has_labels = labels is not None
-    columns = [str(p) for p in files], labels[0] if has_labels else [0] * len(files)
-    dataset = tf.data.Dataset.from_tensor_slices(columns)
-    if shuffle:  # shuffle file names (cheap) before decoding
-        dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+    labelled = labels is not None
+    columns = [str(p) for p in files], labels[0] if labelled else [0] * len(files)
 
-    def parse(path, label):
-        image = image_ops.to_model_range(decode_image(path, size, channels))
-        return (image, tf.cast(label, tf.int32)) if has_labels else image
+    def decode(path, label):
+        image = to_model_range(decode_image(path, size, channels))
+        return (image, tf.cast(label, tf.int32)) if labelled else image
 
-    dataset = dataset.map(parse, num_parallel_calls=tf.data.AUTOTUNE)
-    dataset = image_ops.select_labels(dataset, has_labels, with_labels, str(folder))
-    return image_ops.finish(dataset, batch_size, shuffle=False, seed=seed,
-                            drop_remainder=drop_remainder)
+    return Examples(tf.data.Dataset.from_tensor_slices(columns), decode,
+                    shuffle_buffer=len(files), labelled=labelled)

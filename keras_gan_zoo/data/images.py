@@ -1,4 +1,4 @@
-"""Image conversions and the pipeline tail shared by every source."""
+"""Image conversions shared by the sources (one image ``[H, W, C]`` or a batch)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,6 @@ def looks_like_path(source: object) -> bool:
     """True for sources written as paths (``./x``, ``/x``, ``~/x``), even if missing:
     they are folders, never dataset names."""
     return str(source).startswith((".", "/", "~"))
-
-
-def to_model_range(images: tf.Tensor) -> tf.Tensor:
-    """uint8 [0, 255] (or float [0, 255]) -> float32 [-1, 1]."""
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
-
-
-def from_model_range(images: tf.Tensor) -> tf.Tensor:
-    """float [-1, 1] -> float32 [0, 1]."""
-    return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
 
 
 def as_size(image_size: int | Sequence[int] | None) -> tuple[int, int] | None:
@@ -62,33 +52,3 @@ def resize(image: tf.Tensor, size: tuple[int, int] | None) -> tf.Tensor:
     if size is None:
         return image
     return tf.image.resize(image, size, method="bilinear", antialias=True)
-
-
-def finish(
-    dataset: tf.data.Dataset,
-    batch_size: int,
-    shuffle: bool,
-    seed: int | None,
-    drop_remainder: bool,
-    shuffle_buffer: int = 10_000,
-) -> tf.data.Dataset:
-    """Shuffle, batch and prefetch (shared tail of every source)."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be positive, got {batch_size}.")
-    if shuffle:
-        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
-
-
-def select_labels(dataset: tf.data.Dataset, has_labels: bool, with_labels: bool | None,
-                  source: str) -> tf.data.Dataset:
-    """Keep, drop or demand the labels of an ``(image, label)`` dataset."""
-    if with_labels and not has_labels:
-        raise ValueError(
-            f"Source {source!r} has no labels, but this use needs (image, label) pairs. "
-            "Use a labelled source: 'digits', a TFDS dataset with a 'label' feature, or a "
-            "folder with one sub-folder per class."
-        )
-    if has_labels and with_labels is False:
-        return dataset.map(lambda image, label: image)
-    return dataset

@@ -34,10 +34,10 @@ import tensorflow as tf
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.digits import digits_arrays
 from keras_gan_zoo.data.folder import decode_image, list_images
-from keras_gan_zoo.data.two_domains import edges
+from keras_gan_zoo.data.pipeline import Examples, batch
+from keras_gan_zoo.data.transforms import augmentation, edges, jittered
+from keras_gan_zoo.pixels import to_model_range
 
-#: pix2pix's jitter: images loaded at 286 px and randomly cropped to 256.
-JITTER_SCALE = 286 / 256
 DIRECTIONS = ("a_to_b", "b_to_a")
 
 
@@ -46,41 +46,6 @@ def split_folder(folder: str | os.PathLike, split: str) -> Path:
     """``folder/split`` if that sub-folder exists (the public archives' layout), else ``folder``."""
     root = Path(folder).expanduser()
     return root / split if (root / split).is_dir() else root
-
-
-def random_jitter(images: Sequence[tf.Tensor], seed: tf.Tensor, size: tuple[int, int] | None,
-                  flip: bool, scale: float = JITTER_SCALE) -> list[tf.Tensor]:
-    """pix2pix's random jitter, applied alike to each ``[H, W, C]`` image of ``images`` (a pair
-    moves together): resize to ``scale`` times ``size`` (default: the first image's size), crop
-    back to ``size`` at a random place, flip left-right with probability 0.5 if ``flip``
-    (``scale=1``: flip only). ``seed`` is a stateless seed ``[2]``."""
-    target = tf.constant(size, tf.int32) if size is not None else tf.shape(images[0])[:2]
-    larger = tf.cast(tf.round(tf.cast(target, tf.float32) * scale), tf.int32)
-    stacked = tf.concat([image_ops.resize(image, larger) for image in images], axis=-1)
-    crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
-    stacked = tf.image.stateless_random_crop(
-        stacked, tf.concat([target, tf.shape(stacked)[2:]], axis=0), seed=crop_seed)
-    if flip:
-        stacked = tf.image.stateless_random_flip_left_right(stacked, seed=flip_seed)
-    ends = np.cumsum([image.shape[-1] for image in images])
-    return [stacked[..., end - image.shape[-1] : end] for image, end in zip(images, ends)]
-
-
-def with_seeds(dataset: tf.data.Dataset, seed: int | None) -> tf.data.Dataset:
-    """Zip each element with a fresh stateless seed ``[2]`` (new ones each pass over the data,
-    reproducible for an int ``seed``)."""
-    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-    seeds = seeds.batch(2, drop_remainder=True)
-    return tf.data.Dataset.zip((dataset, seeds))
-
-
-def augmentation(jitter: bool | None, flip: bool | None, photos: bool
-                 ) -> tuple[float, bool] | None:
-    """``(resize scale, flip)`` of the random augmentation, or None for none. Defaults: jitter
-    and flip on for photos (folders, TFDS), off for the digits."""
-    jitter = photos if jitter is None else bool(jitter)
-    flip = jitter if flip is None else bool(flip)
-    return (JITTER_SCALE if jitter else 1.0, flip) if jitter or flip else None
 
 
 def offline_size(image_size: int | Sequence[int] | None) -> tuple[int, int]:
@@ -93,7 +58,7 @@ def digits_pairs(
     split: str = "train", image_size: int | Sequence[int] | None = 32, channels: int | None = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """The offline paired default as NumPy ``(edges, digits)``, float32 in [-1, 1]: the input
-    is the outline of the digit's strokes (`two_domains.edges`), the target the digit."""
+    is the outline of the digit's strokes (`transforms.edges`), the target the digit."""
     targets, _ = digits_arrays(split, offline_size(image_size), channels)
     return edges(targets).numpy(), targets
 
@@ -150,6 +115,27 @@ def split_side_by_side(image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return image[:, :half], image[:, half : 2 * half]
 
 
+def folder_pairs(source: str | os.PathLike | Sequence[str | os.PathLike], split: str,
+                 channels: int | None, size: tuple[int, int] | None, resize: bool = True
+                 ) -> Examples:
+    """``(a, b)`` examples of a folder source (`paired_layout`), resized to ``size`` (``None``:
+    b to a's size) unless ``resize=False`` (for the jitter, which resizes from the source)."""
+    files_a, files_b = paired_layout(source, split)
+
+    def decode(*paths):
+        if files_b is None:
+            a, b = split_side_by_side(decode_image(paths[0], None, channels))
+        else:
+            a, b = (decode_image(path, None, channels) for path in paths)
+        if resize:
+            a = image_ops.resize(a, size)
+            b = image_ops.resize(b, size or tf.shape(a)[:2])
+        return to_model_range(a), to_model_range(b)
+
+    paths = tf.data.Dataset.from_tensor_slices(files_a if files_b is None else (files_a, files_b))
+    return Examples(paths, decode, shuffle_buffer=len(files_a))
+
+
 def load_paired(
     source: str | os.PathLike | Sequence[str | os.PathLike] = "digits",
     image_size: int | Sequence[int] | None = None,
@@ -186,35 +172,13 @@ def load_paired(
     is_digits = isinstance(source, str) and source == "digits"
     augment = augmentation(jitter, flip, photos=not is_digits)
     if is_digits:
-        inputs, targets = digits_pairs(split, size, channels)
-        a_b = tf.data.Dataset.from_tensor_slices((inputs, targets))
         size = offline_size(size)
-        count = len(inputs)
+        inputs, targets = digits_pairs(split, size, channels)
+        pairs = Examples(tf.data.Dataset.from_tensor_slices((inputs, targets)),
+                         shuffle_buffer=len(inputs))
     else:
-        files_a, files_b = paired_layout(source, split)
-        count = len(files_a)
-        paths = tf.data.Dataset.from_tensor_slices(files_a if files_b is None else (files_a, files_b))
-        if shuffle:  # file names, before decoding
-            paths = paths.shuffle(count, seed=seed, reshuffle_each_iteration=True)
-
-        def decode(*paths_ab):
-            if files_b is None:
-                a, b = split_side_by_side(decode_image(paths_ab[0], None, channels))
-            else:
-                a, b = (decode_image(path, None, channels) for path in paths_ab)
-            if augment is None:  # (the augmentation resizes from the source size itself)
-                a = image_ops.resize(a, size)
-                b = image_ops.resize(b, size or tf.shape(a)[:2])
-            return image_ops.to_model_range(a), image_ops.to_model_range(b)
-
-        a_b = paths.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-    if augment is not None:
-        def augment_pair(pair, seed_pair):
-            a, b = random_jitter(pair, tf.cast(seed_pair, tf.int32), size, augment[1], augment[0])
-            return a, b
-
-        a_b = with_seeds(a_b, seed).map(augment_pair, num_parallel_calls=tf.data.AUTOTUNE)
+        pairs = folder_pairs(source, split, channels, size, resize=augment is None)
     if direction == "b_to_a":
-        a_b = a_b.map(lambda a, b: (b, a))
-    return image_ops.finish(a_b, batch_size, shuffle and is_digits, seed, drop_remainder,
-                            shuffle_buffer=count)
+        pairs = pairs.map(lambda a, b: (b, a))
+    return batch(jittered(pairs.dataset(shuffle, seed), augment, size, seed), batch_size,
+                 drop_remainder)

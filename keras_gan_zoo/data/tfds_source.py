@@ -7,22 +7,20 @@ from typing import Sequence
 import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
+from keras_gan_zoo.data.pipeline import Examples
+from keras_gan_zoo.pixels import to_model_range
 
 
-def load_tfds(
+def examples(
     name: str,
+    split: str = "train",
     image_size: int | Sequence[int] | None = None,
     channels: int | None = None,
-    batch_size: int = 64,
-    split: str = "train",
-    shuffle: bool = True,
-    seed: int | None = None,
     data_dir: str | None = None,
-    drop_remainder: bool = False,
-    with_labels: bool | None = None,
+    shuffle_files: bool = False,
     image_key: str = "image",
-) -> tf.data.Dataset:
-    """A TFDS dataset's ``image`` feature (and ``label`` if it has one) as zoo images.
+) -> Examples:
+    """A TFDS dataset's ``image`` feature (and ``label`` if it has one) as examples.
 
     Images of varying size (e.g. ``celeb_a`` crops, mock data) need ``image_size``.
     """
@@ -41,17 +39,13 @@ def load_tfds(
     features = builder.info.features
     if image_key not in features:
         raise ValueError(f"TFDS dataset {name!r} has no {image_key!r} feature; it has {list(features)}.")
-    has_labels = "label" in features
+    labelled = "label" in features
     builder.download_and_prepare()
-    dataset = builder.as_dataset(split=split, shuffle_files=shuffle)
 
-    def convert(example):
+    def decode(example):
         image = image_ops.convert_channels(example[image_key], channels)
-        image = image_ops.to_model_range(image_ops.resize(image, size))
-        if has_labels:
-            return image, tf.cast(example["label"], tf.int32)
-        return image
+        image = to_model_range(image_ops.resize(image, size))
+        return (image, tf.cast(example["label"], tf.int32)) if labelled else image
 
-    dataset = dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
-    dataset = image_ops.select_labels(dataset, has_labels, with_labels, name)
-    return image_ops.finish(dataset, batch_size, shuffle, seed, drop_remainder)
+    return Examples(builder.as_dataset(split=split, shuffle_files=shuffle_files), decode,
+                    labelled=labelled)

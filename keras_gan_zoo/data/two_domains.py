@@ -1,4 +1,4 @@
-"""Two-domain data: unpaired batches ``(images_a, images_b)`` (CoupledGAN).
+"""Two-domain data: unpaired batches ``(images_a, images_b)``, for CoupledGAN and CycleGAN.
 
 The offline default follows the MNIST experiments of Liu & Tuzel 2016
 (sec. 5): domain a is digits, domain b a transformed copy of digits (edge
@@ -10,55 +10,20 @@ images correspond. Spelled as a source for `keras_gan_zoo.data.load`:
   halves (even / odd positions), domain b the transform of the second half;
 * ``"A|B"``: two sources (any the data module supports), e.g.
   ``"./photos|./paintings"``; ``"A|B+negative"`` also transforms domain b.
+
+`split_domains` makes the two domains, `pair_domains` the batches; CoupledGAN's
+`~keras_gan_zoo.data.load_two_domains` and CycleGAN's
+`~keras_gan_zoo.data.unpaired.load_unpaired` differ only in their options.
 """
 
 from __future__ import annotations
 
-import os
-from typing import Callable, Sequence
+from typing import Callable
 
 import tensorflow as tf
 
-from keras_gan_zoo.data import images as image_ops
-
-
-def negative(images: tf.Tensor) -> tf.Tensor:
-    """Negative image (``1 - x`` in [0, 1]; ``-x`` in the model range [-1, 1])."""
-    return -tf.cast(images, tf.float32)
-
-
-def edges(images: tf.Tensor, width: int = 3, gain: float = 2.0) -> tf.Tensor:
-    """Edge image: the outlines of the strokes, in [-1, 1].
-
-    The morphological gradient (dilation minus erosion over a ``width`` x
-    ``width`` window) of the image in [0, 1], times ``gain`` and clipped to
-    [0, 1]: the soft-edged up-sampled digits get bright outlines of about
-    ``width`` pixels. Takes ``[H, W, C]`` or ``[N, H, W, C]``.
-    """
-    images = tf.cast(images, tf.float32)
-    batched = images if images.shape.rank == 4 else images[None]
-    unit = (batched + 1.0) * 0.5
-    dilation = tf.nn.max_pool2d(unit, width, 1, "SAME")
-    erosion = -tf.nn.max_pool2d(-unit, width, 1, "SAME")
-    result = tf.clip_by_value((dilation - erosion) * gain, 0.0, 1.0) * 2.0 - 1.0
-    return result if images.shape.rank == 4 else result[0]
-
-
-#: Domain transforms by name, for ``transform_b`` and the ``"source+name"`` spelling.
-DOMAIN_TRANSFORMS: dict[str, Callable[[tf.Tensor], tf.Tensor]] = {
-    "edges": edges,
-    "negative": negative,
-}
-
-
-def domain_transform(name: str) -> Callable[[tf.Tensor], tf.Tensor]:
-    """The transform called ``name`` (``"edges"`` or ``"negative"``)."""
-    try:
-        return DOMAIN_TRANSFORMS[name]
-    except KeyError:
-        raise ValueError(
-            f"Unknown domain transform {name!r}; choose one of {sorted(DOMAIN_TRANSFORMS)}."
-        ) from None
+from keras_gan_zoo.data.pipeline import Examples, batch
+from keras_gan_zoo.data.transforms import DOMAIN_TRANSFORMS, Augmentation, jittered
 
 
 def parse_two_domains(source: str) -> tuple[str, str | None, str | None] | None:
@@ -78,74 +43,53 @@ def parse_two_domains(source: str) -> tuple[str, str | None, str | None] | None:
     return parts[0], parts[1] if len(parts) == 2 else None, transform
 
 
-def _image_shape(domain: tf.data.Dataset) -> tf.TensorShape | None:
-    """A domain's image shape: static if known, else that of its first image."""
-    shape = domain.element_spec.shape
-    if shape.is_fully_defined():
-        return shape
-    for image in domain.take(1):
-        return image.shape
-    return None
+def split_domains(domain_a: Examples, domain_b: Examples | None = None,
+                  transform_b: Callable[[tf.Tensor], tf.Tensor] | None = None
+                  ) -> tuple[Examples, Examples]:
+    """The two domains: ``domain_a`` and ``domain_b``, or, without ``domain_b``, the
+    disjoint halves of ``domain_a`` (even / odd positions); ``transform_b`` applied to b."""
+    if domain_b is None:
+        domain_a, domain_b = domain_a.shard(2, 0), domain_a.shard(2, 1)
+    return domain_a, domain_b if transform_b is None else domain_b.map(transform_b)
 
 
-def load_two_domains(
-    source_a: str | os.PathLike = "digits",
-    source_b: str | os.PathLike | None = None,
-    transform_b: str | None = "edges",
-    image_size: int | Sequence[int] | None = None,
-    channels: int | None = None,
-    batch_size: int = 64,
-    split: str = "train",
+def pair_domains(
+    domain_a: Examples,
+    domain_b: Examples,
+    batch_size: int,
     shuffle: bool = True,
     seed: int | None = None,
-    data_dir: str | None = None,
     drop_remainder: bool = False,
+    *,
+    until: str = "shorter",
+    augment: Augmentation | None = None,
+    size: tuple[int, int] | None = None,
+    same_shuffle_seed: bool = False,
 ) -> tf.data.Dataset:
-    """Unpaired batches ``(images_a, images_b)``, images in [-1, 1], for CoupledGAN.
+    """Unpaired batches ``(images_a, images_b)``: each domain shuffled on its own (domain a
+    with ``seed``, b with ``seed + 1``), batched, and the batches zipped.
 
     Args:
-        source_a: domain a's source (any `load` source: ``"digits"``, a
-            folder, a TFDS name).
-        source_b: domain b's source; ``None`` splits ``source_a`` into two
-            disjoint halves (even / odd positions) and uses the second for b.
-        transform_b: ``"edges"``, ``"negative"`` or ``None``, applied to
-            domain b (required when ``source_b`` is ``None``).
-        image_size, channels: as for `load`; give them when the two sources
-            differ in size, or the shapes will not match.
-        batch_size, split, shuffle, seed, data_dir, drop_remainder: as for `load`.
-            Each domain is shuffled on its own, so batches are unpaired. The
-            dataset ends with the shorter domain.
+        domain_a, domain_b: the domains' examples (images in [-1, 1], no labels).
+        batch_size, shuffle, seed, drop_remainder: as for `keras_gan_zoo.data.load`.
+        until: ``"shorter"``: the dataset ends with the shorter domain (CoupledGAN);
+            ``"longer"``: an epoch has as many pairs as the longer domain, the shorter
+            one repeated and reshuffled each pass, as CycleGAN's authors' code does.
+        augment, size: random jitter to ``size`` (`transforms.jittered`), drawn with
+            each domain's seed; ``None``: none (CycleGAN jitters photos).
+        same_shuffle_seed: shuffle domain b with ``seed`` too (`load_unpaired`'s
+            order); the jitter still draws with ``seed + 1``.
     """
-    from keras_gan_zoo.data import load  # the dispatcher imports this module
-
-    if source_b is None and transform_b is None:
-        raise ValueError(
-            "Two domains need a second source (source_b=...) or a transform of the first "
-            f"(transform_b= one of {sorted(DOMAIN_TRANSFORMS)})."
-        )
-    transform = domain_transform(transform_b) if transform_b is not None else None
-    def examples(source: str | os.PathLike) -> tf.data.Dataset:
-        # Batches of one, unwrapped: unlike `unbatch`, keeps a known cardinality.
-        batches = load(source, image_size=image_size, channels=channels, batch_size=1,
-                       split=split, shuffle=False, data_dir=data_dir, with_labels=False)
-        return batches.map(lambda images: images[0])
-
-    if source_b is None:
-        everything = examples(source_a)
-        domain_a, domain_b = everything.shard(2, 0), everything.shard(2, 1)
-    else:
-        domain_a, domain_b = examples(source_a), examples(source_b)
-    if transform is not None:
-        domain_b = domain_b.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
-    shape_a, shape_b = _image_shape(domain_a), _image_shape(domain_b)
-    if shape_a is not None and shape_b is not None and shape_a != shape_b:
-        raise ValueError(
-            f"The two domains have different image shapes: {source_a!r} gives "
-            f"{tuple(shape_a)}, {source_b!r} gives {tuple(shape_b)}. Pass image_size=(H, W) "
-            "and channels= so both are loaded at the same shape."
-        )
-    seed_b = None if seed is None else seed + 1
-    return tf.data.Dataset.zip((
-        image_ops.finish(domain_a, batch_size, shuffle, seed, drop_remainder),
-        image_ops.finish(domain_b, batch_size, shuffle, seed_b, drop_remainder),
-    ))
+    if until not in ("shorter", "longer"):
+        raise ValueError(f"until must be 'shorter' or 'longer', got {until!r}.")
+    domains = domain_a, domain_b
+    longest = max(domain.count() for domain in domains) if until == "longer" else None
+    batches = []
+    for index, domain in enumerate(domains):
+        domain_seed = None if seed is None else seed + index
+        images = domain.dataset(shuffle, seed if same_shuffle_seed else domain_seed)
+        images = jittered(images, augment, size, domain_seed)
+        if longest is not None:
+            images = images.repeat().take(longest)
+        batches.append(batch(images, batch_size, drop_remainder))
+    return tf.data.Dataset.zip(tuple(batches))

@@ -20,6 +20,7 @@ flip) is on by default for folders and TFDS, off for the digits.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Sequence
@@ -27,11 +28,12 @@ from typing import Sequence
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_zoo.data import digits, folder, tfds_source
 from keras_gan_zoo.data import images as image_ops
-from keras_gan_zoo.data.digits import digits_arrays
-from keras_gan_zoo.data.folder import decode_image, list_images
-from keras_gan_zoo.data.paired import augmentation, offline_size, random_jitter, split_folder, with_seeds
-from keras_gan_zoo.data.two_domains import negative
+from keras_gan_zoo.data.paired import offline_size, split_folder
+from keras_gan_zoo.data.pipeline import Examples
+from keras_gan_zoo.data.transforms import augmentation, negative
+from keras_gan_zoo.data.two_domains import pair_domains, split_domains
 
 
 def digits_domains(
@@ -40,8 +42,8 @@ def digits_domains(
     """The offline unpaired default as NumPy ``(images_a, images_b)`` in [-1, 1]: the digits at
     even positions of the split, and the negatives of those at odd positions (the halves of
     `two_domains`, CoupledGAN's ``"digits+negative"``)."""
-    digits, _ = digits_arrays(split, offline_size(image_size), channels)
-    return digits[0::2], negative(digits[1::2]).numpy()
+    images, _ = digits.digits_arrays(split, offline_size(image_size), channels)
+    return images[0::2], negative(images[1::2]).numpy()
 
 
 def unpaired_folders(source: str | os.PathLike | Sequence[str | os.PathLike], split: str
@@ -53,7 +55,7 @@ def unpaired_folders(source: str | os.PathLike | Sequence[str | os.PathLike], sp
         return split_folder(source[0], split), split_folder(source[1], split)
     root = Path(source).expanduser()
     folders = root / f"{split}A", root / f"{split}B"
-    missing = [str(folder) for folder in folders if not folder.is_dir()]
+    missing = [str(path) for path in folders if not path.is_dir()]
     if missing:
         raise FileNotFoundError(
             f"Unpaired folder {str(source)!r} needs sub-folders {split}A/ and {split}B/ (the "
@@ -62,33 +64,16 @@ def unpaired_folders(source: str | os.PathLike | Sequence[str | os.PathLike], sp
     return folders
 
 
-def _folder_domain(folder: Path, channels: int | None, shuffle: bool, seed: int | None
-                   ) -> tuple[tf.data.Dataset, int]:
-    files = [str(p) for p in list_images(folder)]
-    paths = tf.data.Dataset.from_tensor_slices(files)
-    if shuffle:
-        paths = paths.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
-    return paths.map(lambda path: decode_image(path, None, channels),
-                     num_parallel_calls=tf.data.AUTOTUNE), len(files)
-
-
-def _tfds_domain(name: str, split: str, channels: int | None, shuffle: bool,
-                 data_dir: str | None) -> tuple[tf.data.Dataset, int]:
-    import tensorflow_datasets as tfds
-
+def _tfds_domain(name: str, split: str, size: tuple[int, int] | None, channels: int | None,
+                 data_dir: str | None, shuffle: bool) -> Examples:
     if not name.startswith("cycle_gan"):
         raise ValueError(
             f"Unpaired source {name!r} is not 'digits', an existing folder, or a TFDS "
             "'cycle_gan/<name>' dataset (e.g. 'cycle_gan/horse2zebra')."
         )
-    builder = tfds.builder(name, data_dir=data_dir)
-    builder.download_and_prepare()
-    dataset = builder.as_dataset(split=split, shuffle_files=shuffle)
-    count = int(dataset.cardinality())
-    if count < 0:  # unknown: count once (mock data, some file formats)
-        count = int(dataset.reduce(0, lambda n, _: n + 1))
-    convert = lambda example: image_ops.convert_channels(example["image"], channels or 3)  # noqa: E731
-    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE), count
+    domain = tfds_source.examples(name, split, size, channels or 3, data_dir, shuffle_files=shuffle)
+    # Only TFDS's file order is shuffled, not the photos (as load_unpaired always did).
+    return dataclasses.replace(domain.select_labels(False, name), shuffle_buffer=0)
 
 
 def load_unpaired(
@@ -125,31 +110,17 @@ def load_unpaired(
     size = image_ops.as_size(image_size)
     is_digits = isinstance(source, str) and source == "digits"
     augment = augmentation(jitter, flip, photos=not is_digits)
+    decode_size = size if augment is None else None  # (the jitter resizes from the source size)
     if is_digits:
-        arrays = digits_domains(split, size, channels)
-        domains = [(tf.data.Dataset.from_tensor_slices(images * 127.5 + 127.5), len(images))
-                   for images in arrays]
-        if shuffle:
-            domains = [(domain.shuffle(count, seed=seed, reshuffle_each_iteration=True), count)
-                       for domain, count in domains]
         size = offline_size(size)
+        domains = split_domains(digits.examples(split, size, channels).select_labels(False, source),
+                                transform_b=negative)
     elif (isinstance(source, (tuple, list)) or Path(source).expanduser().exists()
           or image_ops.looks_like_path(source)):
-        domains = [_folder_domain(folder, channels, shuffle, seed)
-                   for folder in unpaired_folders(source, split)]
+        domains = [folder.examples(path, decode_size, channels).select_labels(False, str(path))
+                   for path in unpaired_folders(source, split)]
     else:
-        domains = [_tfds_domain(str(source), f"{split}{domain}", channels, shuffle, data_dir)
-                   for domain in "AB"]
-    count = max(count for _, count in domains)
-    datasets = []
-    for index, (domain, _) in enumerate(domains):
-        if augment is None:
-            domain = domain.map(lambda image: image_ops.resize(image, size))
-        else:
-            domain_seed = None if seed is None else seed + index
-            domain = with_seeds(domain, domain_seed).map(
-                lambda image, pair: random_jitter([image], tf.cast(pair, tf.int32), size,
-                                                  augment[1], augment[0])[0])
-        datasets.append(domain.map(image_ops.to_model_range).repeat())
-    pairs = tf.data.Dataset.zip(tuple(datasets)).take(count)
-    return image_ops.finish(pairs, batch_size, False, seed, drop_remainder)
+        domains = [_tfds_domain(str(source), f"{split}{domain}", decode_size, channels, data_dir,
+                                shuffle) for domain in "AB"]
+    return pair_domains(*domains, batch_size, shuffle, seed, drop_remainder, until="longer",
+                        augment=augment, size=size, same_shuffle_seed=True)
