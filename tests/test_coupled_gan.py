@@ -13,7 +13,7 @@ from PIL import Image
 
 import keras_gan_zoo as zoo
 from keras_gan_zoo.data import digits_arrays, domain_transform, load_two_domains
-from keras_gan_zoo.networks import chain_blocks
+from keras_gan_zoo.networks.coupled import chain_blocks
 
 SMALL = dict(generator_filters=8, discriminator_filters=8, latent_dim=16)
 

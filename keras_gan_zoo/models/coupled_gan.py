@@ -13,8 +13,8 @@ from keras_gan_zoo.base import BaseGAN, Endpoint, to_unit_range
 from keras_gan_zoo.networks import (
     coupled_discriminators,
     coupled_generators,
-    dcgan_discriminator,
-    dcgan_generator,
+    dcgan_discriminator_blocks,
+    dcgan_generator_blocks,
 )
 from keras_gan_zoo.registry import register
 
@@ -40,7 +40,7 @@ class CoupledGAN(BaseGAN):
       discriminators instead; this follows the paper.
 
     Shared blocks are the same layer objects (same variables). The networks
-    are DCGAN's (`networks.dcgan`), cut into blocks by `networks.coupled`.
+    are DCGAN's blocks (`networks.dcgan`), coupled by `networks.coupled`.
 
     Training: each dataset element is a pair ``(images_a, images_b)`` of
     unpaired batches (``data.load("digits+edges")``); the same z goes to both
@@ -74,14 +74,13 @@ class CoupledGAN(BaseGAN):
         self.generator_private_blocks = int(generator_private_blocks)
         self.discriminator_private_blocks = int(discriminator_private_blocks)
         self.generator, (self.generator_a, self.generator_b) = coupled_generators(
-            dcgan_generator(self.latent_dim, self.image_shape, self.generator_filters,
-                            self.kernel_size, name="generator"),
-            self.generator_private_blocks, DOMAINS,
+            dcgan_generator_blocks(self.image_shape, self.generator_filters, self.kernel_size),
+            self.latent_dim, self.generator_private_blocks, DOMAINS, name="generator",
         )
         self.discriminator, (self.discriminator_a, self.discriminator_b) = coupled_discriminators(
-            dcgan_discriminator(self.image_shape, self.discriminator_filters, self.kernel_size,
-                                name="discriminator"),
-            self.discriminator_private_blocks, DOMAINS,
+            dcgan_discriminator_blocks(self.image_shape, self.discriminator_filters,
+                                       self.kernel_size),
+            self.image_shape, self.discriminator_private_blocks, DOMAINS, name="discriminator",
         )
 
     def get_config(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from keras_gan_zoo import losses
 from keras_gan_zoo.data.paired import digits_pairs, load_paired
 from keras_gan_zoo.models.image_to_image import ImageToImageGAN
 from keras_gan_zoo.networks import patchgan_discriminator, unet_generator
-from keras_gan_zoo.networks.image_layers import check_normalization
+from keras_gan_zoo.networks.layers import check_normalization
 from keras_gan_zoo.registry import register
 
 

@@ -1,9 +1,10 @@
 """Auto-encoder discriminator of EBGAN (Zhao, Mathieu & LeCun 2016, sec. 2.3).
 
-Built from the DCGAN builders: the encoder is `dcgan_discriminator` without its
-logit layer, followed by a linear embedding ``s`` (the representation the
-pulling-away term acts on); the decoder is `dcgan_generator` with ``s`` in the
-place of z, so the channel widths mirror the encoder's.
+Built from the DCGAN blocks: the encoder is `dcgan_discriminator_blocks`
+without the logit block, followed by a linear embedding ``s`` (the
+representation the pulling-away term acts on); the decoder is
+`dcgan_generator` with ``s`` in the place of z, so the channel widths mirror
+the encoder's.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from keras_gan_zoo.networks.coupled import apply_layers, block_layers, chain_blocks
-from keras_gan_zoo.networks.dcgan import dcgan_discriminator, dcgan_generator, weight_init
+from keras_gan_zoo.networks.dcgan import dcgan_discriminator_blocks, dcgan_generator
+from keras_gan_zoo.networks.layers import apply_layers, stack_blocks, weight_init
 
 
 def dcgan_autoencoder(
@@ -31,8 +32,7 @@ def dcgan_autoencoder(
     projection, transposed convolutions (..., 2*filters, filters), batch norm,
     ReLU, tanh output in [-1, 1] like the images.
     """
-    template = dcgan_discriminator(image_shape, filters, kernel_size)
-    encoder = block_layers(chain_blocks(template)[:-1])  # all but the logit layer
+    encoder = stack_blocks(dcgan_discriminator_blocks(image_shape, filters, kernel_size)[:-1])
     decoder = dcgan_generator(embedding_dim, image_shape, filters, kernel_size, name="decoder")
     images = keras.Input(tuple(image_shape), name="images")
     embeddings = layers.Dense(embedding_dim, kernel_initializer=weight_init(), name="embedding")(

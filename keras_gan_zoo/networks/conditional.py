@@ -15,12 +15,14 @@ convolutional variants share every layer definition with GAN and DCGAN.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable, Sequence
 
 import keras
 from keras import layers
 
-from keras_gan_zoo.networks.dcgan import dcgan_batch_norm, weight_init
+from keras_gan_zoo.networks.dcgan import dense_block
+from keras_gan_zoo.networks.layers import apply_layers, weight_init
 
 #: ``body_builder(input_size, name=...) -> keras.Model``, e.g.
 #: ``functools.partial(mlp_generator, image_shape=(28, 28, 1))``.
@@ -121,8 +123,7 @@ def code_posterior_head(
     features = keras.Input((feature_dim,), name="features")
     x = features
     for units in hidden_units:
-        x = layers.Dense(units, use_bias=False, kernel_initializer=weight_init())(x)
-        x = layers.LeakyReLU(negative_slope)(dcgan_batch_norm()(x))
+        x = apply_layers(dense_block(units, partial(layers.LeakyReLU, negative_slope)), x)
     outputs = {
         "categorical_logits": layers.Dense(
             num_categories, kernel_initializer=weight_init(), name="categorical_logits"

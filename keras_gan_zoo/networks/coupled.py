@@ -1,22 +1,17 @@
-"""Weight sharing between networks: the coupled pairs of CoupledGAN, and the
-layer-chain helpers other builders reuse.
+"""Weight sharing between networks: the coupled pairs of CoupledGAN
+(Liu & Tuzel 2016, sec. 3 and fig. 1).
 
-Any builder of this package that returns a plain chain of layers (one input,
-one output, each layer feeding the next: `dcgan_generator`,
-`dcgan_discriminator`, `mlp_generator`, ...) can be coupled. The chain is cut
-into *blocks*, one per weight layer (``Dense``/``Conv``) together with the
-batch norm, activation and reshape layers that follow it.
-
-CoupledGAN (Liu & Tuzel 2016, sec. 3 and fig. 1) shares
+A coupled pair is built from one list of block functions (`BlockFn`, e.g.
+`dcgan_generator_blocks`). CoupledGAN shares
 
 * the **first** blocks of the two generators (they decode the high-level
   semantics from z), the last ``private_blocks`` being domain-specific;
 * the **last** blocks of the two discriminators (they extract high-level
   features and decide), the first ``private_blocks`` being domain-specific.
 
-Shared blocks are the same layer objects in both networks, hence the same
-variables; a private block of domain ``s`` is a fresh copy of the template's
-layers named ``<name>_<s>``.
+The shared block functions are called once and their layers applied in both
+networks (the same variables); the private ones are called once per domain
+``d``, the layers they name getting the suffix ``_<d>``.
 """
 
 from __future__ import annotations
@@ -26,129 +21,68 @@ from typing import Sequence
 import keras
 from keras import layers
 
-__all__ = [
-    "apply_layers",
-    "block_layers",
-    "chain_blocks",
-    "chain_layers",
-    "clone_layer",
-    "coupled_discriminators",
-    "coupled_generators",
-]
+from keras_gan_zoo.networks.layers import BlockFn, apply_layers, stack_blocks
 
 
-def chain_layers(network: keras.Model) -> list[layers.Layer]:
-    """The layers of a chain-shaped functional model, input layer excluded.
-
-    Raises a ValueError if the model branches (several inputs or outputs, or a
-    layer that does not take the previous layer's output).
-    """
-    if len(network.inputs) != 1 or len(network.outputs) != 1:
-        raise ValueError(
-            f"{network.name} has {len(network.inputs)} inputs and {len(network.outputs)} "
-            "outputs; only a chain of layers (one input, one output) can be cut into blocks."
-        )
-    chain = [layer for layer in network.layers if not isinstance(layer, layers.InputLayer)]
-    previous = network.inputs[0]
-    for layer in chain:
-        # A shared layer has one node per call: find the call inside this network.
-        calls = [node for node in layer._inbound_nodes
-                 if len(node.input_tensors) == 1 and node.input_tensors[0] is previous]
-        if len(calls) != 1 or len(calls[0].output_tensors) != 1:
-            raise ValueError(
-                f"{network.name} is not a chain of layers: {layer.name} does not take the "
-                "output of the layer before it."
-            )
-        previous = calls[0].output_tensors[0]
-    if previous is not network.outputs[0]:
-        raise ValueError(
-            f"{network.name} is not a chain of layers: its output is not the last layer's."
-        )
-    return chain
-
-
-def chain_blocks(network: keras.Model) -> list[list[layers.Layer]]:
-    """The chain's layers grouped into blocks, each starting at a weight layer
-    (one with a ``kernel``) and holding the norm/activation/reshape layers after it."""
-    blocks: list[list[layers.Layer]] = []
-    for layer in chain_layers(network):
-        if hasattr(layer, "kernel") or not blocks:
-            blocks.append([])
-        blocks[-1].append(layer)
-    return blocks
-
-
-def block_layers(blocks: Sequence[Sequence[layers.Layer]]) -> list[layers.Layer]:
-    """The layers of ``blocks``, in order."""
-    return [layer for block in blocks for layer in block]
-
-
-def apply_layers(layer_list: Sequence[layers.Layer], x):
-    """``x`` through each layer of ``layer_list`` in turn."""
-    for layer in layer_list:
-        x = layer(x)
-    return x
-
-
-def clone_layer(layer: layers.Layer, suffix: str) -> layers.Layer:
-    """A fresh, unbuilt layer with ``layer``'s configuration, named ``<name>_<suffix>``
-    (new weights, drawn from the same initialisers)."""
-    return layer.__class__.from_config({**layer.get_config(), "name": f"{layer.name}_{suffix}"})
-
-
-def _split(network: keras.Model, private_blocks: int, share: str) -> tuple[list, list]:
-    """``(shared_layers, private_template_layers)`` for sharing the ``share`` end."""
-    blocks = chain_blocks(network)
+def _split(
+    blocks: Sequence[BlockFn], private_blocks: int, name: str, shared_end: str
+) -> tuple[Sequence[BlockFn], Sequence[BlockFn]]:
+    """``(shared, private)`` block functions, sharing the ``shared_end`` ("first"/"last") blocks."""
     if not 1 <= private_blocks < len(blocks):
         raise ValueError(
-            f"private_blocks must be between 1 and {len(blocks) - 1} for {network.name} "
+            f"private_blocks must be between 1 and {len(blocks) - 1} for {name} "
             f"({len(blocks)} blocks: at least one shared and one domain-specific), "
             f"got {private_blocks}."
         )
-    if share == "first":
-        return block_layers(blocks[:-private_blocks]), block_layers(blocks[-private_blocks:])
-    return block_layers(blocks[private_blocks:]), block_layers(blocks[:private_blocks])
+    if shared_end == "first":
+        return blocks[:-private_blocks], blocks[-private_blocks:]
+    return blocks[private_blocks:], blocks[:private_blocks]
 
 
 def coupled_generators(
-    template: keras.Model, private_blocks: int = 1, domains: Sequence[str] = ("a", "b")
+    blocks: Sequence[BlockFn],
+    latent_dim: int,
+    private_blocks: int = 1,
+    domains: Sequence[str] = ("a", "b"),
+    name: str = "generator",
 ) -> tuple[keras.Model, list[keras.Model]]:
     """Generators sharing their first blocks; the last ``private_blocks`` are per domain.
 
-    ``template`` is a chain-shaped generator (e.g. `dcgan_generator`); its
-    shared layers are reused as they are, its private layers only as the
-    pattern for each domain's copy. Returns ``(joint, per_domain)``: ``joint``
-    maps z to every domain's images concatenated on the channel axis (the
-    shared blocks run once), ``per_domain[i]`` maps z to domain ``i``'s images.
+    Returns ``(joint, per_domain)``: ``joint`` maps z to every domain's images
+    concatenated on the channel axis (the shared blocks run once),
+    ``per_domain[i]`` (``<name>_<domain>``) maps z to domain ``i``'s images.
     """
-    shared, private = _split(template, private_blocks, share="first")
-    z = keras.Input(template.inputs[0].shape[1:], name="z")
-    hidden = apply_layers(shared, z)
-    outputs = [apply_layers([clone_layer(l, d) for l in private], hidden) for d in domains]
-    per_domain = [
-        keras.Model(z, out, name=f"{template.name}_{d}") for d, out in zip(domains, outputs)
-    ]
-    joint = keras.Model(z, layers.Concatenate(name="images")(outputs), name=f"{template.name}s")
+    shared, private = _split(blocks, private_blocks, name, shared_end="first")
+    z = keras.Input((latent_dim,), name="z")
+    hidden = apply_layers(stack_blocks(shared), z)
+    outputs = [apply_layers(stack_blocks(private, f"_{d}"), hidden) for d in domains]
+    per_domain = [keras.Model(z, out, name=f"{name}_{d}") for d, out in zip(domains, outputs)]
+    joint = keras.Model(z, layers.Concatenate(name="images")(outputs), name=f"{name}s")
     return joint, per_domain
 
 
 def coupled_discriminators(
-    template: keras.Model, private_blocks: int = 1, domains: Sequence[str] = ("a", "b")
+    blocks: Sequence[BlockFn],
+    image_shape: Sequence[int],
+    private_blocks: int = 1,
+    domains: Sequence[str] = ("a", "b"),
+    name: str = "discriminator",
 ) -> tuple[keras.Model, list[keras.Model]]:
     """Discriminators sharing their last blocks; the first ``private_blocks`` are per domain.
 
     Returns ``(joint, per_domain)``: ``joint`` takes every domain's images
     concatenated on the channel axis (as the joint generator makes them) and
-    returns one output column per domain; ``per_domain[i]`` takes domain
-    ``i``'s images.
+    returns one output column per domain; ``per_domain[i]``
+    (``<name>_<domain>``) takes domain ``i``'s images.
     """
-    shared, private = _split(template, private_blocks, share="last")
-    shape = tuple(template.inputs[0].shape[1:])
+    shared, private = _split(blocks, private_blocks, name, shared_end="last")
+    shared_layers = stack_blocks(shared)
+    shape = tuple(image_shape)
     per_domain = []
     for d in domains:
         images = keras.Input(shape, name=f"images_{d}")
-        output = apply_layers(shared, apply_layers([clone_layer(l, d) for l in private], images))
-        per_domain.append(keras.Model(images, output, name=f"{template.name}_{d}"))
+        output = apply_layers(shared_layers, apply_layers(stack_blocks(private, f"_{d}"), images))
+        per_domain.append(keras.Model(images, output, name=f"{name}_{d}"))
     channels = shape[-1]
     stacked = keras.Input((*shape[:-1], channels * len(domains)), name="images")
     columns = [
@@ -156,5 +90,18 @@ def coupled_discriminators(
         for i, network in enumerate(per_domain)
     ]
     joint = keras.Model(stacked, layers.Concatenate(name="domain_logits")(columns),
-                        name=f"{template.name}s")
+                        name=f"{name}s")
     return joint, per_domain
+
+
+def chain_blocks(network: keras.Model) -> list[list[layers.Layer]]:
+    """The layers of a network built from DCGAN-style blocks (a chain), grouped
+    back into blocks: each block starts at a weight layer (one with a ``kernel``)."""
+    blocks: list[list[layers.Layer]] = []
+    for layer in network.layers:
+        if isinstance(layer, layers.InputLayer):
+            continue
+        if hasattr(layer, "kernel") or not blocks:
+            blocks.append([])
+        blocks[-1].append(layer)
+    return blocks

@@ -11,27 +11,28 @@
 Both size themselves to the image: ``H = h0 * 2**n`` with ``h0 >= 4``
 (28 = 7 * 2**2, 32 = 4 * 2**3, 64 = 4 * 2**4); the channel count doubles per
 step away from the image, as in the paper's 64x64 model (1024-512-256-128).
+
+Each network is a list of block functions (`networks.layers.BlockFn`):
+`dcgan_generator_blocks` and `dcgan_discriminator_blocks`; the builders stack
+them on an input, CoupledGAN shares some of them between two networks and
+EBGAN's auto-encoder takes the discriminator's without the logit.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from functools import partial
+from typing import Callable, Sequence
 
 import keras
 from keras import layers
 
-from keras_gan_zoo.networks.mlp import batch_norm
-
-
-def weight_init() -> keras.initializers.Initializer:
-    """DCGAN's N(0, 0.02) initialiser."""
-    return keras.initializers.RandomNormal(0.0, 0.02)
-
-
-def dcgan_batch_norm() -> layers.BatchNormalization:
-    return batch_norm(
-        momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02)
-    )
+from keras_gan_zoo.networks.layers import (
+    BlockFn,
+    apply_layers,
+    dcgan_batch_norm,
+    stack_blocks,
+    weight_init,
+)
 
 
 def dcgan_upsampling_plan(image_shape: Sequence[int]) -> tuple[int, int, int]:
@@ -48,6 +49,95 @@ def dcgan_upsampling_plan(image_shape: Sequence[int]) -> tuple[int, int, int]:
     return height, width, steps
 
 
+# ------------------------------------------------------------------ blocks
+def dense_block(units: int, activation: Callable[[], layers.Layer], *,
+                suffix: str = "") -> list[layers.Layer]:
+    """Fully connected (no bias), batch norm, ``activation()`` (InfoGAN's FC1024)."""
+    return [layers.Dense(units, use_bias=False, kernel_initializer=weight_init()),
+            dcgan_batch_norm(), activation()]
+
+
+def projection_block(height: int, width: int, channels: int, *,
+                     suffix: str = "") -> list[layers.Layer]:
+    """z projected and reshaped to ``(height, width, channels)``, batch norm, ReLU."""
+    return [layers.Dense(height * width * channels, use_bias=False,
+                         kernel_initializer=weight_init()),
+            layers.Reshape((height, width, channels)), dcgan_batch_norm(), layers.ReLU()]
+
+
+def upsampling_block(channels: int, kernel_size: int, *, suffix: str = "") -> list[layers.Layer]:
+    """Stride-2 transposed convolution (no bias), batch norm, ReLU."""
+    return [layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
+                                   use_bias=False, kernel_initializer=weight_init()),
+            dcgan_batch_norm(), layers.ReLU()]
+
+
+def image_block(channels: int, kernel_size: int, *, suffix: str = "") -> list[layers.Layer]:
+    """Stride-2 transposed convolution to the image channels with tanh: ``images<suffix>``."""
+    return [layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
+                                   activation="tanh", kernel_initializer=weight_init(),
+                                   name=f"images{suffix}")]
+
+
+def downsampling_block(filters: int, kernel_size: int, negative_slope: float, norm: bool,
+                       flatten: bool, *, suffix: str = "") -> list[layers.Layer]:
+    """Stride-2 convolution, batch norm if ``norm`` (else a bias), LeakyReLU, and the
+    flattening of the last feature map if ``flatten``."""
+    block = [layers.Conv2D(filters, kernel_size, strides=2, padding="same", use_bias=not norm,
+                           kernel_initializer=weight_init())]
+    if norm:
+        block.append(dcgan_batch_norm())
+    block.append(layers.LeakyReLU(negative_slope))
+    if flatten:
+        block.append(layers.Flatten())
+    return block
+
+
+def logit_block(*, suffix: str = "") -> list[layers.Layer]:
+    """One logit, no sigmoid: ``logits<suffix>``."""
+    return [layers.Dense(1, kernel_initializer=weight_init(), name=f"logits{suffix}")]
+
+
+def dcgan_generator_blocks(
+    image_shape: Sequence[int],
+    filters: int = 128,
+    kernel_size: int = 5,
+    hidden_units: Sequence[int] = (),
+) -> list[BlockFn]:
+    """The blocks of `dcgan_generator`: ``hidden_units`` FC blocks, the projection
+    to ``(h0, w0, filters * 2**(n-1))``, n - 1 upsampling blocks halving the
+    channels, the tanh image block."""
+    h0, w0, steps = dcgan_upsampling_plan(image_shape)
+    channels = filters * 2 ** (steps - 1)
+    return [
+        *(partial(dense_block, units, layers.ReLU) for units in hidden_units),
+        partial(projection_block, h0, w0, channels),
+        *(partial(upsampling_block, channels // 2**i, kernel_size) for i in range(1, steps)),
+        partial(image_block, int(image_shape[2]), kernel_size),
+    ]
+
+
+def dcgan_discriminator_blocks(
+    image_shape: Sequence[int],
+    filters: int = 64,
+    kernel_size: int = 5,
+    negative_slope: float = 0.2,
+    hidden_units: Sequence[int] = (),
+) -> list[BlockFn]:
+    """The blocks of `dcgan_discriminator`: n downsampling blocks (filters,
+    2*filters, ...; batch norm on all but the first; the last one flattens),
+    ``hidden_units`` FC blocks, the logit block."""
+    _, _, steps = dcgan_upsampling_plan(image_shape)
+    leaky_relu = partial(layers.LeakyReLU, negative_slope)
+    return [
+        *(partial(downsampling_block, filters * 2**i, kernel_size, negative_slope, i > 0,
+                  i == steps - 1) for i in range(steps)),
+        *(partial(dense_block, units, leaky_relu) for units in hidden_units),
+        logit_block,
+    ]
+
+
+# ---------------------------------------------------------------- networks
 def dcgan_generator(
     latent_dim: int,
     image_shape: Sequence[int],
@@ -63,28 +153,9 @@ def dcgan_generator(
     adds fully connected layers (batch norm, ReLU) before the projection, as in
     InfoGAN's MNIST generator (FC1024).
     """
-    h0, w0, steps = dcgan_upsampling_plan(image_shape)
-    channels = filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="z")
-    x = z
-    for units in hidden_units:
-        x = layers.Dense(units, use_bias=False, kernel_initializer=weight_init())(x)
-        x = layers.ReLU()(dcgan_batch_norm()(x))
-    x = layers.Dense(h0 * w0 * channels, use_bias=False, kernel_initializer=weight_init())(x)
-    x = layers.Reshape((h0, w0, channels))(x)
-    x = layers.ReLU()(dcgan_batch_norm()(x))
-    for _ in range(steps - 1):
-        channels //= 2
-        x = layers.Conv2DTranspose(
-            channels, kernel_size, strides=2, padding="same", use_bias=False,
-            kernel_initializer=weight_init(),
-        )(x)
-        x = layers.ReLU()(dcgan_batch_norm()(x))
-    images = layers.Conv2DTranspose(
-        image_shape[2], kernel_size, strides=2, padding="same", activation="tanh",
-        kernel_initializer=weight_init(), name="images",
-    )(x)
-    return keras.Model(z, images, name=name)
+    blocks = dcgan_generator_blocks(image_shape, filters, kernel_size, hidden_units)
+    return keras.Model(z, apply_layers(stack_blocks(blocks), z), name=name)
 
 
 def dcgan_discriminator(
@@ -103,20 +174,9 @@ def dcgan_discriminator(
     ``return_features`` the model returns ``[logits, features]``, the features
     being the input of the logit layer (the trunk an auxiliary head can share).
     """
-    _, _, steps = dcgan_upsampling_plan(image_shape)
+    blocks = dcgan_discriminator_blocks(image_shape, filters, kernel_size, negative_slope,
+                                        hidden_units)
     images = keras.Input(tuple(image_shape), name="images")
-    x = images
-    for i in range(steps):
-        x = layers.Conv2D(
-            filters * 2**i, kernel_size, strides=2, padding="same", use_bias=i == 0,
-            kernel_initializer=weight_init(),
-        )(x)
-        if i > 0:
-            x = dcgan_batch_norm()(x)
-        x = layers.LeakyReLU(negative_slope)(x)
-    x = layers.Flatten()(x)
-    for units in hidden_units:
-        x = layers.Dense(units, use_bias=False, kernel_initializer=weight_init())(x)
-        x = layers.LeakyReLU(negative_slope)(dcgan_batch_norm()(x))
-    logits = layers.Dense(1, kernel_initializer=weight_init(), name="logits")(x)
-    return keras.Model(images, [logits, x] if return_features else logits, name=name)
+    features = apply_layers(stack_blocks(blocks[:-1]), images)
+    logits = apply_layers(stack_blocks(blocks[-1:]), features)
+    return keras.Model(images, [logits, features] if return_features else logits, name=name)

@@ -13,10 +13,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-
-def batch_norm(synchronized: bool = True, **kwargs) -> layers.BatchNormalization:
-    """Batch norm whose statistics span the global batch under a distribution strategy."""
-    return layers.BatchNormalization(synchronized=synchronized, **kwargs)
+from keras_gan_zoo.networks.layers import batch_norm
 
 
 def mlp_generator(

@@ -19,7 +19,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from keras_gan_zoo.networks.image_layers import ReflectionPadding2D, check_normalization, conv, conv_norm
+from keras_gan_zoo.networks.layers import ReflectionPadding2D, check_normalization, conv, conv_norm
 
 
 def default_residual_blocks(image_shape: Sequence[int]) -> int:

@@ -21,7 +21,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from keras_gan_zoo.networks.image_layers import check_normalization, conv, conv_norm
+from keras_gan_zoo.networks.layers import check_normalization, conv, conv_norm
 
 
 def unet_depth(image_shape: Sequence[int]) -> int:

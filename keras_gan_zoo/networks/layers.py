@@ -1,27 +1,70 @@
-"""Layers shared by the image-to-image networks (U-Net, ResNet generator, PatchGAN).
+"""Layers and blocks shared by the network builders.
 
+* `weight_init`: N(0, 0.02), the initialiser of DCGAN (Radford et al. 2015)
+  that pix2pix and CycleGAN reuse.
+* `batch_norm`: batch norm synchronised across replicas; `dcgan_batch_norm`
+  with the DCGAN authors' settings (PyTorch's momentum 0.1, epsilon 1e-5,
+  scales ~ N(1, 0.02)).
+* `normalization`: the norm an image-to-image config names: ``"batch"``,
+  ``"instance"`` (Ulyanov et al. 2016: per example and channel over H and W,
+  with a learned scale and offset; `GroupNormalization` with one group per
+  channel) or ``"none"``; `conv` and `conv_norm` use it.
 * `ReflectionPadding2D`: ``tf.pad(mode="REFLECT")`` as a layer (CycleGAN pads
   its 7x7 and residual convolutions by reflection), serialisable so that
   ``.keras`` files load without ``custom_objects``.
-* `normalization`: the norm a config names: ``"batch"`` (synchronised across
-  replicas, PyTorch's momentum 0.1 and epsilon 1e-5), ``"instance"``
-  (Ulyanov et al. 2016: per example and channel over H and W, with a learned
-  scale and offset; `GroupNormalization` with one group per channel) or
-  ``"none"``.
+* Blocks: a chain-shaped network is described as a list of *block functions*
+  (`BlockFn`), each creating the fresh layers of one block (a weight layer and
+  the norm, activation and reshape layers after it). `stack_blocks` creates a
+  list of blocks' layers once; `apply_layers` calls them in order, so the same
+  layers can be applied in several networks (CoupledGAN's shared blocks).
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Protocol, Sequence
 
 import keras
 import tensorflow as tf
 from keras import layers
 
-from keras_gan_zoo.networks.dcgan import weight_init
-from keras_gan_zoo.networks.mlp import batch_norm
-
 NORMALIZATIONS = ("batch", "instance", "none")
+
+
+class BlockFn(Protocol):
+    """``block_fn(suffix=...) -> [layer, ...]``: fresh layers of one block, in call
+    order. ``suffix`` (``""``, or ``"_a"`` for a domain's copy) ends the names of
+    the layers the block names (``"images"``, ``"logits"``)."""
+
+    def __call__(self, *, suffix: str = "") -> list[layers.Layer]: ...
+
+
+def weight_init() -> keras.initializers.Initializer:
+    """DCGAN's N(0, 0.02) initialiser."""
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def batch_norm(synchronized: bool = True, **kwargs: Any) -> layers.BatchNormalization:
+    """Batch norm whose statistics span the global batch under a distribution strategy."""
+    return layers.BatchNormalization(synchronized=synchronized, **kwargs)
+
+
+def dcgan_batch_norm() -> layers.BatchNormalization:
+    """Batch norm as in the DCGAN authors' code: momentum 0.9, epsilon 1e-5, scales ~ N(1, 0.02)."""
+    return batch_norm(
+        momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02)
+    )
+
+
+def stack_blocks(block_fns: Sequence[BlockFn], suffix: str = "") -> list[layers.Layer]:
+    """The fresh layers of ``block_fns``, in order (``suffix``: see `BlockFn`)."""
+    return [layer for block_fn in block_fns for layer in block_fn(suffix=suffix)]
+
+
+def apply_layers(layer_list: Sequence[layers.Layer], x: Any) -> Any:
+    """``x`` through each layer of ``layer_list`` in turn."""
+    for layer in layer_list:
+        x = layer(x)
+    return x
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
@@ -55,9 +98,7 @@ def normalization(norm: str) -> layers.Layer | None:
     """A fresh normalisation layer for ``norm`` (None for ``"none"``)."""
     check_normalization(norm)
     if norm == "batch":
-        return batch_norm(
-            momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02)
-        )
+        return dcgan_batch_norm()
     if norm == "instance":
         return layers.GroupNormalization(
             groups=-1, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02)
