@@ -73,6 +73,34 @@ def test_stop_on_names_are_checked():
         TrainingMonitor(stop_on=["mode_colapse"])
 
 
+def test_callback_reads_per_step_values_and_skips_what_is_not_logged(tmp_path):
+    """Keras logs running epoch means; the monitor recovers each step's value."""
+    model = small_dcgan()
+    model.compile()
+    watch = TrainingMonitor(tmp_path, stop_on="discriminator_wins", verbose=0)
+    watch.set_model(model)
+    watch.on_train_begin()
+    assert json.loads((tmp_path / "health.json").read_text()) == []
+    watch.on_epoch_begin(0)
+    for batch in range(30):  # D's loss at 0 but no D(G(z)) logged (as EBGAN, CycleGAN)
+        watch.on_train_batch_end(batch, {"d_loss": 0.0, "g_loss": 5.0})
+    assert watch.diagnoses == [] and not getattr(model, "stop_training", False)
+
+    watch.on_epoch_begin(1)
+    d_fake = [0.5] * 5 + [0.001] * 25  # the epoch's running mean stays above 0.02 to step 25
+    for batch in range(30):
+        watch.on_train_batch_end(batch, {"d_loss": 0.0, "d_fake": float(np.mean(d_fake[:batch + 1]))})
+        if getattr(model, "stop_training", False):
+            break
+    assert batch == 19 and model.stop_training  # the window's median: 0.001
+    (record,) = json.loads((tmp_path / "health.json").read_text())
+    assert record["name"] == "discriminator_wins" and record["epoch"] == 2
+    assert record["step"] == 50 and "D(G(z)) 0.0010" in record["evidence"]
+
+    watch.on_train_batch_end(20, {"d_loss": float("nan")})
+    assert watch.diagnoses[-1].name == "diverged"
+
+
 # ------------------------------------------------------------------ training
 def test_strong_discriminator_is_diagnosed_and_stops_training(tmp_path, capsys):
     """D at Adam(1e-2), G at Adam(1e-6): D's loss goes to 0 within the first epoch."""
