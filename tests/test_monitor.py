@@ -60,8 +60,10 @@ def test_rules_on_made_up_histories():
     assert monitor.check_mode_collapse([0.01, 0.2], 0.3, t) is None  # not sustained
     assert monitor.check_mode_collapse([0.25, 0.02, 0.01], None, t)  # fell from its own best
     flat = [100.0] * 4 + [99.0] * 10
-    assert monitor.check_stalled_quality(flat, [1.0] * 14, t)[0] == "non_convergence"
+    assert monitor.check_stalled_quality(flat, [1.0] * 14, t) is None  # converged
     assert monitor.check_stalled_quality(flat, [0.5, 2.0] * 7, t)[0] == "oscillation"
+    rising = list(np.linspace(1.0, 3.0, 14))  # G's loss climbs while samples stay as bad
+    assert monitor.check_stalled_quality(flat, rising, t)[0] == "non_convergence"
     improving = list(np.linspace(300, 50, 14))
     assert monitor.check_stalled_quality(improving, [1.0] * 14, t) is None
 
@@ -148,9 +150,10 @@ def test_generator_with_one_output_is_diagnosed_mode_collapse(tmp_path):
 
 @pytest.mark.slow
 def test_healthy_dcgan_run_gets_no_diagnosis(tmp_path):
-    """The default DCGAN recipe on the digits for 30 epochs (narrower networks, to fit
-    the CI budget), watched with every rule on, including a quality signal (digits FID)."""
-    model = small_dcgan(generator_filters=64, discriminator_filters=32)
+    """The default DCGAN recipe on the digits for 30 epochs, watched with every rule on,
+    including a quality signal (digits FID). Networks at 32/16 filters instead of
+    128/64 to stay near 3 minutes on a loaded 2-core machine (64/32 took 282 s there)."""
+    model = small_dcgan()
     model.compile()
     reference = real_digits()
     watch = TrainingMonitor(tmp_path, reference=reference, quality=monitor.digits_fid(reference))
