@@ -137,11 +137,11 @@ def test_generator_with_one_output_is_diagnosed_mode_collapse(tmp_path):
     model = collapsed_dcgan()
     model.compile()
     watch = TrainingMonitor(tmp_path, reference=real_digits(), stop_on=["mode_collapse"])
-    model.fit(digits(), epochs=3, callbacks=[watch], verbose=0)
+    history = model.fit(digits(), epochs=4, callbacks=[watch], verbose=0)
 
     found = {d.name: d for d in watch.diagnoses}
     assert "mode_collapse" in found and found["mode_collapse"].epoch <= 3
-    assert model.stop_training
+    assert model.stop_training and len(history.epoch) == found["mode_collapse"].epoch < 4
     assert watch.diversity_history[-1] < 0.01 < watch.real_diversity
     records = json.loads((tmp_path / "health.json").read_text())
     assert "mode_collapse" in [r["name"] for r in records]
