@@ -1,0 +1,490 @@
+"""`TrainingMonitor`: a Keras callback that names a GAN's failure while it trains.
+
+The failures of "When GANs fail" (Goodfellow 2016, "NIPS 2016 Tutorial:
+Generative Adversarial Networks", arXiv:1701.00160, sec. 5; Salimans et al.
+2016, "Improved Techniques for Training GANs", arXiv:1606.03498), each checked
+on what training already logs plus a fixed-noise probe batch:
+
+* ``discriminator_wins``: D's loss sits at its floor and D(G(z)) near 0 for a
+  window of steps ("track failures early: D loss goes to 0"); G learns nothing.
+* ``generator_wins``: D(G(z)) stays near 1: D is fooled by anything, so G is
+  not being taught.
+* ``mode_collapse``: the probe samples' diversity (`mean_pairwise_distance`)
+  falls far below the real data's.
+* ``oscillation`` / ``non_convergence``: a quality signal (e.g. FID) stops
+  improving while the generator's loss swings (oscillation) or drifts away
+  (non-convergence); steady losses mean the run has converged as far as it can.
+* ``diverged``: a logged value became NaN or infinite.
+
+Each diagnosis is printed as one line, appended to ``<directory>/health.json``
+(by the chief only) and, if its name is in ``stop_on``, stops training::
+
+    monitor = TrainingMonitor("runs/dcgan", reference=dataset, stop_on=["mode_collapse"])
+    model.fit(dataset, epochs=30, callbacks=[monitor])
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan_zoo import metrics
+from keras_gan_zoo.pixels import to_unit_range
+from keras_gan_zoo.training import is_chief
+
+#: What to try for each diagnosis: the config switches (issue 11) that address it.
+ADVICE: dict[str, str] = {
+    "discriminator_wins": (
+        "label_smoothing=0.1, instance_noise (+ instance_noise_steps), a lower d_learning_rate "
+        "or higher g_learning_rate, adversarial_loss=wasserstein with d_steps=5 and "
+        "gradient_penalty, spectral_norm, diff_augment (small data)"),
+    "generator_wins": (
+        "d_steps=2..5, a higher d_learning_rate or lower g_learning_rate, "
+        "adversarial_loss=least_squares|hinge"),
+    "mode_collapse": (
+        "minibatch_stddev / minibatch_discrimination, adversarial_loss=wasserstein with "
+        "d_steps=5 and gradient_penalty, cgan / conditioning (labelled data), instance_noise"),
+    "oscillation": (
+        "a lower d_learning_rate and g_learning_rate, ema, r1_penalty or gradient_penalty, "
+        "spectral_norm, adversarial_loss=hinge|least_squares"),
+    "non_convergence": (
+        "adversarial_loss=least_squares|wasserstein (+ gradient_penalty), spectral_norm, "
+        "r1_penalty, ema, cgan / conditioning (labelled data), diff_augment (small data)"),
+    "diverged": (
+        "a lower d_learning_rate and g_learning_rate, gradient_penalty or r1_penalty, "
+        "spectral_norm"),
+}
+#: The names a diagnosis can have (valid values of ``stop_on``).
+DIAGNOSES: tuple[str, ...] = tuple(ADVICE)
+
+#: Adversarial losses whose D loss is bounded below by a known floor (0 without
+#: label smoothing), so "D's loss near its floor" means D wins. Wasserstein's is not.
+_LOG_LOSSES = (None, "minimax", "non_saturating", "standard", "bce", "cross_entropy")
+_ZERO_FLOOR_LOSSES = ("hinge", "least_squares")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When the monitor speaks. Each default has a margin of about 3x over what healthy
+    DCGAN runs on the digits showed (30 epochs, widths 128/64 and 32/16, batch 64 = 23
+    steps per epoch), while the failures of tests/test_monitor.py are named within 3 epochs.
+
+    Args:
+        window: logged batches a per-step rule must hold (on the median over the
+            window): short enough to name a failure within one 23-step digits epoch,
+            long enough that single bad batches do not count.
+        d_loss_margin: ``discriminator_wins`` needs D's loss within this many nats
+            of its floor (0, or the binary entropy of the smoothed real target; a
+            balanced game sits at 2 log 2 = 1.39). Healthy runs: window medians
+            >= 0.136 (early, when D leads for a while); D winning: 1e-4...
+        d_fake_max: ...and, for the log-loss, D(G(z)) (sigmoid of the mean fake
+            logit) below this: D rejects the fakes with near certainty. Healthy:
+            >= 0.06; D winning: 3e-5.
+        g_wins_d_fake: ``generator_wins`` when D(G(z)) stays above this (D calls
+            the fakes real). Healthy: <= 0.56 (the first steps), about 0.3 later.
+        diversity_ratio: ``mode_collapse`` when the probe's diversity is below this
+            fraction of the real data's (or, without real data, of its own best)...
+            Healthy: >= 0.27x after the first epoch (an untrained DCGAN generator is
+            nearly constant, 0.02-0.07x); one output: < 0.01x.
+        diversity_patience: ...on this many probes in a row (one slow epoch is not
+            yet evidence; a collapsed generator is named at the second epoch end).
+        quality_patience: ``oscillation``/``non_convergence`` when the quality
+            signal has not improved over this many evaluations (epochs, with
+            ``quality=``)...
+        min_improvement: ...by at least this fraction of its earlier best (the
+            FID of a generator that learns nothing drifted by about 1.5% per 10
+            epochs). Healthy digits runs may level off too (FID 80 from epoch 18 in
+            one 32/16 run): only with swinging or drifting losses is it named.
+        swing: ``oscillation`` when, over those epochs, the epoch-mean ``g_loss``
+            swings: its std/mean is above this (healthy DCGAN on digits once FID
+            levels off: 0.02-0.17; ``d_loss`` swings far more in healthy runs, so it
+            is not used).
+        drift: ``non_convergence`` when instead ``g_loss`` drifts away: its fitted
+            linear trend over those epochs changes it by more than this fraction of
+            its mean (healthy, once FID levels off: at most 0.19).
+    """
+
+    window: int = 20
+    d_loss_margin: float = 0.05
+    d_fake_max: float = 0.02
+    g_wins_d_fake: float = 0.8
+    diversity_ratio: float = 0.15
+    diversity_patience: int = 2
+    quality_patience: int = 10
+    min_improvement: float = 0.03
+    swing: float = 0.35
+    drift: float = 0.5
+
+
+@dataclass
+class Diagnosis:
+    """One named failure: a line for people, an object of ``health.json``."""
+
+    name: str
+    epoch: int
+    step: int
+    evidence: str
+    advice: str = field(default="")
+
+    def __post_init__(self) -> None:
+        self.advice = self.advice or ADVICE[self.name]
+
+    def line(self) -> str:
+        return (f"diagnosis: {self.name} at epoch {self.epoch} step {self.step}: "
+                f"{self.evidence}; try: {self.advice}")
+
+
+# ------------------------------------------------------------------ statistics
+def mean_pairwise_distance(images: Any) -> float:
+    """Sample diversity: the mean over pairs of distinct images of their RMS pixel
+    distance (``sqrt(mean((a - b)^2))``; images in [0, 1], so it is in [0, 1]).
+
+    0 for a fully collapsed generator; compare with the same number on real data.
+    """
+    flat = np.asarray(images, np.float64).reshape(len(images), -1)
+    if len(flat) < 2:
+        raise ValueError(f"Need at least 2 images to measure diversity, got {len(flat)}.")
+    squares = (flat**2).sum(axis=1)
+    distances = squares[:, None] + squares[None, :] - 2.0 * flat @ flat.T
+    distances = np.sqrt(np.maximum(distances, 0.0) / flat.shape[1])
+    return float(distances[np.triu_indices(len(flat), k=1)].mean())
+
+
+def binary_entropy(p: float) -> float:
+    """``-p log p - (1 - p) log(1 - p)`` in nats: the least a cross-entropy with target p reaches."""
+    return max(0.0, -sum(q * math.log(q) for q in (p, 1.0 - p) if q > 0.0))
+
+
+def discriminator_loss_floor(model: keras.Model) -> float | None:
+    """The least D's logged ``d_loss`` can be, or ``None`` if it has none (Wasserstein).
+
+    Log-loss: the real term is a cross-entropy with target ``1 - label_smoothing``
+    (floor: its binary entropy), the fake term can reach 0. Hinge and least squares: 0.
+    """
+    loss = getattr(model, "adversarial_loss", None)
+    if loss in _ZERO_FLOOR_LOSSES:
+        return 0.0
+    if loss in _LOG_LOSSES:
+        return binary_entropy(1.0 - float(getattr(model, "label_smoothing", 0.0) or 0.0))
+    return None
+
+
+def reference_images(reference: Any, num_images: int = 500) -> np.ndarray:
+    """Up to ``num_images`` real images in [0, 1] from an array (already in [0, 1]) or
+    from a `tf.data.Dataset` as `keras_gan_zoo.data.load` returns (images in [-1, 1],
+    or ``(images, labels)``/pairs, whose first element is used)."""
+    if not isinstance(reference, tf.data.Dataset):
+        images = np.asarray(reference, np.float32)
+        if images.ndim != 4 or images.min() < 0.0 or images.max() > 1.0:
+            raise ValueError(
+                f"reference must be images [N, H, W, C] in [0, 1] (or a tf.data.Dataset of "
+                f"images in [-1, 1]); got shape {images.shape}, range "
+                f"[{images.min():.3g}, {images.max():.3g}].")
+        return images[:num_images]
+    batches, count = [], 0
+    for element in reference:
+        if isinstance(element, Mapping):
+            element = element["image"]
+        elif isinstance(element, (tuple, list)):
+            element = element[0]
+        batches.append(np.asarray(to_unit_range(element)))
+        count += len(batches[-1])
+        if count >= num_images:
+            break
+    if not batches:
+        raise ValueError("The reference dataset is empty.")
+    return np.concatenate(batches)[:num_images]
+
+
+def digits_fid(reference: Any, num_samples: int = 500, seed: int = 1,
+               num_reference: int = 2000) -> Callable[[keras.Model], float]:
+    """A quality signal for ``TrainingMonitor(quality=...)``: the Fréchet distance of
+    the shipped digits classifier's features (`metrics.DigitsExtractor`) between
+    ``num_samples`` generated images (fixed noise ``seed``) and up to ``num_reference``
+    images of ``reference`` (as in `reference_images`). Biased upwards at small N, but
+    comparable from epoch to epoch; about 1 s per call on a CPU."""
+    extractor = metrics.get_extractor("digits")
+    real_features, _ = extractor(reference_images(reference, num_reference))
+
+    def quality(model: keras.Model) -> float:
+        images = metrics.model_sample_fn(model)(num_samples, seed)
+        features, _ = extractor(images)
+        return metrics.frechet_distance_from_activations(features, real_features)
+
+    return quality
+
+
+# -------------------------------------------------------------------- the rules
+def _median(values: Iterable[float]) -> float:
+    return float(np.median(np.fromiter(values, np.float64)))
+
+
+def check_discriminator_wins(d_loss: Sequence[float], d_fake: Sequence[float] | None,
+                             floor: float, thresholds: Thresholds) -> str | None:
+    """Evidence that D wins over the window, or ``None``. ``d_fake`` is checked when
+    given (log-loss entries); hinge/least-squares entries pass ``None``."""
+    loss = _median(d_loss)
+    if loss - floor > thresholds.d_loss_margin:
+        return None
+    evidence = f"median d_loss {loss:.4f} (floor {floor:.3f})"
+    if d_fake is not None:
+        fake = _median(d_fake)
+        if fake > thresholds.d_fake_max:
+            return None
+        evidence += f" and median D(G(z)) {fake:.4f}"
+    return f"{evidence} over the last {len(d_loss)} steps"
+
+
+def check_generator_wins(d_fake: Sequence[float], thresholds: Thresholds) -> str | None:
+    """Evidence that D calls the fakes real over the window, or ``None``."""
+    fake = _median(d_fake)
+    if fake < thresholds.g_wins_d_fake:
+        return None
+    return f"median D(G(z)) {fake:.3f} over the last {len(d_fake)} steps: D is fooled by anything"
+
+
+def check_mode_collapse(diversities: Sequence[float], reference: float | None,
+                        thresholds: Thresholds) -> str | None:
+    """Evidence of mode collapse from the probe diversities so far (newest last) and
+    the real data's diversity (``None``: compare with the probe's own earlier best)."""
+    patience = thresholds.diversity_patience
+    if len(diversities) < patience:
+        return None
+    recent = diversities[-patience:]
+    earlier = diversities[:-patience]
+    if reference is not None:
+        baseline, against = reference, "the real data's"
+    elif earlier:
+        baseline, against = max(earlier), "its own earlier best"
+    else:
+        return None
+    if max(recent) >= thresholds.diversity_ratio * baseline:
+        return None
+    evidence = (f"probe diversity {recent[-1]:.4f} (mean pairwise RMS distance) is "
+                f"{recent[-1] / baseline:.2f}x {against} {baseline:.4f} (threshold "
+                f"{thresholds.diversity_ratio}x) on {patience} probes in a row")
+    if earlier and reference is not None:
+        evidence += f"; earlier best {max(earlier):.4f}"
+    return evidence
+
+
+def check_stalled_quality(quality: Sequence[float], g_loss: Sequence[float],
+                          thresholds: Thresholds) -> tuple[str, str] | None:
+    """``(name, evidence)`` when the quality signal (lower is better, one value per
+    epoch, newest last) has stopped improving while the epoch-mean ``g_loss`` over
+    those epochs swings (``oscillation``) or drifts away (``non_convergence``).
+
+    Stalled quality with steady losses is a run that has converged as far as it
+    can (more capacity, data or epochs of a lower learning rate may help): not named.
+    """
+    patience = thresholds.quality_patience
+    losses = np.asarray(g_loss[-patience:], np.float64)
+    if len(quality) <= patience or len(losses) < 3:
+        return None
+    before, recent = min(quality[:-patience]), min(quality[-patience:])
+    if recent < before * (1.0 - thresholds.min_improvement):
+        return None
+    scale = max(abs(float(losses.mean())), 1e-8)
+    swing = float(losses.std()) / scale
+    drift = float(np.polyfit(np.arange(len(losses)), losses, 1)[0]) * (len(losses) - 1) / scale
+    stalled = (f"quality {recent:.4g} over the last {patience} epochs is not "
+               f"{thresholds.min_improvement:.0%} better than the earlier best {before:.4g}")
+    if swing > thresholds.swing:
+        return "oscillation", (f"{stalled}, while g_loss swings by {swing:.2f} (std/mean of "
+                               f"epoch means; threshold {thresholds.swing}) with drift {drift:+.2f}")
+    if abs(drift) > thresholds.drift:
+        return "non_convergence", (f"{stalled}, while g_loss drifts by {drift:+.2f} of its mean "
+                                   f"(fitted trend; threshold {thresholds.drift})")
+    return None
+
+
+# ------------------------------------------------------------------ the callback
+class TrainingMonitor(keras.callbacks.Callback):
+    """Watch a GAN's logged values and a fixed-noise probe; name failures as they appear.
+
+    Rules that need a value an entry does not log are skipped for it
+    (``discriminator_wins``/``generator_wins`` need ``d_loss``/``d_fake``;
+    ``mode_collapse`` needs ``model.generate(num_samples=, seed=)``, so it is
+    skipped for image-to-image entries; ``oscillation``/``non_convergence`` need
+    a quality signal). Each diagnosis is reported once per run.
+
+    Per step, the monitor recovers each step's value from the running epoch means
+    Keras logs (cheap: a few floats). The probe (``probe_size`` images from fixed
+    noise) is generated at each epoch end and, with ``probe_every_steps``, every N steps.
+
+    Args:
+        directory: the run folder; diagnoses are appended to ``directory/health.json``
+            (written as ``[]`` at the start when absent). ``None``: print only.
+        reference: real images for the diversity comparison: an array in [0, 1] or a
+            `tf.data.Dataset` from `keras_gan_zoo.data.load` (up to 500 images are taken).
+            Without it, ``mode_collapse`` only compares the probe with its own best.
+        stop_on: diagnosis names (see `DIAGNOSES`) that stop training
+            (``model.stop_training = True``), e.g. ``["discriminator_wins", "mode_collapse"]``.
+        thresholds: a `Thresholds` (or a dict of its fields to change).
+        probe_size, probe_seed: the probe batch (same noise every time).
+        probe_every_steps: also probe every this many steps (default: epoch ends only).
+        quality: ``quality(model) -> float`` (lower is better) computed each epoch end,
+            e.g. `digits_fid(reference)`; without it, the epoch log ``quality_key``
+            is used when present (an `EvaluationCallback` listed before the monitor).
+        verbose: print each diagnosis line (on the chief).
+    """
+
+    def __init__(self, directory: str | os.PathLike | None = None, reference: Any = None,
+                 stop_on: Iterable[str] | str = (), thresholds: Thresholds | Mapping[str, Any] | None = None,
+                 probe_size: int = 64, probe_seed: int = 1234, probe_every_steps: int | None = None,
+                 quality: Callable[[keras.Model], float] | None = None, quality_key: str = "fid",
+                 verbose: int = 1) -> None:
+        super().__init__()
+        self.directory = Path(directory) if directory is not None else None
+        self.stop_on = parse_stop_on(stop_on)
+        if thresholds is None or isinstance(thresholds, Thresholds):
+            self.thresholds = thresholds or Thresholds()
+        else:
+            self.thresholds = Thresholds(**thresholds)
+        if int(probe_size) < 2:
+            raise ValueError(f"probe_size must be at least 2 to measure diversity, got {probe_size}.")
+        self.probe_size, self.probe_seed = int(probe_size), int(probe_seed)
+        self.probe_every_steps = int(probe_every_steps) if probe_every_steps else None
+        self.quality, self.quality_key, self.verbose = quality, quality_key, int(verbose)
+        self.reference = reference
+        self.real_diversity: float | None = None
+        self.diagnoses: list[Diagnosis] = []
+        self.diversity_history: list[float] = []
+        self.quality_history: list[float] = []
+        self.g_loss_history: list[float] = []
+        self._recent: dict[str, deque[float]] = {}
+        self._means: dict[str, float] = {}
+        self._last_batch = -1
+        self._epoch = 0
+        self._step = 0
+        self._next_probe = 0
+
+    @property
+    def health_path(self) -> Path | None:
+        return self.directory / "health.json" if self.directory is not None else None
+
+    # ------------------------------------------------------------------ hooks
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        optimizer = getattr(self.model, "g_optimizer", None)
+        self._step = int(optimizer.iterations.numpy()) if optimizer is not None else 0
+        self._next_probe = self._step + (self.probe_every_steps or 0)
+        self._recent = {}
+        self._floor = discriminator_loss_floor(self.model)
+        self._log_loss = getattr(self.model, "adversarial_loss", None) in _LOG_LOSSES
+        self._can_probe = not hasattr(self.model, "translate") and hasattr(self.model, "generate")
+        if self._can_probe and self.reference is not None and self.real_diversity is None:
+            self.real_diversity = mean_pairwise_distance(reference_images(self.reference))
+        if self.health_path is not None and self._chief() and not self.health_path.exists():
+            self.health_path.parent.mkdir(parents=True, exist_ok=True)
+            self.health_path.write_text("[]\n")
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch, self._last_batch, self._means = epoch, -1, {}
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        steps = batch - self._last_batch
+        if steps <= 0:  # a new epoch without on_epoch_begin: the means were reset
+            self._last_batch, self._means, steps = -1, {}, batch + 1
+        self._step += steps
+        window = self.thresholds.window
+        for name, mean in (logs or {}).items():
+            mean = float(mean)
+            # Keras logs the epoch's running mean: recover the mean of these `steps` steps.
+            value = ((batch + 1) * mean - (self._last_batch + 1) * self._means.get(name, 0.0)) / steps
+            self._means[name] = mean
+            self._recent.setdefault(name, deque(maxlen=window)).append(value)
+            if not math.isfinite(mean):
+                self._diagnose("diverged", f"{name} is {mean}")
+        self._last_batch = batch
+        self._check_steps()
+        if self.probe_every_steps and self._step >= self._next_probe:
+            self._next_probe = self._step + self.probe_every_steps
+            self._probe()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        self._probe()
+        if "g_loss" in logs:
+            self.g_loss_history.append(float(logs["g_loss"]))
+        value = (self.quality(self.model) if self.quality is not None
+                 else float(logs.get(self.quality_key, math.nan)))
+        if math.isfinite(value):
+            self.quality_history.append(value)
+            stalled = check_stalled_quality(self.quality_history, self.g_loss_history,
+                                            self.thresholds)
+            if stalled is not None:
+                self._diagnose(*stalled)
+
+    # ---------------------------------------------------------------- checks
+    def _window(self, name: str) -> deque[float] | None:
+        values = self._recent.get(name)
+        return values if values is not None and len(values) == self.thresholds.window else None
+
+    def _check_steps(self) -> None:
+        d_loss, d_fake, log_loss = self._window("d_loss"), self._window("d_fake"), self._log_loss
+        if d_loss is not None and self._floor is not None and (d_fake is not None or not log_loss):
+            evidence = check_discriminator_wins(d_loss, d_fake if log_loss else None,
+                                                self._floor, self.thresholds)
+            if evidence:
+                self._diagnose("discriminator_wins", evidence)
+        if d_fake is not None and log_loss:
+            evidence = check_generator_wins(d_fake, self.thresholds)
+            if evidence:
+                self._diagnose("generator_wins", evidence)
+
+    def _probe(self) -> None:
+        if not self._can_probe:
+            return
+        images = metrics.model_sample_fn(self.model)(self.probe_size, self.probe_seed)
+        self.diversity_history.append(mean_pairwise_distance(images))
+        evidence = check_mode_collapse(self.diversity_history, self.real_diversity,
+                                       self.thresholds)
+        if evidence:
+            self._diagnose("mode_collapse", evidence)
+
+    # -------------------------------------------------------------- reporting
+    def _chief(self) -> bool:
+        return is_chief(self.model.distribute_strategy)
+
+    def _diagnose(self, name: str, evidence: str) -> None:
+        if any(d.name == name for d in self.diagnoses):
+            return
+        diagnosis = Diagnosis(name, self._epoch + 1, self._step, evidence)
+        self.diagnoses.append(diagnosis)
+        if self._chief():
+            if self.verbose:
+                print(diagnosis.line(), flush=True)
+            if self.health_path is not None:
+                self._append(diagnosis)
+        if name in self.stop_on:
+            self.model.stop_training = True
+
+    def _append(self, diagnosis: Diagnosis) -> None:
+        path = self.health_path
+        records = json.loads(path.read_text()) if path.exists() else []
+        records.append(asdict(diagnosis))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(records, indent=2) + "\n")
+
+
+def parse_stop_on(names: Iterable[str] | str | None) -> tuple[str, ...]:
+    """``"discriminator_wins,mode_collapse"`` (or a list) -> a tuple of checked names."""
+    if names is None:
+        return ()
+    if isinstance(names, str):
+        names = names.split(",")
+    names = tuple(name.strip() for name in names if name.strip())
+    unknown = [name for name in names if name not in DIAGNOSES]
+    if unknown:
+        raise ValueError(f"Unknown diagnosis {', '.join(map(repr, unknown))} in stop_on; "
+                         f"choose from {', '.join(DIAGNOSES)} (comma-separated).")
+    return names

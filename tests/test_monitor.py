@@ -1,0 +1,165 @@
+"""TrainingMonitor: the failures of "When GANs fail" are named early, a healthy run is not."""
+
+import json
+import time
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gan_zoo as zoo
+from keras_gan_zoo import monitor
+from keras_gan_zoo.data import digits_arrays
+from keras_gan_zoo.monitor import Thresholds, TrainingMonitor
+
+
+def small_dcgan(**overrides):
+    config = dict(generator_filters=32, discriminator_filters=16, seed=0)
+    config.update(overrides)
+    return zoo.build("dcgan", **config)
+
+
+def digits(batch_size=64):
+    return zoo.data.load("digits", batch_size=batch_size, seed=0)
+
+
+def real_digits():
+    return (digits_arrays("train")[0] + 1.0) / 2.0
+
+
+# ---------------------------------------------------------------- pure parts
+def test_diversity_is_zero_for_copies_and_grows_with_spread():
+    rng = np.random.default_rng(0)
+    image = rng.uniform(size=(8, 8, 1))
+    assert monitor.mean_pairwise_distance(np.stack([image] * 5)) == pytest.approx(0.0, abs=1e-6)
+    black, white = np.zeros((8, 8, 1)), np.ones((8, 8, 1))
+    assert monitor.mean_pairwise_distance(np.stack([black, white])) == pytest.approx(1.0)
+    assert 0.2 < monitor.mean_pairwise_distance(real_digits()[:64]) < 0.4
+
+
+def test_discriminator_loss_floor_follows_label_smoothing_and_loss():
+    assert monitor.discriminator_loss_floor(small_dcgan()) == 0.0
+    smoothed = small_dcgan(label_smoothing=0.1)
+    assert monitor.discriminator_loss_floor(smoothed) == pytest.approx(0.3251, abs=1e-4)
+
+    class Wasserstein:
+        adversarial_loss = "wasserstein"
+
+    assert monitor.discriminator_loss_floor(Wasserstein()) is None
+
+
+def test_rules_on_made_up_histories():
+    t = Thresholds(window=4)
+    assert monitor.check_discriminator_wins([0.01] * 4, [0.001] * 4, 0.0, t)
+    assert monitor.check_discriminator_wins([0.01] * 4, [0.3] * 4, 0.0, t) is None
+    assert monitor.check_discriminator_wins([0.34] * 4, [0.001] * 4, 0.325, t)  # smoothed floor
+    assert monitor.check_discriminator_wins([0.2] * 4, None, 0.0, t) is None
+    assert monitor.check_generator_wins([0.95] * 4, t)
+    assert monitor.check_generator_wins([0.4] * 4, t) is None
+    assert monitor.check_mode_collapse([0.01, 0.01], 0.3, t)
+    assert monitor.check_mode_collapse([0.01, 0.2], 0.3, t) is None  # not sustained
+    assert monitor.check_mode_collapse([0.25, 0.02, 0.01], None, t)  # fell from its own best
+    flat = [100.0] * 4 + [99.0] * 10
+    assert monitor.check_stalled_quality(flat, [1.0] * 14, t) is None  # converged
+    assert monitor.check_stalled_quality(flat, [0.5, 2.0] * 7, t)[0] == "oscillation"
+    rising = list(np.linspace(1.0, 3.0, 14))  # G's loss climbs while samples stay as bad
+    assert monitor.check_stalled_quality(flat, rising, t)[0] == "non_convergence"
+    improving = list(np.linspace(300, 50, 14))
+    assert monitor.check_stalled_quality(improving, [1.0] * 14, t) is None
+
+
+def test_stop_on_names_are_checked():
+    assert monitor.parse_stop_on("discriminator_wins, mode_collapse") == (
+        "discriminator_wins", "mode_collapse")
+    with pytest.raises(ValueError, match="choose from discriminator_wins"):
+        TrainingMonitor(stop_on=["mode_colapse"])
+
+
+def test_callback_reads_per_step_values_and_skips_what_is_not_logged(tmp_path):
+    """Keras logs running epoch means; the monitor recovers each step's value."""
+    model = small_dcgan()
+    model.compile()
+    watch = TrainingMonitor(tmp_path, stop_on="discriminator_wins", verbose=0)
+    watch.set_model(model)
+    watch.on_train_begin()
+    assert json.loads((tmp_path / "health.json").read_text()) == []
+    watch.on_epoch_begin(0)
+    for batch in range(30):  # D's loss at 0 but no D(G(z)) logged (as EBGAN, CycleGAN)
+        watch.on_train_batch_end(batch, {"d_loss": 0.0, "g_loss": 5.0})
+    assert watch.diagnoses == [] and not getattr(model, "stop_training", False)
+
+    watch.on_epoch_begin(1)
+    d_fake = [0.5] * 5 + [0.001] * 25  # the epoch's running mean stays above 0.02 to step 25
+    for batch in range(30):
+        watch.on_train_batch_end(batch, {"d_loss": 0.0, "d_fake": float(np.mean(d_fake[:batch + 1]))})
+        if getattr(model, "stop_training", False):
+            break
+    assert batch == 19 and model.stop_training  # the window's median: 0.001
+    (record,) = json.loads((tmp_path / "health.json").read_text())
+    assert record["name"] == "discriminator_wins" and record["epoch"] == 2
+    assert record["step"] == 50 and "D(G(z)) 0.0010" in record["evidence"]
+
+    watch.on_train_batch_end(20, {"d_loss": float("nan")})
+    assert watch.diagnoses[-1].name == "diverged"
+
+
+# ------------------------------------------------------------------ training
+def test_strong_discriminator_is_diagnosed_and_stops_training(tmp_path, capsys):
+    """D at Adam(1e-2), G at Adam(1e-6): D's loss goes to 0 within the first epoch."""
+    model = small_dcgan()
+    model.compile(g_optimizer=keras.optimizers.Adam(1e-6, beta_1=0.5),
+                  d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5))
+    watch = TrainingMonitor(tmp_path, reference=digits(), stop_on="discriminator_wins")
+    history = model.fit(digits(), epochs=10, callbacks=[watch], verbose=0)
+
+    first = watch.diagnoses[0]
+    assert first.name == "discriminator_wins" and first.epoch <= 3
+    assert model.stop_training and len(history.epoch) == first.epoch < 10
+    line = capsys.readouterr().out
+    assert f"diagnosis: discriminator_wins at epoch {first.epoch} step {first.step}: " in line
+    assert "try: label_smoothing=0.1" in line
+    records = json.loads((tmp_path / "health.json").read_text())
+    assert records[0] == {"name": "discriminator_wins", "epoch": first.epoch, "step": first.step,
+                          "evidence": first.evidence, "advice": monitor.ADVICE["discriminator_wins"]}
+    assert "median d_loss" in records[0]["evidence"]
+    print(f"discriminator_wins at epoch {first.epoch} step {first.step}: {first.evidence}")
+
+
+def collapsed_dcgan():
+    """A DCGAN whose generator sees z * 0: every sample is the same image."""
+    model = small_dcgan()
+    z = keras.Input((model.latent_dim,))
+    model.generator = keras.Model(z, model.generator(keras.layers.Rescaling(0.0)(z)))
+    return model
+
+
+def test_generator_with_one_output_is_diagnosed_mode_collapse(tmp_path):
+    model = collapsed_dcgan()
+    model.compile()
+    watch = TrainingMonitor(tmp_path, reference=real_digits(), stop_on=["mode_collapse"])
+    history = model.fit(digits(), epochs=4, callbacks=[watch], verbose=0)
+
+    found = {d.name: d for d in watch.diagnoses}
+    assert "mode_collapse" in found and found["mode_collapse"].epoch <= 3
+    assert model.stop_training and len(history.epoch) == found["mode_collapse"].epoch < 4
+    assert watch.diversity_history[-1] < 0.01 < watch.real_diversity
+    records = json.loads((tmp_path / "health.json").read_text())
+    assert "mode_collapse" in [r["name"] for r in records]
+    print(f"mode_collapse at epoch {found['mode_collapse'].epoch}: {found['mode_collapse'].evidence}")
+
+
+@pytest.mark.slow
+def test_healthy_dcgan_run_gets_no_diagnosis(tmp_path):
+    """The default DCGAN recipe on the digits for 30 epochs, watched with every rule on,
+    including a quality signal (digits FID). Networks at 32/16 filters instead of
+    128/64 to stay near 3 minutes on a loaded 2-core machine (64/32 took 282 s there)."""
+    model = small_dcgan()
+    model.compile()
+    reference = real_digits()
+    watch = TrainingMonitor(tmp_path, reference=reference, quality=monitor.digits_fid(reference))
+    start = time.time()
+    model.fit(digits(), epochs=30, callbacks=[watch], verbose=0)
+    print(f"30 epochs in {time.time() - start:.0f} s; diversity {watch.diversity_history[-1]:.3f} "
+          f"(real {watch.real_diversity:.3f}); quality {watch.quality_history[-1]:.1f}")
+    assert watch.diagnoses == []
+    assert json.loads((tmp_path / "health.json").read_text()) == []
