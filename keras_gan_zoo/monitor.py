@@ -39,7 +39,7 @@ import tensorflow as tf
 
 from keras_gan_zoo import metrics
 from keras_gan_zoo.pixels import to_unit_range
-from keras_gan_zoo.training import is_chief
+from keras_gan_zoo.distribute import is_chief
 
 #: What to try for each diagnosis: the config switches (issue 11) that address it.
 ADVICE: dict[str, str] = {
