@@ -1,0 +1,250 @@
+"""Issue 10, "Nothing lost, nothing silent": bad values get a clear error before any work.
+
+Reproductions written before the fix: each test asserts the wanted behaviour and is marked
+``xfail(strict=True)``; the fix removes the markers. Covered: range and type checks of
+config values (``build`` raises a ValueError naming the key; the CLI exits 2 with one line
+naming it, no traceback), CLI user errors that escape ``main`` today (an ``--output`` that
+is a file or lies below one, a config given by path), image folders (a corrupt image named,
+small images upscaled with a warning), pix2pix's paired layouts, validated inference inputs
+(``generate`` and the SavedModel signatures) and a truncated ``.keras`` checkpoint.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+import keras_gan_zoo as zoo
+from tests.cli_capture import run_cli, tiny_gan_args
+
+TINY = {
+    "gan": dict(generator_units=[16], discriminator_units=[16], latent_dim=8),
+    "dcgan": dict(generator_filters=4, discriminator_filters=4, latent_dim=8),
+}
+
+
+# ------------------------------------------------------------------- config values
+@pytest.mark.xfail(strict=True, reason="issue 10: config values are not range/type checked by key")
+@pytest.mark.parametrize("name, key, value", [
+    ("gan", "latent_dim", 0),
+    ("gan", "latent_dim", -1),
+    ("gan", "latent_dim", 1.7),
+    ("gan", "learning_rate", 0.0),
+    ("gan", "learning_rate", -1e-3),
+    ("gan", "learning_rate", math.inf),
+    ("gan", "learning_rate", math.nan),
+    ("gan", "beta_1", 1.0),
+    ("gan", "beta_1", -0.1),
+    ("gan", "beta_2", 1.0),
+    ("gan", "d_steps", 2.5),
+    ("gan", "generator_units", 256),
+    ("gan", "generator_units", [0]),
+    ("gan", "discriminator_units", [-4]),
+    ("dcgan", "generator_filters", 0),
+    ("dcgan", "discriminator_filters", -8),
+], ids=lambda value: str(value).replace(" ", ""))
+def test_build_rejects_a_bad_value_naming_its_key(name, key, value):
+    with pytest.raises(ValueError) as info:
+        zoo.build(name, **{**TINY[name], key: value})
+    assert key in str(info.value)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: bad CLI values: traceback, no key named, or work done")
+@pytest.mark.parametrize("options, key", [
+    (["--set", "latent_dim=abc"], "latent_dim"),
+    (["--set", "latent_dim=1.7"], "latent_dim"),
+    (["--set", "generator_units=256"], "generator_units"),
+    (["--set", "learning_rate=-1"], "learning_rate"),
+    (["--epochs", "0"], "epochs"),
+    (["--steps-per-execution", "0"], "steps"),  # --steps-per-execution or steps_per_execution
+], ids=["latent-abc", "latent-fraction", "units-scalar", "lr-negative", "epochs-0", "spe-0"])
+def test_cli_rejects_a_bad_value_in_one_line_before_any_work(tmp_path, options, key):
+    output = tmp_path / "run"
+    result = run_cli("train", "gan", "--epochs", "1", "--output", output, *tiny_gan_args(), *options)
+    result.assert_user_error(key)
+    assert not output.exists(), "work was done before the error"
+
+
+# --------------------------------------------------------------------- CLI user errors
+@pytest.mark.xfail(strict=True, reason="issue 10: FileExistsError traceback for --output that is a file")
+def test_output_that_is_a_file_is_one_clear_line(tmp_path):
+    taken = tmp_path / "taken.txt"
+    taken.write_text("not a folder")
+    result = run_cli("train", "gan", "--epochs", "1", "--output", taken, *tiny_gan_args())
+    result.assert_user_error("taken.txt")
+    assert taken.read_text() == "not a folder"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: NotADirectoryError traceback for an unwritable --output")
+def test_output_that_cannot_be_created_is_one_clear_line(tmp_path):
+    # We run as root, so chmod cannot make a folder unwritable; a path below a file cannot
+    # be created by anyone.
+    (tmp_path / "taken.txt").write_text("not a folder")
+    result = run_cli("train", "gan", "--epochs", "1", "--output", tmp_path / "taken.txt" / "run",
+                     *tiny_gan_args())
+    result.assert_user_error("taken.txt")
+
+
+@pytest.fixture
+def config_file(tmp_path) -> Path:
+    """A tiny GAN config in ``tmp_path/configs/my_gan.yaml``."""
+    path = tmp_path / "configs" / "my_gan.yaml"
+    path.parent.mkdir()
+    path.write_text("entry: gan\npaper: a user's config\nconfig:\n  generator_units: [16]\n"
+                    "  discriminator_units: [16]\n  latent_dim: 8\n  seed: 0\n")
+    return path
+
+
+def yaml_named_folders(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_dir() and p.suffix in (".yaml", ".yml")]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: config path without --output: FileExistsError traceback")
+def test_config_path_without_output_does_not_collide_with_the_yaml(config_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = config_file.read_text()
+    result = run_cli("train", config_file, "--epochs", "1", "--batch-size", "256")
+    result.assert_no_traceback()
+    assert config_file.read_text() == text
+    if result.code == 0:
+        assert yaml_named_folders(tmp_path) == []
+    else:
+        result.assert_user_error()
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: a config path becomes the export name")
+def test_config_path_does_not_become_the_export_name(config_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("train", "configs/my_gan.yaml", "--epochs", "1", "--batch-size", "256",
+                     "--output", "out")
+    result.assert_no_traceback()
+    if result.code == 0:
+        exported = [p.parent.relative_to(tmp_path / "out")
+                    for p in (tmp_path / "out").rglob("saved_model.pb")]
+        assert exported and not yaml_named_folders(tmp_path / "out"), exported
+        assert all("configs" not in p.parts for p in exported), exported
+    else:
+        result.assert_user_error()
+
+
+# ----------------------------------------------------------------------- image folders
+def write_images(folder: Path, count: int, shape: tuple[int, ...]) -> list[Path]:
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    paths = [folder / f"{i:02d}.png" for i in range(count)]
+    for path in paths:
+        Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)).save(path)
+    return paths
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: corrupt image: 'Invalid PNG' traceback, no name")
+def test_image_with_a_valid_header_but_corrupt_content_is_named(tmp_path):
+    paths = write_images(tmp_path / "images", 16, (28, 28))
+    paths[7].write_bytes(paths[7].read_bytes()[:8] + bytes(200))  # PNG signature, then garbage
+    result = run_cli("train", "gan", "--dataset", tmp_path / "images", "--epochs", "1",
+                     "--batch-size", "4", "--output", tmp_path / "run", *tiny_gan_args())
+    result.assert_no_traceback()
+    assert result.code == 2, result.err
+    assert paths[7].name in result.err, result.err
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: small images are upscaled silently")
+def test_upscaling_much_smaller_images_warns_once_with_the_sizes(tmp_path, caplog, capsys):
+    write_images(tmp_path / "small", 4, (8, 8))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dataset = zoo.data.load(tmp_path / "small", image_size=64, batch_size=2)
+        for _ in range(2):  # two epochs: still one warning
+            for _ in dataset:
+                pass
+    messages = ([str(w.message) for w in caught] + [r.getMessage() for r in caplog.records]
+                + capsys.readouterr().err.splitlines())
+    about_sizes = [m for m in messages if re.search(r"\b8\b", m) and re.search(r"\b64\b", m)]
+    assert len(about_sizes) == 1, messages
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: pix2pix splits square images into halves")
+def test_paired_loader_rejects_square_images_showing_both_layouts(tmp_path):
+    write_images(tmp_path / "square", 4, (32, 32, 3))
+    with pytest.raises(Exception) as info:
+        next(iter(zoo.data.load_paired(tmp_path / "square", image_size=32, channels=3)))
+    message = str(info.value)
+    assert re.search(r"side.by.side", message, re.I), message
+    assert "A/" in message and "B/" in message, message
+
+
+# -------------------------------------------------------------------- inference inputs
+@pytest.fixture(scope="module")
+def gan():
+    return zoo.build("gan", seed=0, **TINY["gan"])
+
+
+@pytest.fixture(scope="module")
+def gan_signature(gan, tmp_path_factory):
+    path = tmp_path_factory.mktemp("gan_export") / "1"
+    gan.export(str(path), verbose=False)
+    return tf.saved_model.load(str(path)).signatures["serving_default"]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: generate() returns NaN images for non-finite z")
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_generate_rejects_non_finite_z_naming_it(gan, value):
+    with pytest.raises(ValueError, match=r"\bz\b"):
+        gan.generate(z=np.full((2, 8), value, np.float32))
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: generate() truncates 2.5 and accepts zero rows")
+@pytest.mark.parametrize("request_", [dict(num_samples=2.5), dict(z=np.zeros((0, 8), np.float32))],
+                         ids=["fractional", "zero-rows"])
+def test_generate_rejects_a_fractional_or_empty_request(gan, request_):
+    with pytest.raises(ValueError):
+        gan.generate(**request_)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: the SavedModel serves NaN for non-finite z")
+def test_savedmodel_rejects_non_finite_z_naming_it(gan_signature):
+    with pytest.raises(Exception) as info:
+        gan_signature(z=tf.fill((2, 8), math.nan))
+    message = str(info.value)
+    assert re.search(r"\bz\b", message) and re.search(r"finite|nan", message, re.I), message
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: a wrong z width fails inside TensorFlow, z not named")
+def test_savedmodel_rejects_a_wrong_z_width_naming_it(gan_signature):
+    with pytest.raises(Exception) as info:
+        gan_signature(z=tf.zeros((2, 9)))
+    message = str(info.value)
+    assert re.search(r"\bz\b", message) and "8" in message, message
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: pix2pix's SavedModel accepts 0..255 images")
+def test_pix2pix_savedmodel_rejects_images_outside_the_unit_range(tmp_path):
+    model = zoo.build("pix2pix", image_shape=[32, 32, 1], generator_filters=4,
+                      discriminator_filters=4, seed=0)
+    model.export(str(tmp_path / "1"), verbose=False)
+    signature = tf.saved_model.load(str(tmp_path / "1")).signatures["serving_default"]
+    with pytest.raises(Exception) as info:
+        signature(image=tf.fill((1, 32, 32, 1), 255.0))
+    message = str(info.value)
+    assert re.search(r"\bimage\b", message) and re.search(r"\[0, ?1\]|range", message), message
+
+
+# ---------------------------------------------------------------- truncated checkpoint
+@pytest.mark.xfail(strict=True, reason="issue 10: a truncated .keras is reported as 'File not found'")
+@pytest.mark.parametrize("command", ["sample", "export"])
+def test_truncated_keras_file_is_called_unreadable_not_missing(gan, tmp_path, command):
+    checkpoint = tmp_path / "model.keras"
+    gan.save(checkpoint)
+    checkpoint.write_bytes(checkpoint.read_bytes()[: checkpoint.stat().st_size // 2])
+    output = tmp_path / ("grid.png" if command == "sample" else "exported/1")
+    result = run_cli(command, "--checkpoint", checkpoint, "--output", output)
+    result.assert_user_error("model.keras")
+    assert "not found" not in result.err.lower(), result.err
+    assert re.search(r"readable|corrupt|truncated|not a valid", result.err, re.I), result.err

@@ -1,0 +1,334 @@
+"""Issue 10, "Nothing lost, nothing silent": runs never destroy finished work, and divergence
+is caught, not exported.
+
+Reproductions written before the fix: each test asserts the wanted behaviour and is marked
+``xfail(strict=True)``; the fix removes the markers. Covered: re-running a finished run
+(same ``--epochs``: nothing changes; more: it continues; ``--overwrite``: afresh), damaged
+backups and checkpoints (truncated files, missing or corrupt ``training_metadata.json``,
+a backup of another config), exports that never overwrite silently (``export`` into a
+non-empty folder, the next free version from ``train``), and NaN/Inf losses (CLI, ``fit``,
+Keras' ``TerminateOnNaN``).
+
+Every CLI run uses a tiny GAN (``tiny_gan_args``) on the offline digits, in-process
+through ``keras_gan_zoo.cli.main``; the interrupted run is a real ``train`` process
+killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gan_zoo as zoo
+from tests.cli_capture import child_environment, history_epochs, run_cli, tiny_gan_args
+
+#: A tiny GAN on the digits: 6 steps per epoch.
+TRAIN = ["train", "gan", "--batch-size", "256", *tiny_gan_args()]
+
+
+def train(output: Path, epochs: int, *extra: str):
+    return run_cli(*TRAIN, "--epochs", str(epochs), "--output", output, *extra)
+
+
+def file_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (relative path -> content)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def restarts(epochs: list[int]) -> bool:
+    """True if the epoch count went back to 0 (a run that silently started again)."""
+    return epochs.count(0) > 1
+
+
+@pytest.fixture(scope="module")
+def finished_template(tmp_path_factory) -> Path:
+    """A finished one-epoch run of the tiny GAN (copied by `finished_run`)."""
+    output = tmp_path_factory.mktemp("finished") / "run"
+    result = train(output, 1)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    return output
+
+
+@pytest.fixture
+def finished_run(finished_template, tmp_path) -> Path:
+    return Path(shutil.copytree(finished_template, tmp_path / "run"))
+
+
+def written_epochs(history: Path) -> int:
+    """Complete rows of a ``history.csv`` that may be being written (0 if none yet)."""
+    text = history.read_text() if history.is_file() else ""
+    return max(0, text.count("\n") - 1)
+
+
+@pytest.fixture(scope="module")
+def interrupted_template(tmp_path_factory) -> Path:
+    """A run folder as SIGKILL leaves it: ``train --epochs 100`` killed once its history
+    holds two epochs (so ``backup/`` holds at least the first one)."""
+    output = tmp_path_factory.mktemp("interrupted") / "run"
+    argv = [*TRAIN, "--epochs", "100", "--output", str(output)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", f"import sys; from keras_gan_zoo.cli import main; sys.exit(main({argv!r}))"],
+        env=child_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    try:
+        while not written_epochs(output / "history.csv") >= 2:
+            assert process.poll() is None, "the training process ended before it could be killed"
+            assert time.monotonic() < deadline, "the training process wrote no history in 300 s"
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert (output / "backup").is_dir() and any((output / "backup").iterdir())
+    return output
+
+
+@pytest.fixture
+def interrupted_run(interrupted_template, tmp_path) -> Path:
+    return Path(shutil.copytree(interrupted_template, tmp_path / "run"))
+
+
+# ------------------------------------------------------------------ re-runs and resume
+@pytest.mark.xfail(strict=True, reason="issue 10: re-running a finished run trains it again")
+def test_rerun_of_a_finished_run_says_so_and_changes_nothing(finished_run):
+    before = file_bytes(finished_run)
+    result = train(finished_run, 1)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    said = (result.out + result.err).replace(str(finished_run), "RUN")
+    assert re.search(r"already|finished|complete", said, re.I), said
+    assert history_epochs(finished_run) == [0]
+    after = file_bytes(finished_run)
+    assert after == before, f"changed: {sorted(k for k in after if before.get(k) != after[k])}"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: more --epochs restarts from scratch")
+def test_rerun_with_more_epochs_continues_the_run(finished_run):
+    steps = int(keras.models.load_model(finished_run / "model.keras").g_optimizer.iterations)
+    result = train(finished_run, 3)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert history_epochs(finished_run) == [0, 1, 2]
+    continued = keras.models.load_model(finished_run / "model.keras")
+    assert int(continued.g_optimizer.iterations) == 3 * steps  # optimizer state continued
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: no --overwrite flag to start afresh")
+def test_overwrite_flag_starts_a_finished_run_afresh(finished_run):
+    (finished_run / "samples" / "stale.png").write_bytes(b"from the old run")
+    result = train(finished_run, 1, "--overwrite")
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert history_epochs(finished_run) == [0]
+    assert not (finished_run / "samples" / "stale.png").exists()
+
+
+# ------------------------------------------------------------------ damaged checkpoints
+@pytest.mark.xfail(strict=True, reason="issue 10: truncated backup -> h5py traceback naming no file")
+def test_truncated_backup_is_named_or_recovered_not_a_traceback(interrupted_run):
+    damaged = [p for p in (interrupted_run / "backup").rglob("*") if p.is_file()]
+    for path in damaged:  # as a SIGKILL during the write leaves them
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    result = train(interrupted_run, 4)
+    result.assert_no_traceback()
+    if result.code != 0:  # an error that names the damaged file
+        assert any(p.name in result.err for p in damaged), result.err
+    else:  # or a fall back to the last good state: the epoch count goes on
+        assert not restarts(history_epochs(interrupted_run)), history_epochs(interrupted_run)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: bad training_metadata.json: restart, or no file named")
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_damaged_training_metadata_does_not_silently_restart_the_epoch_count(interrupted_run, damage):
+    metadata = interrupted_run / "backup" / "training_metadata.json"
+    assert metadata.is_file()
+    if damage == "missing":
+        metadata.unlink()
+    else:
+        metadata.write_text('{"epoch": ')
+    result = train(interrupted_run, 4)
+    result.assert_no_traceback()
+    if result.code != 0:
+        assert "training_metadata.json" in result.err, result.err
+    else:
+        epochs = history_epochs(interrupted_run)
+        assert not restarts(epochs) and epochs[-1] == 3, epochs
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: a truncated model.keras is ignored and the run restarts")
+def test_truncated_model_keras_is_named_or_recovered(finished_run):
+    checkpoint = finished_run / "model.keras"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    result = train(finished_run, 2)
+    result.assert_no_traceback()
+    if result.code != 0:
+        assert "model.keras" in result.err, result.err
+    else:
+        assert history_epochs(finished_run) == [0, 1]
+
+
+OTHER_RUNS = {  # the same --output, another entry or another config
+    "other-entry": ["train", "dcgan", "--batch-size", "256", "--set", "generator_filters=4",
+                    "--set", "discriminator_filters=4", "--set", "latent_dim=8"],
+    "other-config": [*TRAIN, "--set", "generator_units=[32]"],
+}
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: a backup of another entry/config is not named as such")
+@pytest.mark.parametrize("other", sorted(OTHER_RUNS))
+def test_backup_of_another_entry_or_config_is_named_with_the_fix(interrupted_run, other):
+    result = run_cli(*OTHER_RUNS[other], "--epochs", "4", "--output", interrupted_run)
+    result.assert_no_traceback()
+    assert result.code == 2, result.err
+    assert "backup" in result.err, result.err
+    assert "--overwrite" in result.err or "--output" in result.err, result.err
+
+
+# ----------------------------------------------------------------------------- exports
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory) -> dict[str, Path]:
+    """Saved ``.keras`` files of two entries with different z widths."""
+    folder = tmp_path_factory.mktemp("checkpoints")
+    paths = {}
+    for name, options in {"gan": dict(generator_units=[8], discriminator_units=[8], latent_dim=8),
+                          "dcgan": dict(generator_filters=4, discriminator_filters=4, latent_dim=4)
+                          }.items():
+        model = zoo.build(name, seed=0, **options)
+        model.compile()
+        paths[name] = folder / f"{name}.keras"
+        model.save(paths[name])
+    return paths
+
+
+def z_width(saved_model: Path) -> int:
+    signature = tf.saved_model.load(str(saved_model)).signatures["serving_default"]
+    return int(signature.structured_input_signature[1]["z"].shape[1])
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: export silently replaces an existing SavedModel")
+def test_export_into_an_existing_savedmodel_refuses_without_overwrite(checkpoints, tmp_path):
+    target = tmp_path / "base" / "1"
+    first = run_cli("export", "--checkpoint", checkpoints["gan"], "--output", target)
+    assert first.code == 0, first.err
+    second = run_cli("export", "--checkpoint", checkpoints["dcgan"], "--output", target)
+    second.assert_no_traceback()
+    assert second.code != 0 and "--overwrite" in second.err, (second.code, second.err)
+    assert z_width(target) == 8  # still the GAN's SavedModel
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: export has no --overwrite (replacing the folder whole)")
+def test_export_overwrite_replaces_the_folder_whole(checkpoints, tmp_path):
+    target = tmp_path / "base" / "1"
+    assert run_cli("export", "--checkpoint", checkpoints["gan"], "--output", target).code == 0
+    (target / "assets" / "left_over.txt").write_text("from the old export")
+    result = run_cli("export", "--checkpoint", checkpoints["dcgan"], "--output", target, "--overwrite")
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert not (target / "assets" / "left_over.txt").exists()
+    assert z_width(target) == 4
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: train always exports (over) version 1")
+def test_continued_training_exports_the_next_free_version(finished_run):
+    versions = finished_run / "saved_model" / "gan"
+    first = file_bytes(versions / "1")
+    result = train(finished_run, 2)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in versions.iterdir()) == ["1", "2"]
+    assert file_bytes(versions / "1") == first
+
+
+# ------------------------------------------------------------------------- divergence
+def exported_savedmodels(run_folder: Path) -> list[Path]:
+    return sorted(p.parent for p in run_folder.rglob("saved_model.pb"))
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: a NaN run exits 0 and exports NaN weights")
+def test_cli_stops_a_diverging_run_and_exports_nothing(tmp_path):
+    output = tmp_path / "run"
+    result = train(output, 2, "--set", "learning_rate=1e30")  # NaN from the first step on
+    result.assert_no_traceback()
+    assert result.code not in (0, None), "a diverged run exited 0"
+    assert re.search(r"nan|inf|finite", result.err, re.I), result.err  # the value,
+    assert re.search(r"d_loss|g_loss|d_real|d_fake", result.err), result.err  # its name
+    assert re.search(r"step|batch", result.err, re.I), result.err  # and when
+    assert exported_savedmodels(output) == []
+    if (output / "model.keras").exists():  # the last good checkpoint, if any
+        weights = keras.models.load_model(output / "model.keras").get_weights()
+        assert all(np.isfinite(w).all() for w in weights)
+
+
+class BatchLogs(keras.callbacks.Callback):
+    """Keeps every batch's logs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.logs: list[dict[str, float]] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.logs.append({k: float(v) for k, v in (logs or {}).items()})
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: fit keeps training on NaN losses")
+def test_fit_stops_at_the_first_non_finite_logged_value():
+    model = zoo.build("gan", generator_units=[16], discriminator_units=[16], latent_dim=8, seed=0,
+                      learning_rate=1e30)
+    model.compile()
+    data = zoo.data.load("digits", batch_size=64, seed=0).take(5)
+    recorder = BatchLogs()
+    try:
+        model.fit(data, epochs=3, verbose=0, callbacks=[recorder])
+    except Exception:  # noqa: BLE001  (stopping with an error is one way to stop)
+        pass
+    bad = [i for i, logs in enumerate(recorder.logs)
+           if not all(math.isfinite(v) for v in logs.values())]
+    if bad:
+        after = len(recorder.logs) - bad[0] - 1
+        assert after == 0, f"{after} steps ran after the first non-finite value"
+    else:  # the guard stopped before this callback saw the bad step
+        assert len(recorder.logs) < 15
+
+
+TINY_ENTRIES = {
+    "gan": dict(generator_units=[8], discriminator_units=[8], latent_dim=4),
+    "dcgan": dict(generator_filters=4, discriminator_filters=4, latent_dim=4),
+    "cgan": dict(generator_filters=4, discriminator_filters=4, latent_dim=4),
+    "infogan": dict(generator_units=[8], generator_filters=4, discriminator_units=[8],
+                    discriminator_filters=4, q_units=[8], latent_dim=4),
+    "coupledgan": dict(generator_filters=4, discriminator_filters=4, latent_dim=4),
+    "ebgan": dict(generator_filters=4, discriminator_filters=4, embedding_dim=4, latent_dim=4),
+    "pix2pix": dict(image_shape=[32, 32, 1], generator_filters=4, discriminator_filters=4),
+    "cyclegan": dict(image_shape=[32, 32, 1], generator_filters=4, discriminator_filters=4,
+                     num_residual_blocks=1),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: logs carry no 'loss', so TerminateOnNaN never fires")
+@pytest.mark.parametrize("name", sorted(TINY_ENTRIES))
+def test_keras_terminate_on_nan_stops_every_entry(name):
+    model = zoo.build(name, seed=0, **TINY_ENTRIES[name])
+    model.compile(run_eagerly=True)  # one step: eager is faster than tracing
+
+    def poisoned(array):
+        array = np.asarray(array)
+        return tf.constant(np.full_like(array, np.nan) if array.dtype.kind == "f" else array)
+
+    batch = tf.nest.map_structure(poisoned, model.example_batch(4))
+    logs = model.train_on_batch(tuple(batch) if isinstance(batch, list) else batch, return_dict=True)
+    assert not all(math.isfinite(float(v)) for v in logs.values())  # the step diverged
+    callback = keras.callbacks.TerminateOnNaN()
+    callback.set_model(model)
+    model.stop_training = False
+    callback.on_batch_end(0, logs)
+    assert model.stop_training
