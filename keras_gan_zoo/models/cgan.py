@@ -176,7 +176,7 @@ class CGAN(NoiseToImageGAN):
     def generate_images(self, z: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
         """Graph-friendly sampling: images in [0, 1] of classes ``labels`` (int32 ``[N]``)."""
         labels = codes.assert_labels(labels, self.num_classes)
-        return to_unit_range(self.generator([z, labels], training=False))
+        return to_unit_range(self.sampling_generator([z, labels], training=False))
 
     def generate(
         self,

@@ -33,12 +33,20 @@ class EBGAN(NoiseToImageGAN):
       replicas' terms are averaged (`BaseGAN.replica_share`).
 
     Logged: ``real_energy`` and ``fake_energy`` (mean energies of the real and
-    generated batches), ``pt``. The generator is DCGAN's; ``generate`` and the
+    generated batches), ``pt``.
+
+    Of the stabilisers (`NoiseToImageGAN`), EBGAN takes ``instance_noise``,
+    ``diff_augment``, ``ema``, ``d_steps`` and the learning rates; the keys
+    made for a D with real/fake logits (`not_applicable`) are rejected. The generator is DCGAN's; ``generate`` and the
     ``serving_default(z) -> images`` signature are DCGAN's.
     """
 
     paper = "Zhao, Mathieu & LeCun 2016, Energy-based GAN (arXiv:1609.03126)"
     metric_names = ("d_loss", "g_loss", "real_energy", "fake_energy", "pt")
+    not_applicable = dict.fromkeys(
+        ("adversarial_loss", "gradient_penalty", "r1_penalty", "clip_weights"),
+        "EBGAN's D is an auto-encoder whose output is an energy, not a real/fake logit, "
+        "and its loss is the margin loss (set margin and pt_weight instead)")
 
     def __init__(
         self,
@@ -96,7 +104,7 @@ class EBGAN(NoiseToImageGAN):
 
     def update_discriminator(self, real_images: tf.Tensor, condition: Any = None
                              ) -> dict[str, tf.Tensor]:
-        """One step on D: `discriminator_objective` + `regularization`."""
+        """One step on D: `discriminator_objective` (the penalties do not apply)."""
         z = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as tape:
             fake = self.discriminator_inputs(self.generator(z, training=True))
@@ -104,14 +112,15 @@ class EBGAN(NoiseToImageGAN):
             real_energy, _ = self.energy(real, training=True)
             fake_energy, _ = self.energy(fake, training=True)
             per_example = self.discriminator_objective(real_energy, fake_energy)
-            penalty = self.regularization(real, fake)
-            loss = self.replica_loss(per_example + penalty, self.d_optimizer)
+            loss = self.replica_loss(per_example, self.d_optimizer)
         self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
         return {"d_loss": per_example, "real_energy": real_energy, "fake_energy": fake_energy}
 
-    def update_generator(self, batch_size: int | tf.Tensor) -> dict[str, tf.Tensor]:
-        """One step on G: ``D(G(z)) + pt_weight * PT(embeddings of G(z))``."""
-        z = self.sample_noise(batch_size)
+    def update_generator(self, real_images: tf.Tensor, condition: Any = None
+                         ) -> dict[str, tf.Tensor]:
+        """One step on G: ``D(G(z)) + pt_weight * PT(embeddings of G(z))``, as many
+        fakes as ``real_images``."""
+        z = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as tape:
             fake = self.discriminator_inputs(self.generator(z, training=True))
             fake_energy, embeddings = self.energy(fake, training=True)
