@@ -123,6 +123,8 @@ def test_relativistic_generator_step_sees_real_logits_with_several_d_steps():
     expected = losses.relativistic_generator_loss(model.discriminator_logits(real[::2], True),
                                                   fake_logits)
     assert logs["g_loss"] == pytest.approx(float(tf.reduce_mean(expected)), rel=1e-5)
+    with pytest.raises(ValueError, match="update_generator"):
+        model.update_generator(4)  # without the real batch the relativistic loss needs
 
 
 # ------------------------------------------------------------ regularisers

@@ -33,12 +33,12 @@ class EBGAN(NoiseToImageGAN):
       replicas' terms are averaged (`BaseGAN.replica_share`).
 
     Logged: ``real_energy`` and ``fake_energy`` (mean energies of the real and
-    generated batches), ``pt``.
+    generated batches), ``pt``. The generator is DCGAN's; ``generate`` and the
+    ``serving_default(z) -> images`` signature are DCGAN's.
 
     Of the stabilisers (`NoiseToImageGAN`), EBGAN takes ``instance_noise``,
     ``diff_augment``, ``ema``, ``d_steps`` and the learning rates; the keys
-    made for a D with real/fake logits (`not_applicable`) are rejected. The generator is DCGAN's; ``generate`` and the
-    ``serving_default(z) -> images`` signature are DCGAN's.
+    made for a D with real/fake logits (`not_applicable`) are rejected.
     """
 
     paper = "Zhao, Mathieu & LeCun 2016, Energy-based GAN (arXiv:1609.03126)"
@@ -116,11 +116,10 @@ class EBGAN(NoiseToImageGAN):
         self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
         return {"d_loss": per_example, "real_energy": real_energy, "fake_energy": fake_energy}
 
-    def update_generator(self, real_images: tf.Tensor, condition: Any = None
-                         ) -> dict[str, tf.Tensor]:
-        """One step on G: ``D(G(z)) + pt_weight * PT(embeddings of G(z))``, as many
-        fakes as ``real_images``."""
-        z = self.sample_noise(tf.shape(real_images)[0])
+    def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
+                         condition: Any = None) -> dict[str, tf.Tensor]:
+        """One step on G: ``D(G(z)) + pt_weight * PT(embeddings of G(z))``."""
+        z = self.sample_noise(batch_size)
         with tf.GradientTape() as tape:
             fake = self.discriminator_inputs(self.generator(z, training=True))
             fake_energy, embeddings = self.energy(fake, training=True)

@@ -262,15 +262,15 @@ class InfoGAN(NoiseToImageGAN):
             "d_fake": tf.sigmoid(fake_logits[:, 0]),
         }
 
-    def update_generator(self, real_images: tf.Tensor, condition: Any = None
-                         ) -> dict[str, tf.Tensor]:
+    def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
+                         condition: Any = None) -> dict[str, tf.Tensor]:
         """One step on G only: minimise ``-log D(G(z, c)) - lambda L_I`` (the G loss of
-        ``adversarial_loss``) on as many fakes as ``real_images``.
+        ``adversarial_loss``; relativistic: against ``real_images``).
 
         D (trunk and head) and Q run in training mode (batch statistics) but
         only the generator's variables are updated.
         """
-        inputs = self.sample_generator_inputs(tf.shape(real_images)[0])
+        inputs = self.sample_generator_inputs(batch_size)
         with tf.GradientTape() as tape:
             fake = self.discriminator_inputs(self.generator(inputs, training=True))
             fake_logits, features = self.discriminate(fake, training=True)

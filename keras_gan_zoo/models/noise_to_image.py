@@ -293,12 +293,15 @@ class NoiseToImageGAN(BaseGAN):
         if self.clip_weights:
             regularizers.clip_weights(self.discriminator.trainable_variables, self.clip_weights)
 
-    def generator_real_logits(self, real_images: tf.Tensor, condition: Any = None
+    def generator_real_logits(self, real_images: tf.Tensor | None, condition: Any = None
                               ) -> tf.Tensor | None:
         """D's logits on the real batch if the G loss compares with them (relativistic,
         `losses.GENERATOR_NEEDS_REAL_LOGITS`), else ``None``."""
         if self.adversarial_loss not in losses.GENERATOR_NEEDS_REAL_LOGITS:
             return None
+        if real_images is None:
+            raise ValueError(f"The {self.adversarial_loss} G loss compares fakes with real "
+                             "images: call update_generator(batch_size, real_images).")
         real = self.discriminator_view(self.discriminator_inputs(real_images), condition)
         return self.discriminator_logits(real, training=True)
 
@@ -348,11 +351,11 @@ class NoiseToImageGAN(BaseGAN):
             "d_fake": tf.sigmoid(losses.per_example_mean(fake_logits)),
         }
 
-    def update_generator(self, real_images: tf.Tensor, condition: Any = None
-                         ) -> dict[str, tf.Tensor]:
+    def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
+                         condition: Any = None) -> dict[str, tf.Tensor]:
         """One gradient step on G against the current D: minimise `generator_objective` on
-        as many fakes as ``real_images`` (whose logits the relativistic loss compares with)."""
-        inputs = self.sample_generator_inputs(tf.shape(real_images)[0])
+        ``batch_size`` fakes (the relativistic loss compares them with ``real_images``)."""
+        inputs = self.sample_generator_inputs(batch_size)
         with tf.GradientTape() as tape:
             fake = self.discriminator_view(
                 self.discriminator_inputs(self.generator(inputs, training=True)),
@@ -375,7 +378,7 @@ class NoiseToImageGAN(BaseGAN):
 
         for k in range(self.d_steps):  # fresh real data per D step
             d_logs = self.update_discriminator(*minibatch(k))
-        g_logs = self.update_generator(*minibatch(0))
+        g_logs = self.update_generator(tf.shape(minibatch(0)[0])[0], *minibatch(0))
         if self.ema is not None:
             self.update_ema()
         return self.report(**d_logs, **g_logs)
