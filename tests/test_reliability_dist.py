@@ -95,7 +95,6 @@ print(json.dumps(report))
 """
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: a second make_strategy('mirrored') breaks batch norm")
 def test_two_entries_train_one_after_another_under_make_strategy_mirrored():
     done = subprocess.run([sys.executable, "-c", TWO_ENTRIES_UNDER_MIRRORED], env=child_environment(),
                           capture_output=True, text=True, timeout=600)
