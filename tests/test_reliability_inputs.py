@@ -97,7 +97,7 @@ def config_file(tmp_path) -> Path:
     """A tiny GAN config in ``tmp_path/configs/my_gan.yaml``."""
     path = tmp_path / "configs" / "my_gan.yaml"
     path.parent.mkdir()
-    path.write_text("entry: gan\npaper: a user's config\nconfig:\n  generator_units: [16]\n"
+    path.write_text("entry: gan\nconfig:\n  generator_units: [16]\n"
                     "  discriminator_units: [16]\n  latent_dim: 8\n  seed: 0\n")
     return path
 
