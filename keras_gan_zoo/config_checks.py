@@ -100,8 +100,10 @@ def number(minimum: float | None = None, maximum: float | None = None, *,
         return Rule(accepts, "positive and finite")
     if one_sided and minimum == 0 and above is None:
         return Rule(accepts, "non-negative and finite")
-    low = f"[{minimum:g}" if minimum is not None else f"({above:g}"
-    high = f"{maximum:g}]" if maximum is not None else f"{below:g})"
+    low = (f"[{minimum:g}" if minimum is not None
+           else f"({above:g}" if above is not None else "(-inf")
+    high = (f"{maximum:g}]" if maximum is not None
+            else f"{below:g})" if below is not None else "inf)")
     return Rule(accepts, f"a number in {low}, {high}")
 
 
