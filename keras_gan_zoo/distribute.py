@@ -3,7 +3,8 @@
 * choosing a strategy (`make_strategy`) and a precision policy (`set_precision`) by name;
 * what a strategy asks of the data (`needs_static_shapes`: ``drop_remainder``) and of
   `fit` (`needs_custom_loop`: the workaround of `keras_gan_zoo.training`);
-* who writes files (`is_chief`).
+* who writes files (`is_chief`);
+* random draws that differ per replica (`fold_in_replica`).
 """
 
 from __future__ import annotations
@@ -78,6 +79,18 @@ def _new_strategy(name: str, first_device: str, tpu: str | None) -> tf.distribut
             "a TPU VM or Colab TPU runtime, or pass the TPU's name or grpc:// address."
         ) from None
     return tf.distribute.TPUStrategy(resolver)
+
+
+def fold_in_replica(seed: tf.Tensor) -> tf.Tensor:
+    """The stateless seed ``seed`` (int32 ``[2]``) made distinct per replica.
+
+    Replicas share the model's variables, hence any seed state kept in them: without
+    the replica id, every replica would draw the same numbers (the same z, the same
+    dropout masks). Outside a replica context (no strategy, cross-replica) the id is 0.
+    """
+    context = tf.distribute.get_replica_context()
+    replica_id = 0 if context is None else context.replica_id_in_sync_group
+    return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica_id, tf.int32))
 
 
 def needs_static_shapes(strategy: tf.distribute.Strategy) -> bool:

@@ -105,7 +105,6 @@ def test_two_entries_train_one_after_another_under_make_strategy_mirrored():
 
 # --------------------------------------------------------------------------- pix2pix
 @pytest.mark.distributed
-@pytest.mark.xfail(strict=True, reason="issue 10: pix2pix replicas draw the same dropout masks")
 def test_pix2pix_replicas_draw_different_dropout_masks(mirrored_strategy):
     with mirrored_strategy.scope():
         model = zoo.build("pix2pix", **TINY_PIX2PIX)
@@ -119,7 +118,6 @@ def test_pix2pix_replicas_draw_different_dropout_masks(mirrored_strategy):
     assert not np.allclose(first, second)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: paper_test_mode inference updates BN moving averages")
 def test_paper_test_mode_inference_leaves_batch_norm_moving_averages_unchanged():
     model = zoo.build("pix2pix", **TINY_PIX2PIX)
     assert model.paper_test_mode and model.norm == "batch"
@@ -134,7 +132,6 @@ def test_paper_test_mode_inference_leaves_batch_norm_moving_averages_unchanged()
 
 
 # --------------------------------------------------------------- training details
-@pytest.mark.xfail(strict=True, reason="issue 10: LinearDecay resets both optimizers to model.learning_rate")
 def test_linear_decay_scales_each_optimizers_own_initial_rate():
     model = zoo.build("gan", generator_units=[8], discriminator_units=[8], latent_dim=4, seed=0)
     model.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(4e-4))
@@ -150,14 +147,12 @@ def test_linear_decay_scales_each_optimizers_own_initial_rate():
     np.testing.assert_allclose(rates, [[1e-3 * f, 4e-4 * f] for f in factors], rtol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: EBGAN(label_smoothing=...) is accepted and ignored")
 def test_ebgan_built_directly_rejects_label_smoothing():
     with pytest.raises(ValueError, match="label_smoothing"):
         zoo.entry_class("ebgan")(label_smoothing=0.1, generator_filters=4, discriminator_filters=4,
                                  embedding_dim=4, latent_dim=4)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: no noise option (z is always N(0, I))")
 def test_uniform_noise_option_draws_z_in_minus_one_one_and_generates():
     model = zoo.build("dcgan", noise="uniform", generator_filters=4, discriminator_filters=4,
                       latent_dim=8, seed=0)

@@ -291,6 +291,7 @@ def test_infogan_learning_rates_are_g_learning_rate_and_old_configs_load():
     config = {k: v for k, v in model.get_config().items() if k != "g_learning_rate"}
     old = zoo.InfoGAN.from_config({**config, "generator_learning_rate": 5e-4})
     assert old.generator_learning_rate == 5e-4
+    assert tiny("infogan", g_learning_rate=None).generator_learning_rate == 2e-4  # learning_rate
 
 
 # ------------------------------------------------------------ applicability
@@ -302,7 +303,7 @@ ADVERSARIAL = {"gan": "relativistic", "dcgan": "hinge", "cgan": "relativistic",
 def test_every_entry_trains_with_every_switch_it_takes(name):
     config = dict(SWITCHES)
     if name == "ebgan":
-        config = {k: v for k, v in config.items() if k not in zoo.EBGAN.not_applicable}
+        config = {k: v for k, v in config.items() if k not in zoo.EBGAN.excluded_arguments}
     else:
         config["adversarial_loss"] = ADVERSARIAL[name]
     model = tiny(name, **config)
@@ -316,7 +317,9 @@ def test_every_entry_trains_with_every_switch_it_takes(name):
 @pytest.mark.parametrize("key, value", [("adversarial_loss", "hinge"), ("gradient_penalty", 10.0),
                                         ("r1_penalty", 1.0), ("clip_weights", 0.01)])
 def test_entries_name_the_switches_they_do_not_take(key, value):
-    with pytest.raises(ValueError, match=f"EBGAN does not take {key}"):
+    with pytest.raises(ValueError, match=rf"EBGAN does not take \['{key}'\].*not used by EBGAN"):
+        zoo.EBGAN(**TINY["ebgan"], **{key: value})
+    with pytest.raises(ValueError, match=key):
         tiny("ebgan", **{key: value})
     with pytest.raises(ValueError, match="does not take"):
         zoo.entry_class("pix2pix")(image_shape=[32, 32, 1], **{key: value})
@@ -330,6 +333,7 @@ def test_coupledgan_rejects_the_relativistic_loss():
 @pytest.mark.parametrize("key, value, match", [
     ("ema", 1.0, "ema"), ("ema", -0.1, "ema"), ("gradient_penalty", -1.0, "gradient_penalty"),
     ("instance_noise_steps", 0, "instance_noise_steps"), ("clip_weights", float("nan"), "clip_weights"),
+    ("g_learning_rate", 0.0, "g_learning_rate"), ("diff_augment", "flip", "diff_augment"),
 ])
 def test_bad_switch_values_name_their_key(key, value, match):
     with pytest.raises(ValueError, match=match):

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo import codes
+from keras_gan_zoo import codes, inputs
 from keras_gan_zoo.base import Endpoint
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import (
@@ -53,6 +53,9 @@ class CGAN(NoiseToImageGAN):
     and fakes with the labels they were generated from, drawn uniformly (a
     different stream per replica and step). The dataset must yield
     ``(images, labels)`` with int class indices in ``[0, num_classes)``.
+
+    Noise: the paper draws z uniformly within the unit hypercube; the zoo's
+    default is z ~ N(0, I), and ``noise="uniform"`` gives U(-1, 1).
     """
 
     paper = "Mirza & Osindero 2014, Conditional Generative Adversarial Nets (arXiv:1411.1784)"
@@ -70,8 +73,6 @@ class CGAN(NoiseToImageGAN):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if int(num_classes) < 2:
-            raise ValueError(f"num_classes must be at least 2, got {num_classes}.")
         if architecture not in ARCHITECTURES:
             raise ValueError(
                 f"architecture must be one of {ARCHITECTURES} (mlp: the paper's), got {architecture!r}."
@@ -196,8 +197,8 @@ class CGAN(NoiseToImageGAN):
                     f"Pass labels=[...] (class indices in [0, {self.num_classes})), "
                     "num_samples=... or z=... to generate images."
                 )
-            count = num_samples if num_samples is not None else np.shape(z)[0]
-            labels = codes.numpy_rng(seed, 1).integers(0, self.num_classes, int(count))
+            count = inputs.check_count(num_samples if num_samples is not None else len(z))
+            labels = codes.numpy_rng(seed, 1).integers(0, self.num_classes, count)
         labels = codes.check_labels(labels, self.num_classes, "labels", num_samples)
         z = self.noise(len(labels) if z is None else None, z, seed)
         if len(z) != len(labels):

@@ -58,6 +58,8 @@ class CoupledGAN(NoiseToImageGAN):
     owns the union of its networks' variables, shared ones once.
     ``generate`` returns the pair ``(images_a, images_b)``.
 
+    Noise: z ~ N(0, I) by default, U(-1, 1) with ``noise="uniform"``.
+
     Stabilisers (`NoiseToImageGAN`) apply to the pair: the losses and penalties
     to D's per-example mean logit over the two domains (the gradient penalty is
     then on the coupled critic of the stacked pair), DiffAugment and instance

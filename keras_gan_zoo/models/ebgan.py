@@ -36,17 +36,19 @@ class EBGAN(NoiseToImageGAN):
     generated batches), ``pt``. The generator is DCGAN's; ``generate`` and the
     ``serving_default(z) -> images`` signature are DCGAN's.
 
-    Of the stabilisers (`NoiseToImageGAN`), EBGAN takes ``instance_noise``,
-    ``diff_augment``, ``ema``, ``d_steps`` and the learning rates; the keys
-    made for a D with real/fake logits (`not_applicable`) are rejected.
+    ``label_smoothing`` is not an argument (D gives energies, not real/fake
+    labels). Noise: z ~ N(0, I) by default, U(-1, 1) with ``noise="uniform"``.
+    For the same reason, the loss and penalty switches made for a D with real/fake
+    logits (``adversarial_loss``, ``gradient_penalty``, ``r1_penalty``,
+    ``clip_weights``) are not arguments; EBGAN takes the other stabilisers of
+    `NoiseToImageGAN` (``instance_noise``, ``diff_augment``, ``ema``, the learning rates).
     """
 
     paper = "Zhao, Mathieu & LeCun 2016, Energy-based GAN (arXiv:1609.03126)"
     metric_names = ("d_loss", "g_loss", "real_energy", "fake_energy", "pt")
-    not_applicable = dict.fromkeys(
-        ("adversarial_loss", "gradient_penalty", "r1_penalty", "clip_weights"),
-        "EBGAN's D is an auto-encoder whose output is an energy, not a real/fake logit, "
-        "and its loss is the margin loss (set margin and pt_weight instead)")
+    # D outputs energies, not real/fake logits: no label to smooth, no logit loss or penalty.
+    excluded_arguments = frozenset({"label_smoothing", "adversarial_loss", "gradient_penalty",
+                                    "r1_penalty", "clip_weights"})
 
     def __init__(
         self,
@@ -59,10 +61,6 @@ class EBGAN(NoiseToImageGAN):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if float(margin) <= 0.0:
-            raise ValueError(f"margin must be positive, got {margin}.")
-        if float(pt_weight) < 0.0:
-            raise ValueError(f"pt_weight must be non-negative (0 disables PT), got {pt_weight}.")
         self.generator_filters = int(generator_filters)
         self.discriminator_filters = int(discriminator_filters)
         self.kernel_size = int(kernel_size)

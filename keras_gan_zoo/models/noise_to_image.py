@@ -25,8 +25,8 @@ failure) overrides a hook instead of the step:
 
 The switches against training failures (issue 11) are the constructor's
 arguments from ``adversarial_loss`` on (all off by default; see the class
-docstring). An entry that cannot take one names it in `not_applicable` and
-rejects it (EBGAN: its D outputs energies, not logits); the image-to-image
+docstring). An entry that cannot take one lists it in its `excluded_arguments`
+(EBGAN: its D outputs energies, not logits); the image-to-image
 entries keep their papers' losses and take only ``g_learning_rate`` and
 ``d_learning_rate`` (`BaseGAN`).
 
@@ -45,15 +45,18 @@ are each replica's.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo import augment, losses, regularizers
+from keras_gan_zoo import augment, inputs, losses, regularizers
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_unit_range
+
+#: The priors of z (the ``noise`` argument).
+NOISES = ("normal", "uniform")
 
 
 class NoiseToImageGAN(BaseGAN):
@@ -68,13 +71,17 @@ class NoiseToImageGAN(BaseGAN):
         label_smoothing: one-sided label smoothing: the real target becomes
             ``1 - label_smoothing`` (Salimans et al. 2016 use 0.1, i.e. 0.9);
             only for the minimax, non_saturating and least_squares losses.
+        noise: the prior of z, in training and in ``generate``: ``"normal"``
+            (N(0, I), the default) or ``"uniform"`` (U(-1, 1) per coordinate, as
+            in the DCGAN and InfoGAN authors' code). Each entry's docstring says
+            what its paper used.
         adversarial_loss: the D and G losses (`losses.adversarial_losses`).
         gradient_penalty: weight of the WGAN-GP penalty (Gulrajani et al. 2017,
             `regularizers.wasserstein_gradient_penalty`) on D's logits at random
             interpolates of real and fake images (with the real batch's
-            condition, e.g. CGAN's labels); ``None``: off.
+            condition, e.g. CGAN's labels); ``None`` or 0: off.
         r1_penalty: weight gamma of the R1 penalty (Mescheder, Geiger & Nowozin
-            2018, `regularizers.r1_gradient_penalty`) on real data; ``None``: off.
+            2018, `regularizers.r1_gradient_penalty`) on real data; ``None`` or 0: off.
             Both penalties assume D treats examples independently (no batch norm
             in D, as Gulrajani et al. advise; DCGAN's D has it).
         clip_weights: WGAN's weight clipping of D's trainable weights to
@@ -90,20 +97,20 @@ class NoiseToImageGAN(BaseGAN):
         ema: decay of an exponential moving average of G's weights (Yazıcı et
             al. 2019, "The Unusual Effectiveness of Averaging in GAN Training"),
             e.g. 0.999; ``generate``, sample grids and `export` then use the
-            average (``generator_ema``, saved with the model); ``None``: off.
+            average (``generator_ema``, saved with the model); ``None``: off
+            (0 keeps a copy equal to G).
         **kwargs: `BaseGAN`'s (``image_shape``, ``learning_rate``,
             ``g_learning_rate``, ``d_learning_rate``, ``beta_1``, ``beta_2``, ``seed``).
     """
 
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
-    #: Keys the entry cannot take, with the reason (rejected unless at their default).
-    not_applicable: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
         latent_dim: int = 100,
         d_steps: int = 1,
         label_smoothing: float = 0.0,
+        noise: str = "normal",
         adversarial_loss: str = "non_saturating",
         gradient_penalty: float | None = None,
         r1_penalty: float | None = None,
@@ -115,41 +122,20 @@ class NoiseToImageGAN(BaseGAN):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        stabilizers = dict(
-            adversarial_loss=adversarial_loss, gradient_penalty=gradient_penalty,
-            r1_penalty=r1_penalty, clip_weights=clip_weights, instance_noise=instance_noise,
-            instance_noise_steps=instance_noise_steps, diff_augment=diff_augment, ema=ema)
-        defaults = NoiseToImageGAN.constructor_defaults()
-        for key, reason in self.not_applicable.items():
-            if stabilizers[key] != defaults[key]:
-                raise ValueError(f"{type(self).__name__} does not take {key}: {reason}. "
-                                 f"Remove {key} from its config.")
-        if int(d_steps) < 1:
-            raise ValueError(f"d_steps must be a positive integer, got {d_steps}.")
-        if not 0.0 <= float(label_smoothing) < 1.0:
-            raise ValueError(
-                f"label_smoothing must be in [0, 1) (0.1 gives the real target 0.9), "
-                f"got {label_smoothing}."
-            )
+        if noise not in NOISES:
+            raise ValueError(f"noise must be one of {NOISES} (the prior of z), got {noise!r}.")
         self.latent_dim = int(latent_dim)
         self.d_steps = int(d_steps)
         self.label_smoothing = float(label_smoothing)
+        self.noise_distribution = noise
+        # The switches' ranges are checked by `config_checks`, their names here.
         self.adversarial_loss = adversarial_loss
         self.adversarial_losses()  # a ValueError for an unknown loss or a bad label_smoothing
-        for key in ("gradient_penalty", "r1_penalty", "clip_weights", "instance_noise"):
-            value = stabilizers[key]
-            if value is not None and not float(value) >= 0.0:
-                raise ValueError(f"{key} must be a non-negative number or null (off), got {value}.")
-            setattr(self, key, None if value is None else float(value))
-        if instance_noise_steps is not None and int(instance_noise_steps) < 1:
-            raise ValueError(f"instance_noise_steps must be a positive number of steps or "
-                             f"null (constant noise), got {instance_noise_steps}.")
-        self.instance_noise_steps = None if instance_noise_steps is None else int(instance_noise_steps)
         self.diff_augment = ",".join(augment.parse_policies(diff_augment)) or None
-        if ema is not None and not 0.0 <= float(ema) < 1.0:
-            raise ValueError(f"ema is the decay of G's moving average, in [0, 1) (e.g. 0.999), "
-                             f"or null (off); got {ema}.")
-        self.ema = None if ema is None else float(ema)
+        self.gradient_penalty, self.r1_penalty, self.clip_weights, self.instance_noise, self.ema = (
+            None if value is None else float(value)
+            for value in (gradient_penalty, r1_penalty, clip_weights, instance_noise, ema))
+        self.instance_noise_steps = None if instance_noise_steps is None else int(instance_noise_steps)
         if self.gradient_penalty or self.r1_penalty:
             self.trackers["d_penalty"] = keras.metrics.Mean(name="d_penalty")
 
@@ -168,6 +154,7 @@ class NoiseToImageGAN(BaseGAN):
             "latent_dim": self.latent_dim,
             "d_steps": self.d_steps,
             "label_smoothing": self.label_smoothing,
+            "noise": self.noise_distribution,
             "adversarial_loss": self.adversarial_loss,
             "gradient_penalty": self.gradient_penalty,
             "r1_penalty": self.r1_penalty,
@@ -177,7 +164,7 @@ class NoiseToImageGAN(BaseGAN):
             "diff_augment": self.diff_augment,
             "ema": self.ema,
         }
-        return {key: value for key, value in config.items() if key not in self.not_applicable}
+        return {key: value for key, value in config.items() if key not in self.excluded_arguments}
 
     # -------------------------------------------------------------------- data
     def real_images(self, data: Any) -> tf.Tensor:
@@ -210,8 +197,11 @@ class NoiseToImageGAN(BaseGAN):
         return tf.random.stateless_normal(shape, self._next_seed(), dtype=dtype)
 
     def sample_noise(self, batch_size: int | tf.Tensor) -> tf.Tensor:
-        """z ~ N(0, I) of shape ``[batch_size, latent_dim]`` for a training step."""
-        return tf.random.stateless_normal((batch_size, self.latent_dim), self._next_seed())
+        """z of shape ``[batch_size, latent_dim]`` from the ``noise`` prior, for a training step."""
+        shape = (batch_size, self.latent_dim)
+        if self.noise_distribution == "uniform":
+            return tf.random.stateless_uniform(shape, self._next_seed(), -1.0, 1.0)
+        return tf.random.stateless_normal(shape, self._next_seed())
 
     def sample_generator_inputs(self, batch_size: int | tf.Tensor) -> Any:
         """G's inputs for a training step: z by default (CGAN: ``[z, labels]``)."""
@@ -395,22 +385,18 @@ class NoiseToImageGAN(BaseGAN):
     def noise(
         self, num_samples: int | None = None, z: Any = None, seed: int | None = None
     ) -> np.ndarray:
-        """Validated z: the given ``z``, or ``num_samples`` draws from N(0, I) seeded by ``seed``."""
+        """Validated z: the given ``z`` (finite, ``[N >= 1, latent_dim]``), or
+        ``num_samples`` draws from the ``noise`` prior seeded by ``seed``."""
         if z is None:
             if num_samples is None:
                 raise ValueError("Pass num_samples=... or z=... to generate images.")
-            if int(num_samples) < 1:
-                raise ValueError(f"num_samples must be positive, got {num_samples}.")
+            shape = (inputs.check_count(num_samples), self.latent_dim)
             rng = np.random.default_rng(seed)
-            return rng.standard_normal((int(num_samples), self.latent_dim)).astype(np.float32)
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"z must have shape [num_samples, {self.latent_dim}] (latent_dim), got {z.shape}."
-            )
-        if num_samples is not None and int(num_samples) != z.shape[0]:
-            raise ValueError(f"num_samples={num_samples} but z has {z.shape[0]} rows.")
-        return z
+            if self.noise_distribution == "uniform":
+                return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+            return rng.standard_normal(shape).astype(np.float32)
+        return inputs.check_array(z, "z", (self.latent_dim,), hint=" (latent_dim)",
+                                  num_samples=num_samples)
 
     def generate(
         self, num_samples: int | None = None, z: Any = None, seed: int | None = None
