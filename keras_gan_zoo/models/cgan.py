@@ -183,6 +183,7 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
                 "Load a labelled source, e.g. keras_gan_zoo.data.load('digits', "
                 "with_labels=True), or a folder with one sub-folder per class."
             )
+        labels = tf.convert_to_tensor(labels)
         if labels.shape.rank != 1:
             raise ValueError(
                 f"CGAN needs int class indices of shape [batch], got labels of shape "
