@@ -25,6 +25,10 @@ serialisation, the reporting and export, and the rules that make a custom
   from its ``seed``.
 * **Optimizers**: one per side, built explicitly in :meth:`compile` (inside
   the strategy scope), wrapped in a `LossScaleOptimizer` under ``mixed_float16``.
+
+It also checks what users pass: the constructor's arguments (`config_checks`,
+before any layer is built) and every input of the exported serving signatures
+(`inputs.assert_input`: sizes, finiteness, ranges).
 """
 
 from __future__ import annotations
@@ -36,8 +40,8 @@ from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 import keras
 import tensorflow as tf
 
-from keras_gan_zoo import losses
-from keras_gan_zoo.distribute import needs_custom_loop
+from keras_gan_zoo import config_checks, inputs, losses
+from keras_gan_zoo.distribute import fold_in_replica, needs_custom_loop
 from keras_gan_zoo.training import distributed_fit
 
 Endpoint = tuple[Callable[..., Any], Sequence[tf.TensorSpec]]
@@ -54,6 +58,8 @@ class BaseGAN(keras.Model):
     ``call``, ``sample_grid`` and ``serving_endpoints``, and add their
     arguments to ``get_config``. Every constructor argument has a default:
     the constructors' signatures are the entries' defaults (see `registry`).
+    The arguments of every construction are checked before ``__init__`` runs
+    (`check_arguments`: unknown keys, and values against `config_checks`).
 
     Args:
         image_shape: ``(height, width, channels)`` of the generated images, in [-1, 1].
@@ -66,6 +72,19 @@ class BaseGAN(keras.Model):
     paper: ClassVar[str] = ""
     #: Names of the `keras.metrics.Mean` trackers the entry reports.
     metric_names: ClassVar[tuple[str, ...]] = ("d_loss", "g_loss")
+    #: The attributes holding the entry's optimizers, made by `compile` (InfoGAN adds ``q_optimizer``).
+    optimizer_names: ClassVar[tuple[str, ...]] = ("g_optimizer", "d_optimizer")
+    #: Ranges of serving inputs by name, checked by `export` (image-to-image: ``image`` in [0, 1]).
+    serving_ranges: ClassVar[Mapping[str, inputs.Range]] = {}
+    #: Arguments of a base class that the entry does not use (EBGAN: ``label_smoothing``):
+    #: not among its `constructor_defaults`, rejected when passed.
+    excluded_arguments: ClassVar[frozenset[str]] = frozenset()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "BaseGAN":
+        # Every way of making an entry (`registry.build`, `from_config`, ``DCGAN(...)``)
+        # goes through here: the arguments are checked before any layer is built.
+        cls.check_arguments(cls.named_arguments(args, kwargs))
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(
         self,
@@ -76,20 +95,8 @@ class BaseGAN(keras.Model):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        unknown = sorted(set(kwargs) - _KERAS_ARGUMENTS)
-        if unknown:
-            raise ValueError(
-                f"{type(self).__name__} does not take {unknown}; its arguments are: "
-                f"{', '.join(sorted(self.constructor_defaults()))}."
-            )
         super().__init__(**kwargs)
-        image_shape = tuple(int(d) for d in image_shape)
-        if len(image_shape) != 3 or min(image_shape) < 1:
-            raise ValueError(
-                f"image_shape must be (height, width, channels) with positive sizes, "
-                f"got {image_shape}."
-            )
-        self.image_shape = image_shape
+        self.image_shape = tuple(int(d) for d in image_shape)
         self.learning_rate = float(learning_rate)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
@@ -104,7 +111,8 @@ class BaseGAN(keras.Model):
     @classmethod
     def constructor_defaults(cls) -> dict[str, Any]:
         """Every constructor argument of the entry and its default, read from the
-        ``__init__`` signatures along the class hierarchy (a subclass's default wins)."""
+        ``__init__`` signatures along the class hierarchy (a subclass's default wins),
+        without the `excluded_arguments`."""
         defaults: dict[str, Any] = {}
         for klass in cls.__mro__:
             if klass is keras.Model:
@@ -117,7 +125,37 @@ class BaseGAN(keras.Model):
                     defaults.setdefault(p.name, p.default)
             if not any(p.kind is p.VAR_KEYWORD for p in parameters):
                 break  # the arguments of the classes further up are not passed on
-        return defaults
+        return {name: value for name, value in defaults.items()
+                if name not in cls.excluded_arguments}
+
+    @classmethod
+    def named_arguments(cls, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Constructor arguments by name (positional ones named by the entry's ``__init__``)."""
+        if not args:
+            return dict(kwargs)
+        names = [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+                 if p.kind is p.POSITIONAL_OR_KEYWORD]
+        if len(args) > len(names):
+            raise TypeError(f"{cls.__name__} takes at most {len(names)} positional arguments "
+                            f"({', '.join(names)}); pass the others by name.")
+        return {**dict(zip(names, args)), **kwargs}
+
+    @classmethod
+    def check_arguments(cls, arguments: Mapping[str, Any]) -> None:
+        """Raise a ValueError naming the key for an argument the entry does not take or a
+        value out of its range (`config_checks`: one rule table for every entry)."""
+        defaults = cls.constructor_defaults()
+        unknown = sorted(set(arguments) - set(defaults) - _KERAS_ARGUMENTS)
+        if unknown:
+            excluded = sorted(set(unknown) & cls.excluded_arguments)
+            reason = (f" ({', '.join(excluded)}: not used by {cls.__name__}, remove it)"
+                      if excluded else "")
+            raise ValueError(
+                f"{cls.__name__} does not take {unknown}{reason}; its arguments are: "
+                f"{', '.join(sorted(defaults))}."
+            )
+        config_checks.check_config(
+            {key: value for key, value in arguments.items() if key in defaults}, defaults)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -134,6 +172,8 @@ class BaseGAN(keras.Model):
         config = dict(config)
         config.pop("trainable", None)
         config.pop("dtype", None)
+        for key in cls.excluded_arguments:  # written by versions that still listed it
+            config.pop(key, None)
         return cls(**config)
 
     # ----------------------------------------------------------------- compile
@@ -164,9 +204,13 @@ class BaseGAN(keras.Model):
                 "(one per network) and computes its own losses; remove optimizer=/loss=."
             )
         super().compile(optimizer=None, **kwargs)
+        #: Each optimizer's learning rate when compiled, by attribute name: the start of a
+        #: schedule (`callbacks.LinearDecay`), kept in the compile config so that a resumed
+        #: run (rebuilt and compiled, or loaded from ``.keras``) follows the same schedule.
+        self.initial_learning_rates: dict[str, float] = {}
         g_variables, d_variables = self.optimizer_variables()
-        self.g_optimizer = self._prepare_optimizer(g_optimizer, g_variables)
-        self.d_optimizer = self._prepare_optimizer(d_optimizer, d_variables)
+        self.g_optimizer = self._prepare_optimizer(g_optimizer, g_variables, "g_optimizer")
+        self.d_optimizer = self._prepare_optimizer(d_optimizer, d_variables, "d_optimizer")
 
     def optimizer_variables(self) -> tuple[list[keras.Variable], list[keras.Variable]]:
         """The variables ``g_optimizer`` and ``d_optimizer`` update. Entries with several
@@ -174,10 +218,14 @@ class BaseGAN(keras.Model):
         return self.generator.trainable_variables, self.discriminator.trainable_variables
 
     def _prepare_optimizer(
-        self, optimizer: keras.optimizers.Optimizer | None, variables: Sequence[keras.Variable]
+        self, optimizer: keras.optimizers.Optimizer | None, variables: Sequence[keras.Variable],
+        name: str,
     ) -> keras.optimizers.Optimizer:
+        """``optimizer`` (default: the entry's Adam) for ``variables``, built, loss-scaled
+        under ``mixed_float16``; its rate is recorded in ``initial_learning_rates[name]``."""
         optimizer = optimizer if optimizer is not None else self.default_optimizer()
         optimizer = keras.optimizers.get(optimizer)
+        self.initial_learning_rates[name] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
         if self.dtype_policy.name == "mixed_float16" and not isinstance(
             optimizer, keras.optimizers.LossScaleOptimizer
         ):
@@ -191,15 +239,16 @@ class BaseGAN(keras.Model):
         if not getattr(self, "compiled", False):
             return None
         return {
-            "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
-            "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+            **{name: keras.optimizers.serialize(getattr(self, name))
+               for name in self.optimizer_names},
+            "initial_learning_rates": dict(self.initial_learning_rates),
         }
 
     def compile_from_config(self, config: Mapping[str, Any]) -> None:
-        self.compile(
-            g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]),
-            d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
-        )
+        self.compile(**{name: keras.optimizers.deserialize(config[name])
+                        for name in self.optimizer_names})
+        # The optimizers were saved with their current (maybe decayed) rates.
+        self.initial_learning_rates.update(config.get("initial_learning_rates", {}))
 
     # ---------------------------------------------------------- training rules
     @staticmethod
@@ -240,10 +289,7 @@ class BaseGAN(keras.Model):
         self._random_draws += 1
         step = tf.cast(self.g_optimizer.iterations + self.d_optimizer.iterations, tf.int32)
         seed = tf.constant([self._random_seed % (2**31), self._random_draws], tf.int32)
-        seed = tf.random.experimental.stateless_fold_in(seed, step)
-        replica_id = tf.distribute.get_replica_context()
-        replica_id = 0 if replica_id is None else replica_id.replica_id_in_sync_group
-        return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica_id, tf.int32))
+        return fold_in_replica(tf.random.experimental.stateless_fold_in(seed, step))
 
     def discriminator_logits(self, images: Any, training: bool) -> tf.Tensor:
         """D's logits for ``images``, in float32 (also under mixed precision)."""
@@ -317,6 +363,10 @@ class BaseGAN(keras.Model):
     def export(self, filepath: str, format: str = "tf_saved_model", verbose: bool = True, **kwargs: Any) -> None:
         """Write a TensorFlow SavedModel with the entry's serving signatures.
 
+        Every input of every signature is checked in the graph (`checked_endpoint`):
+        its sizes, finite values and, for the inputs in `serving_ranges`, its range; a
+        bad input fails with a message naming it. A float64 input to a float32
+        signature is rejected by TensorFlow before the graph runs: cast it to float32.
         Works on a model that was trained, loaded from ``.keras`` or never
         trained. For TF Serving use ``<base>/<model_name>/<version>`` as path.
         """
@@ -325,5 +375,17 @@ class BaseGAN(keras.Model):
         archive = keras.export.ExportArchive()
         archive.track(self)
         for name, (function, input_signature) in self.serving_endpoints().items():
-            archive.add_endpoint(name, function, input_signature=input_signature)
+            archive.add_endpoint(name, self.checked_endpoint(function, input_signature),
+                                 input_signature=input_signature)
         archive.write_out(str(filepath), verbose=verbose)
+
+    def checked_endpoint(self, function: Callable[..., Any], specs: Sequence[tf.TensorSpec]
+                         ) -> Callable[..., Any]:
+        """``function`` with each input checked against its spec (`inputs.assert_input`:
+        sizes, finiteness, the range in `serving_ranges`) before it runs."""
+        def endpoint(*tensors: tf.Tensor) -> Any:
+            return function(*(
+                inputs.assert_input(tensor, spec.name, spec.shape[1:],
+                                    self.serving_ranges.get(spec.name))
+                for tensor, spec in zip(tensors, specs)))
+        return endpoint

@@ -144,12 +144,15 @@ class LinearDecay(keras.callbacks.Callback):
     """Constant learning rate for the first ``constant_fraction`` of the epochs of `fit`,
     then a linear decay towards 0 over the rest (CycleGAN: 100 epochs at 2e-4, then 100
     decaying; the authors' schedule ``lr * (1 - max(0, e + 1 - n) / (n_decay + 1))`` at
-    0-based epoch ``e``). Applies to the model's ``g_optimizer`` and ``d_optimizer``.
+    0-based epoch ``e``). Applies to each optimizer of the entry (``g_optimizer``,
+    ``d_optimizer``, ...), scaling its own initial rate.
 
     Args:
         constant_fraction: share of the epochs at the initial rate (0.5 in the paper).
-        learning_rate: the initial rate; ``None`` uses the model's configured
-            ``learning_rate`` (so resuming an interrupted run gives the same schedule).
+        learning_rate: one initial rate for every optimizer; ``None`` uses each
+            optimizer's rate when the model was compiled (`BaseGAN.initial_learning_rates`,
+            e.g. from ``compile(g_optimizer=Adam(1e-3))``), which the compile config keeps,
+            so a resumed run gives the same schedule.
         epochs: total epochs of the schedule; ``None`` uses ``fit``'s ``epochs``.
     """
 
@@ -168,6 +171,7 @@ class LinearDecay(keras.callbacks.Callback):
         return 1.0 - max(0, epoch + 1 - constant) / float(total - constant + 1)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        initial = self.learning_rate if self.learning_rate is not None else self.model.learning_rate
-        for optimizer in (self.model.g_optimizer, self.model.d_optimizer):
-            optimizer.learning_rate = initial * self.factor(epoch)
+        factor = self.factor(epoch)
+        for name, initial in self.model.initial_learning_rates.items():
+            initial = initial if self.learning_rate is None else self.learning_rate
+            getattr(self.model, name).learning_rate = initial * factor

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_zoo.inputs import check_array, check_count
+
 
 def check_labels(
     labels: Any, num_classes: int, name: str = "labels", num_samples: int | None = None
@@ -39,7 +41,7 @@ def check_labels(
             f"{name} must be in [0, {num_classes}) ({num_classes} classes), "
             f"got {bad[:5].tolist()}."
         )
-    if num_samples is not None and int(num_samples) != len(array):
+    if num_samples is not None and check_count(num_samples) != len(array):
         raise ValueError(f"num_samples={num_samples} but {name} has {len(array)} entries.")
     return array.astype(np.int32)
 
@@ -47,13 +49,8 @@ def check_labels(
 def check_codes(
     codes: Any, dim: int, name: str = "continuous", num_samples: int | None = None
 ) -> np.ndarray:
-    """``codes`` as float32 ``[N, dim]``, or a ValueError naming the expected shape."""
-    array = np.asarray(codes, dtype=np.float32)
-    if array.ndim != 2 or array.shape[1] != dim:
-        raise ValueError(f"{name} must have shape [num_samples, {dim}], got {array.shape}.")
-    if num_samples is not None and int(num_samples) != array.shape[0]:
-        raise ValueError(f"num_samples={num_samples} but {name} has {array.shape[0]} rows.")
-    return array
+    """``codes`` as float32 ``[N, dim]`` (finite), or a ValueError naming the problem."""
+    return check_array(codes, name, (dim,), num_samples=num_samples)
 
 
 def assert_labels(labels: tf.Tensor, num_classes: int, name: str = "label") -> tf.Tensor:

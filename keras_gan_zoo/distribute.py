@@ -3,7 +3,8 @@
 * choosing a strategy (`make_strategy`) and a precision policy (`set_precision`) by name;
 * what a strategy asks of the data (`needs_static_shapes`: ``drop_remainder``) and of
   `fit` (`needs_custom_loop`: the workaround of `keras_gan_zoo.training`);
-* who writes files (`is_chief`).
+* who writes files (`is_chief`);
+* random draws that differ per replica (`fold_in_replica`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,12 @@ STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = {"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 
 
+#: The strategies made so far, by request: one per request and process (see `make_strategy`).
+_STRATEGIES: dict[tuple[str, str], tf.distribute.Strategy] = {}
+
+
 def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.Strategy:
-    """A strategy by name.
+    """A strategy by name; the same request returns the same strategy within a process.
 
     * ``auto``: ``multi_worker`` if ``TF_CONFIG`` or SLURM describes a cluster, ``mirrored``
       with several GPUs, else the default (one device).
@@ -29,6 +34,11 @@ def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.S
     * ``multi_worker``: `MultiWorkerMirroredStrategy`; the cluster comes from ``TF_CONFIG``,
       or from SLURM's variables (``SlurmClusterResolver``) when run under ``srun``.
     * ``tpu``: `TPUStrategy` on the TPU named by ``tpu`` (``None``: the local/Colab/TPU-VM one).
+
+    Reusing the strategy lets several models train one after another in one process: a
+    second `MirroredStrategy` breaks the collective ops of the models built under it
+    (tensorflow/tensorflow#62790), a multi-worker cluster is joined once, and a TPU
+    system is initialised once.
     """
     if name not in STRATEGIES:
         raise ValueError(f"Unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}.")
@@ -42,8 +52,16 @@ def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.S
             name = "mirrored"
         else:
             return tf.distribute.get_strategy()
+    request = (name, (tpu or "") if name == "tpu" else "")
+    if request not in _STRATEGIES:
+        _STRATEGIES[request] = _new_strategy(name, "/gpu:0" if gpus else "/cpu:0", tpu)
+    return _STRATEGIES[request]
+
+
+def _new_strategy(name: str, first_device: str, tpu: str | None) -> tf.distribute.Strategy:
+    """A new strategy for a resolved name (not ``auto``); see `make_strategy`."""
     if name == "one_device":
-        return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
+        return tf.distribute.OneDeviceStrategy(first_device)
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi_worker":
@@ -61,6 +79,18 @@ def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.S
             "a TPU VM or Colab TPU runtime, or pass the TPU's name or grpc:// address."
         ) from None
     return tf.distribute.TPUStrategy(resolver)
+
+
+def fold_in_replica(seed: tf.Tensor) -> tf.Tensor:
+    """The stateless seed ``seed`` (int32 ``[2]``) made distinct per replica.
+
+    Replicas share the model's variables, hence any seed state kept in them: without
+    the replica id, every replica would draw the same numbers (the same z, the same
+    dropout masks). Outside a replica context (no strategy, cross-replica) the id is 0.
+    """
+    context = tf.distribute.get_replica_context()
+    replica_id = 0 if context is None else context.replica_id_in_sync_group
+    return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica_id, tf.int32))
 
 
 def needs_static_shapes(strategy: tf.distribute.Strategy) -> bool:

@@ -14,6 +14,9 @@ One place for each fact:
   defaults), with the paper's settings and the reasons in its comments.
 * **The paper reference**: the class attribute ``paper`` (``keras-gan-zoo
   list``, docstrings); a file does not restate it.
+* **What a value may be**: `config_checks` (one rule table for every entry),
+  applied to every construction (`BaseGAN.check_arguments`) and to a file's
+  preset, so that a bad value names its key (and its file).
 
 A config file::
 
@@ -36,6 +39,8 @@ from typing import Any, Callable, TypeVar
 
 import keras
 import yaml
+
+from keras_gan_zoo import config_checks
 
 T = TypeVar("T", bound=type)
 
@@ -125,6 +130,10 @@ def load_config(name_or_path: str | Path) -> dict[str, Any]:
             f"Malformed config {path}: {cls.__name__} does not take {unknown}; "
             f"valid keys: {', '.join(sorted(defaults))}."
         )
+    try:  # checked again when built; here the message can name the file
+        config_checks.check_config(preset, defaults)
+    except ValueError as error:
+        raise ValueError(f"Malformed config {path}: {error}") from None
     return {"entry": cls.zoo_name, "paper": cls.paper, "preset": dict(preset),
             "config": {**defaults, **preset}}
 

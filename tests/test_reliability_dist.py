@@ -47,7 +47,6 @@ def offline(monkeypatch):
 
 
 # --------------------------------------------------------------- install: TFDS sources
-@pytest.mark.xfail(strict=True, reason="issue 10: importlib_resources (needed by TFDS to prepare) undeclared")
 def test_tfds_prepares_datasets_with_the_declared_dependencies(offline, tmp_path):
     import tensorflow_datasets as tfds
 
@@ -58,7 +57,6 @@ def test_tfds_prepares_datasets_with_the_declared_dependencies(offline, tmp_path
     assert re.search(r"importlib[-_]resources", declared, re.I)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: offline TFDS source: raw ConnectionError, no advice")
 def test_offline_tfds_source_says_it_could_not_download_and_names_data_dir(offline, tmp_path):
     with pytest.raises(Exception) as info:
         zoo.data.load("mnist", data_dir=str(tmp_path / "tfds"))
@@ -95,7 +93,6 @@ print(json.dumps(report))
 """
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: a second make_strategy('mirrored') breaks batch norm")
 def test_two_entries_train_one_after_another_under_make_strategy_mirrored():
     done = subprocess.run([sys.executable, "-c", TWO_ENTRIES_UNDER_MIRRORED], env=child_environment(),
                           capture_output=True, text=True, timeout=600)
@@ -108,7 +105,6 @@ def test_two_entries_train_one_after_another_under_make_strategy_mirrored():
 
 # --------------------------------------------------------------------------- pix2pix
 @pytest.mark.distributed
-@pytest.mark.xfail(strict=True, reason="issue 10: pix2pix replicas draw the same dropout masks")
 def test_pix2pix_replicas_draw_different_dropout_masks(mirrored_strategy):
     with mirrored_strategy.scope():
         model = zoo.build("pix2pix", **TINY_PIX2PIX)
@@ -122,7 +118,6 @@ def test_pix2pix_replicas_draw_different_dropout_masks(mirrored_strategy):
     assert not np.allclose(first, second)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: paper_test_mode inference updates BN moving averages")
 def test_paper_test_mode_inference_leaves_batch_norm_moving_averages_unchanged():
     model = zoo.build("pix2pix", **TINY_PIX2PIX)
     assert model.paper_test_mode and model.norm == "batch"
@@ -137,7 +132,6 @@ def test_paper_test_mode_inference_leaves_batch_norm_moving_averages_unchanged()
 
 
 # --------------------------------------------------------------- training details
-@pytest.mark.xfail(strict=True, reason="issue 10: LinearDecay resets both optimizers to model.learning_rate")
 def test_linear_decay_scales_each_optimizers_own_initial_rate():
     model = zoo.build("gan", generator_units=[8], discriminator_units=[8], latent_dim=4, seed=0)
     model.compile(g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(4e-4))
@@ -153,14 +147,12 @@ def test_linear_decay_scales_each_optimizers_own_initial_rate():
     np.testing.assert_allclose(rates, [[1e-3 * f, 4e-4 * f] for f in factors], rtol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: EBGAN(label_smoothing=...) is accepted and ignored")
 def test_ebgan_built_directly_rejects_label_smoothing():
     with pytest.raises(ValueError, match="label_smoothing"):
         zoo.entry_class("ebgan")(label_smoothing=0.1, generator_filters=4, discriminator_filters=4,
                                  embedding_dim=4, latent_dim=4)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: no noise option (z is always N(0, I))")
 def test_uniform_noise_option_draws_z_in_minus_one_one_and_generates():
     model = zoo.build("dcgan", noise="uniform", generator_filters=4, discriminator_filters=4,
                       latent_dim=8, seed=0)

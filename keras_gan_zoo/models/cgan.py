@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo import codes, losses
+from keras_gan_zoo import codes, inputs, losses
 from keras_gan_zoo.base import Endpoint
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import (
@@ -56,6 +56,9 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     different stream per replica and step). The dataset must yield
     ``(images, labels)`` with int class indices in ``[0, num_classes)``.
 
+    Noise: the paper draws z uniformly within the unit hypercube; the zoo's
+    default is z ~ N(0, I), and ``noise="uniform"`` gives U(-1, 1).
+
     Other ways for D to use the labels (`networks.conditional_discriminator`):
 
     * ``conditioning``: ``"concat"`` (the paper), ``"projection"`` (Miyato &
@@ -93,8 +96,6 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if int(num_classes) < 2:
-            raise ValueError(f"num_classes must be at least 2, got {num_classes}.")
         if architecture not in ARCHITECTURES:
             raise ValueError(
                 f"architecture must be one of {ARCHITECTURES} (mlp: the paper's), got {architecture!r}."
@@ -109,8 +110,6 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         if conditioning == "none" and not auxiliary_classifier:
             raise ValueError("conditioning: none leaves the labels unused by D: set "
                              "auxiliary_classifier: true (AC-GAN) or another conditioning.")
-        if float(classifier_weight) < 0:
-            raise ValueError(f"classifier_weight must be >= 0, got {classifier_weight}.")
         self.conditioning = conditioning
         self.auxiliary_classifier = bool(auxiliary_classifier)
         self.classifier_weight = float(classifier_weight)
@@ -295,8 +294,8 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
                     f"Pass labels=[...] (class indices in [0, {self.num_classes})), "
                     "num_samples=... or z=... to generate images."
                 )
-            count = num_samples if num_samples is not None else np.shape(z)[0]
-            labels = codes.numpy_rng(seed, 1).integers(0, self.num_classes, int(count))
+            count = inputs.check_count(num_samples if num_samples is not None else len(z))
+            labels = codes.numpy_rng(seed, 1).integers(0, self.num_classes, count)
         labels = codes.check_labels(labels, self.num_classes, "labels", num_samples)
         z = self.noise(len(labels) if z is None else None, z, seed)
         if len(z) != len(labels):

@@ -57,6 +57,8 @@ class CoupledGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     ``d_steps``, label smoothing, distribution) runs unchanged on the pair. Each optimizer
     owns the union of its networks' variables, shared ones once.
     ``generate`` returns the pair ``(images_a, images_b)``.
+
+    Noise: z ~ N(0, I) by default, U(-1, 1) with ``noise="uniform"``.
     """
 
     paper = "Liu & Tuzel 2016, Coupled Generative Adversarial Networks (arXiv:1606.07536)"

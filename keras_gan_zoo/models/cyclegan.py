@@ -150,8 +150,6 @@ class CycleGAN(ImageToImageGAN):
         self.generator_ba = generator(shape_b, shape_a, "generator_ba")
         self.discriminator_a = discriminator(shape_a, "discriminator_a")
         self.discriminator_b = discriminator(shape_b, "discriminator_b")
-        if self.pool_size < 0:
-            raise ValueError(f"pool_size must be >= 0 (0 disables the pool), got {pool_size}.")
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,9 @@ class DCGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     ``generator_filters`` is the width of G's last hidden layer and
     ``discriminator_filters`` that of D's first layer; both double per
     resolution step (the paper's 64x64 model: 128 and 64).
+
+    Noise: the paper feeds G uniform noise (the authors' code: U(-1, 1), here
+    ``noise="uniform"``); the zoo's default is z ~ N(0, I).
     """
 
     paper = "Radford, Metz & Chintala 2015, DCGAN (arXiv:1511.06434)"

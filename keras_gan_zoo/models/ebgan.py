@@ -35,10 +35,15 @@ class EBGAN(NoiseToImageGAN):
     Logged: ``real_energy`` and ``fake_energy`` (mean energies of the real and
     generated batches), ``pt``. The generator is DCGAN's; ``generate`` and the
     ``serving_default(z) -> images`` signature are DCGAN's.
+
+    ``label_smoothing`` is not an argument (D gives energies, not real/fake
+    labels). Noise: z ~ N(0, I) by default, U(-1, 1) with ``noise="uniform"``.
     """
 
     paper = "Zhao, Mathieu & LeCun 2016, Energy-based GAN (arXiv:1609.03126)"
     metric_names = ("d_loss", "g_loss", "real_energy", "fake_energy", "pt")
+    # D outputs energies, not real/fake logits: there is no label to smooth.
+    excluded_arguments = frozenset({"label_smoothing"})
 
     def __init__(
         self,
@@ -51,10 +56,6 @@ class EBGAN(NoiseToImageGAN):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if float(margin) <= 0.0:
-            raise ValueError(f"margin must be positive, got {margin}.")
-        if float(pt_weight) < 0.0:
-            raise ValueError(f"pt_weight must be non-negative (0 disables PT), got {pt_weight}.")
         self.generator_filters = int(generator_filters)
         self.discriminator_filters = int(discriminator_filters)
         self.kernel_size = int(kernel_size)

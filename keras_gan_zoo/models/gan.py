@@ -21,6 +21,9 @@ class GAN(TakesDiscriminatorOptions, NoiseToImageGAN):
 
     Deviation from the paper, as in the widely used reimplementations: LeakyReLU
     and batch norm instead of maxout and dropout (see `networks.mlp`).
+
+    Noise: the paper leaves the prior p_z unspecified; z ~ N(0, I) by default,
+    U(-1, 1) with ``noise="uniform"``.
     """
 
     paper = "Goodfellow et al. 2014, Generative Adversarial Nets (arXiv:1406.2661)"

@@ -4,8 +4,11 @@ Their generators take an image instead of noise:
 
 * ``translate(images)`` (also ``generate(images)``) maps images in [0, 1] to
   translated images in [0, 1]; ``translate_images`` is its graph version,
-  used by the serving signatures, which take ``image`` in [0, 1] and return
-  ``images`` in [0, 1].
+  used by the serving signatures, which take ``image`` in [0, 1] (checked:
+  ``serving_ranges``) and return ``images`` in [0, 1].
+* At inference the generators run through `run_generator`: in training mode
+  when ``inference_training_flag`` says so (pix2pix's test mode), with the
+  batch-norm moving averages kept as they are.
 * ``sample_grid`` shows rows of (input | output | target) triplets, from
   data set with ``use_sample_data`` or the offline default's held-out split
   (``default_sample_data``, at the model's channels).
@@ -27,12 +30,18 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_zoo import inputs
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_model_range, to_unit_range
+
+#: What the generators take and give at inference: images in [0, 1].
+UNIT_IMAGES = inputs.Range(0.0, 1.0, "divide 8-bit images by 255")
 
 
 class ImageToImageGAN(BaseGAN):
     """Base of the image-to-image entries (see the module docstring)."""
+
+    serving_ranges = {"image": UNIT_IMAGES}
 
     def __init__(
         self,
@@ -82,23 +91,33 @@ class ImageToImageGAN(BaseGAN):
         """The ``training`` flag the generators get at inference (pix2pix: the paper's test mode)."""
         return False
 
+    def run_generator(self, generator: keras.Model, images: tf.Tensor, training: bool = False
+                      ) -> tf.Tensor:
+        """``generator`` on images in [-1, 1]. At inference (``training=False``) with
+        `inference_training_flag` (pix2pix's test mode) it runs in training mode, on the
+        statistics of the batch, and its batch-norm moving averages are left as they were."""
+        if training or not self.inference_training_flag():
+            return generator(images, training=training)
+        statistics = moving_statistics(generator)
+        kept = [tf.identity(variable.value) for variable in statistics]
+        outputs = generator(images, training=True)
+        with tf.control_dependencies([outputs]):
+            for variable, value in zip(statistics, kept):
+                variable.assign(value)
+        return outputs
+
     def translate_images(self, images: tf.Tensor, generator: keras.Model | None = None) -> tf.Tensor:
         """Graph-friendly translation: images in [0, 1] -> ``generator``'s output in [0, 1]."""
         generator = self.generator if generator is None else generator
         images = tf.cast(to_model_range(images, maximum=1.0), self.compute_dtype)
-        return to_unit_range(generator(images, training=self.inference_training_flag()))
+        return to_unit_range(self.run_generator(generator, images))
 
     def _validated(self, images: Any, shape: Sequence[int]) -> tuple[np.ndarray, bool]:
         images = np.asarray(images, dtype=np.float32)
         single = images.ndim == 3
         images = images[None] if single else images
         self.check_image_shape(images.shape[1:], what="images to translate", expected=shape)
-        if images.size and (images.min() < 0.0 or images.max() > 1.0):
-            raise ValueError(
-                f"Images to translate must be in [0, 1] (got values in [{images.min():.3g}, "
-                f"{images.max():.3g}]); divide uint8 images by 255."
-            )
-        return images, single
+        return inputs.check_array(images, "images", shape, UNIT_IMAGES, allow_empty=True), single
 
     def _translate_numpy(self, images: Any, generator: keras.Model, shape: Sequence[int]
                          ) -> np.ndarray:
@@ -115,8 +134,8 @@ class ImageToImageGAN(BaseGAN):
         return self.translate(images)
 
     def call(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
-        """The generator on images in the model range [-1, 1]."""
-        return self.generator(images, training=training or self.inference_training_flag())
+        """The generator on images in the model range [-1, 1] (`run_generator`)."""
+        return self.run_generator(self.generator, images, training)
 
     # ---------------------------------------------------------- sample grids
     def use_sample_data(self, inputs: Any, targets: Any) -> None:
@@ -159,6 +178,17 @@ class ImageToImageGAN(BaseGAN):
 
     def serving_endpoints(self) -> dict[str, Endpoint]:
         return {"serving_default": self.image_endpoint(self.translate_images, self.source_shape)}
+
+
+def moving_statistics(model: keras.Model) -> list[keras.Variable]:
+    """The moving means and variances of ``model``'s batch-norm layers (nested models too)."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found += [layer.moving_mean, layer.moving_variance]
+        elif isinstance(layer, keras.Model):
+            found += moving_statistics(layer)
+    return found
 
 
 def triplet_grid(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, int]:

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo import codes, losses
+from keras_gan_zoo import codes, inputs, losses
 from keras_gan_zoo.base import Endpoint
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import code_posterior_head, conditional_generator, dcgan_discriminator, dcgan_generator
@@ -60,10 +60,14 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     Metrics: ``l_i``, the categorical L_I estimate in nats (at most
     ln(num_categories), 2.30 for 10 categories), and ``l_i_cont`` for the
     continuous codes (up to a constant; unbounded with a learned std).
+
+    Noise: the authors' code draws z from U(-1, 1) (``noise="uniform"``); the
+    zoo's default is z ~ N(0, I). The continuous codes are U(-1, 1) either way.
     """
 
     paper = "Chen et al. 2016, InfoGAN (arXiv:1606.03657)"
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake", "l_i", "l_i_cont")
+    optimizer_names = ("g_optimizer", "d_optimizer", "q_optimizer")
 
     def __init__(
         self,
@@ -84,14 +88,6 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         **kwargs: Any,
     ) -> None:
         super().__init__(latent_dim=latent_dim, **kwargs)
-        if int(num_categories) < 2:
-            raise ValueError(f"num_categories must be at least 2, got {num_categories}.")
-        if int(num_continuous) < 0:
-            raise ValueError(f"num_continuous must be >= 0, got {num_continuous}.")
-        if continuous_std is not None and float(continuous_std) <= 0:
-            raise ValueError(
-                f"continuous_std must be positive (fixed std) or null (learned), got {continuous_std}."
-            )
         self.num_categories = int(num_categories)
         self.num_continuous = int(num_continuous)
         self.categorical_weight = float(categorical_weight)
@@ -165,7 +161,8 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
             d_optimizer=d_optimizer, **kwargs,
         )
         self.q_optimizer = self._prepare_optimizer(
-            q_optimizer or self.generator_optimizer(), self.q_network.trainable_variables
+            q_optimizer or self.generator_optimizer(), self.q_network.trainable_variables,
+            "q_optimizer",
         )
 
     def generator_optimizer(self) -> keras.optimizers.Optimizer:
@@ -174,17 +171,6 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
             self.generator_learning_rate, beta_1=self.beta_1, beta_2=self.beta_2
         )
 
-    def get_compile_config(self) -> dict[str, Any] | None:
-        config = super().get_compile_config()
-        if config is not None:
-            config["q_optimizer"] = keras.optimizers.serialize(self.q_optimizer)
-        return config
-
-    def compile_from_config(self, config: dict[str, Any]) -> None:
-        self.compile(
-            **{key: keras.optimizers.deserialize(config[key])
-               for key in ("g_optimizer", "d_optimizer", "q_optimizer")}
-        )
 
     # ---------------------------------------------------------------- training
     def sample_generator_inputs(self, batch_size: int | tf.Tensor) -> list[tf.Tensor]:
@@ -304,7 +290,7 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         given = [len(np.asarray(x)) for x in (z, categorical, continuous) if x is not None and np.ndim(x)]
         if num_samples is None and not given:
             raise ValueError("Pass num_samples=... or any of z=, categorical=, continuous= to generate images.")
-        count = int(num_samples) if num_samples is not None else given[0]
+        count = inputs.check_count(num_samples if num_samples is not None else given[0])
         if categorical is None:
             categorical = codes.numpy_rng(seed, 1).integers(0, self.num_categories, count)
         if continuous is None:

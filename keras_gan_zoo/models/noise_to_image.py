@@ -26,9 +26,12 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo import losses
+from keras_gan_zoo import inputs, losses
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_unit_range
+
+#: The priors of z (the ``noise`` argument).
+NOISES = ("normal", "uniform")
 
 
 class NoiseToImageGAN(BaseGAN):
@@ -42,6 +45,10 @@ class NoiseToImageGAN(BaseGAN):
             update sees fresh real data, as in the paper.
         label_smoothing: one-sided label smoothing: the real target becomes
             ``1 - label_smoothing`` (Salimans et al. 2016 use 0.1, i.e. 0.9).
+        noise: the prior of z, in training and in ``generate``: ``"normal"``
+            (N(0, I), the default) or ``"uniform"`` (U(-1, 1) per coordinate, as
+            in the DCGAN and InfoGAN authors' code). Each entry's docstring says
+            what its paper used.
         **kwargs: `BaseGAN`'s (``image_shape``, ``learning_rate``, ``beta_1``,
             ``beta_2``, ``seed``).
     """
@@ -53,27 +60,26 @@ class NoiseToImageGAN(BaseGAN):
         latent_dim: int = 100,
         d_steps: int = 1,
         label_smoothing: float = 0.0,
+        noise: str = "normal",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if int(d_steps) < 1:
-            raise ValueError(f"d_steps must be a positive integer, got {d_steps}.")
-        if not 0.0 <= float(label_smoothing) < 1.0:
-            raise ValueError(
-                f"label_smoothing must be in [0, 1) (0.1 gives the real target 0.9), "
-                f"got {label_smoothing}."
-            )
+        if noise not in NOISES:
+            raise ValueError(f"noise must be one of {NOISES} (the prior of z), got {noise!r}.")
         self.latent_dim = int(latent_dim)
         self.d_steps = int(d_steps)
         self.label_smoothing = float(label_smoothing)
+        self.noise_distribution = noise
 
     def get_config(self) -> dict[str, Any]:
-        return {
+        config = {
             **super().get_config(),
             "latent_dim": self.latent_dim,
             "d_steps": self.d_steps,
             "label_smoothing": self.label_smoothing,
+            "noise": self.noise_distribution,
         }
+        return {key: value for key, value in config.items() if key not in self.excluded_arguments}
 
     # -------------------------------------------------------------------- data
     def real_images(self, data: Any) -> tf.Tensor:
@@ -97,8 +103,11 @@ class NoiseToImageGAN(BaseGAN):
 
     # ------------------------------------------------------------------- noise
     def sample_noise(self, batch_size: int | tf.Tensor) -> tf.Tensor:
-        """z ~ N(0, I) of shape ``[batch_size, latent_dim]`` for a training step."""
-        return tf.random.stateless_normal((batch_size, self.latent_dim), self._next_seed())
+        """z of shape ``[batch_size, latent_dim]`` from the ``noise`` prior, for a training step."""
+        shape = (batch_size, self.latent_dim)
+        if self.noise_distribution == "uniform":
+            return tf.random.stateless_uniform(shape, self._next_seed(), -1.0, 1.0)
+        return tf.random.stateless_normal(shape, self._next_seed())
 
     def sample_generator_inputs(self, batch_size: int | tf.Tensor) -> Any:
         """G's inputs for a training step: z by default (CGAN: ``[z, labels]``)."""
@@ -193,22 +202,18 @@ class NoiseToImageGAN(BaseGAN):
     def noise(
         self, num_samples: int | None = None, z: Any = None, seed: int | None = None
     ) -> np.ndarray:
-        """Validated z: the given ``z``, or ``num_samples`` draws from N(0, I) seeded by ``seed``."""
+        """Validated z: the given ``z`` (finite, ``[N >= 1, latent_dim]``), or
+        ``num_samples`` draws from the ``noise`` prior seeded by ``seed``."""
         if z is None:
             if num_samples is None:
                 raise ValueError("Pass num_samples=... or z=... to generate images.")
-            if int(num_samples) < 1:
-                raise ValueError(f"num_samples must be positive, got {num_samples}.")
+            shape = (inputs.check_count(num_samples), self.latent_dim)
             rng = np.random.default_rng(seed)
-            return rng.standard_normal((int(num_samples), self.latent_dim)).astype(np.float32)
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(
-                f"z must have shape [num_samples, {self.latent_dim}] (latent_dim), got {z.shape}."
-            )
-        if num_samples is not None and int(num_samples) != z.shape[0]:
-            raise ValueError(f"num_samples={num_samples} but z has {z.shape[0]} rows.")
-        return z
+            if self.noise_distribution == "uniform":
+                return rng.uniform(-1.0, 1.0, shape).astype(np.float32)
+            return rng.standard_normal(shape).astype(np.float32)
+        return inputs.check_array(z, "z", (self.latent_dim,), hint=" (latent_dim)",
+                                  num_samples=num_samples)
 
     def generate(
         self, num_samples: int | None = None, z: Any = None, seed: int | None = None

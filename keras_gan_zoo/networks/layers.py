@@ -12,6 +12,9 @@
 * `ReflectionPadding2D`: ``tf.pad(mode="REFLECT")`` as a layer (CycleGAN pads
   its 7x7 and residual convolutions by reflection), serialisable so that
   ``.keras`` files load without ``custom_objects``.
+* `ReplicaDropout`: Keras `Dropout` whose masks differ per replica under a
+  distribution strategy (Keras' seed state is a mirrored variable, the same on
+  every replica).
 * D's options (Improved GAN techniques, `networks.options`):
   `MinibatchDiscrimination` (Salimans et al. 2016) and `MinibatchStdDev`
   (Karras et al. 2018) add batch statistics to D's features; `spectral`
@@ -32,6 +35,8 @@ from typing import Any, Protocol, Sequence
 import keras
 import tensorflow as tf
 from keras import layers, ops
+
+from keras_gan_zoo.distribute import fold_in_replica
 
 NORMALIZATIONS = ("batch", "instance", "none")
 
@@ -92,6 +97,30 @@ class ReflectionPadding2D(layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "padding": self.padding}
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class ReplicaDropout(layers.Dropout):
+    """`keras.layers.Dropout` with different masks on each replica of a strategy.
+
+    Keras' `Dropout` draws its masks from a `SeedGenerator` whose state is a
+    model variable: under ``MirroredStrategy`` every replica holds the same
+    state and draws the same masks. This layer advances the same state (so
+    successive calls differ, and the state is saved with the model) and folds
+    the replica id into the stateless seed (`distribute.fold_in_replica`), as
+    `BaseGAN` does for z. Same arguments and variables as `Dropout`.
+    """
+
+    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+        if not training or self.rate == 0:
+            return inputs
+        state = self.seed_generator.next()
+        seed = fold_in_replica(tf.cast(tf.math.floormod(state, tf.int32.max - 1), tf.int32))
+        noise_shape = None
+        if self.noise_shape is not None:
+            noise_shape = [tf.shape(inputs)[i] if size is None else size
+                           for i, size in enumerate(self.noise_shape)]
+        return tf.nn.experimental.stateless_dropout(inputs, self.rate, seed, noise_shape)
 
 
 def check_normalization(norm: str) -> str:

@@ -21,7 +21,7 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from keras_gan_zoo.networks.layers import check_normalization, conv, conv_norm
+from keras_gan_zoo.networks.layers import ReplicaDropout, check_normalization, conv, conv_norm
 
 
 def unet_depth(image_shape: Sequence[int]) -> int:
@@ -50,10 +50,11 @@ def unet_generator(
     """U-Net ``[H, W, C_in]`` -> ``[H, W, output_channels]`` in [-1, 1].
 
     ``filters`` is the first block's width (64 in the paper), doubling per
-    block up to ``max_filters`` (512). Dropout layers are standard Keras
-    `Dropout`: active when the generator is called with ``training=True``
-    (the pix2pix model also does so at test time, as the paper); an int
-    ``seed`` fixes their initial random state (``seed``, ``seed + 1``, ...).
+    block up to ``max_filters`` (512). Dropout layers (`ReplicaDropout`: Keras
+    `Dropout` with different masks per replica) are active when the generator
+    is called with ``training=True`` (the pix2pix model also does so at test
+    time, as the paper); an int ``seed`` fixes their initial random state
+    (``seed``, ``seed + 1``, ...).
     """
     check_normalization(norm)
     depth = unet_depth(input_shape)
@@ -70,7 +71,7 @@ def unet_generator(
         x = layers.ReLU()(x)
         x = conv_norm(x, widths[i], 4, 2, norm, transpose=True)
         if block < dropout_blocks and dropout > 0:
-            x = layers.Dropout(dropout, seed=None if seed is None else seed + block)(x)
+            x = ReplicaDropout(dropout, seed=None if seed is None else seed + block)(x)
         x = layers.Concatenate()([skips[i], x])
     x = layers.ReLU()(x)
     outputs = conv(output_channels, 4, 2, transpose=True, activation="tanh", name="images")(x)
