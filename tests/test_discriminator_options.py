@@ -108,7 +108,7 @@ def test_acgan_logs_its_class_terms_and_learns_the_classes_of_real_digits():
     (dict(conditioning="concat", auxiliary_classifier=True), "not shown the label"),
     (dict(conditioning="none"), "auxiliary_classifier: true"),
     (dict(conditioning="product"), "conditioning must be one of"),
-    (dict(minibatch_discrimination=0), "positive number of kernels"),
+    (dict(minibatch_discrimination=0), "minibatch_discrimination must be an integer >= 1"),
     (dict(spectral_norm="yes"), "spectral_norm must be true or false"),
 ])
 def test_bad_label_and_option_settings_name_the_fix(overrides, message):
@@ -182,3 +182,12 @@ def test_minibatch_layers_train_on_per_replica_batches(mirrored_strategy):
     data = tf.data.Dataset.from_tensor_slices(model.example_batch(16)).batch(8)
     history = model.fit(data, verbose=0).history
     assert all(np.isfinite(v[0]) for v in history.values())
+
+
+@pytest.mark.parametrize("name", ["ebgan", "pix2pix", "cyclegan"])
+def test_entries_without_the_options_name_the_entries_that_take_them(name):
+    with pytest.raises(ValueError, match=r"spectral_norm: an argument of cgan, coupledgan, "
+                                         r"dcgan, gan, infogan"):
+        zoo.build(name, spectral_norm=True)
+    with pytest.raises(ValueError, match=r"minibatch_stddev: an argument of cgan"):
+        zoo.entry_class(name)(minibatch_stddev=True)
