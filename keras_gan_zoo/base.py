@@ -40,7 +40,7 @@ from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 import keras
 import tensorflow as tf
 
-from keras_gan_zoo import config_checks, inputs, losses
+from keras_gan_zoo import config_checks, inputs, losses, registry
 from keras_gan_zoo.distribute import fold_in_replica, needs_custom_loop
 from keras_gan_zoo.training import distributed_fit
 
@@ -151,7 +151,8 @@ class BaseGAN(keras.Model):
             reason = (f" ({', '.join(excluded)}: not used by {cls.__name__}, remove it)"
                       if excluded else "")
             raise ValueError(
-                f"{cls.__name__} does not take {unknown}{reason}; its arguments are: "
+                f"{cls.__name__} does not take {unknown}{reason}{registry.taken_by(unknown)}; "
+                f"its arguments are: "
                 f"{', '.join(sorted(defaults))}."
             )
         config_checks.check_config(

@@ -135,6 +135,9 @@ RULES: dict[str, Rule] = {
     "continuous_std": number(above=0).or_null(),  # null: a learned std
     "negative_slope": number(minimum=0),
     "*_weight": number(minimum=0),
+    # D's options (`networks.options`); minibatch_stddev, spectral_norm and CGAN's
+    # auxiliary_classifier are booleans (checked by kind), conditioning a name (CGAN).
+    "minibatch_discrimination": integer(1).or_null(),  # B kernels; null: off
 }
 
 

@@ -7,11 +7,12 @@ from typing import Any, Sequence
 from keras_gan_zoo import losses
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import mlp_discriminator, mlp_generator
+from keras_gan_zoo.networks.options import TakesDiscriminatorOptions
 from keras_gan_zoo.registry import register
 
 
 @register("gan")
-class GAN(NoiseToImageGAN):
+class GAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     """The original GAN with multilayer-perceptron networks.
 
     Trained by Algorithm 1 of the paper (``d_steps`` discriminator updates per
@@ -40,7 +41,8 @@ class GAN(NoiseToImageGAN):
         self.generator_loss = generator_loss
         self._generator_loss_fn = losses.generator_loss_by_name(generator_loss)
         self.generator = mlp_generator(self.latent_dim, self.image_shape, self.generator_units)
-        self.discriminator = mlp_discriminator(self.image_shape, self.discriminator_units)
+        self.discriminator = mlp_discriminator(self.image_shape, self.discriminator_units,
+                                               options=self.discriminator_options)
 
     def generator_objective(self, fake_logits):
         return self._generator_loss_fn(fake_logits)
