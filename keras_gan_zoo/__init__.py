@@ -19,6 +19,7 @@ from keras_gan_zoo import callbacks, data, losses, metrics, networks  # noqa: E4
 from keras_gan_zoo.base import BaseGAN  # noqa: E402
 from keras_gan_zoo.models import *  # noqa: F401,F403,E402  (registers the entries)
 from keras_gan_zoo.models import __all__ as _entry_names  # noqa: E402
+from keras_gan_zoo.monitor import TrainingMonitor  # noqa: E402
 from keras_gan_zoo.registry import available, build, entry_class, load_config, register  # noqa: E402
 from keras_gan_zoo.runner import train  # noqa: E402
 
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BaseGAN",
+    "TrainingMonitor",
     "available",
     "build",
     "callbacks",
