@@ -1,7 +1,7 @@
 """keras_gan_zoo: a Keras 3 model zoo of Generative Adversarial Networks.
 
     import keras_gan_zoo as zoo
-    model = zoo.build("dcgan")                 # from zoo_configs/dcgan.yaml
+    model = zoo.build("dcgan")                 # DCGAN's defaults + zoo_configs/dcgan.yaml
     model.compile()
     model.fit(zoo.data.load("digits"), epochs=5)
     images = model.generate(16, seed=0)        # [16, 28, 28, 1] in [0, 1]
@@ -19,6 +19,8 @@ from keras_gan_zoo import callbacks, data, losses, metrics, networks  # noqa: E4
 from keras_gan_zoo.base import BaseGAN  # noqa: E402
 from keras_gan_zoo.models import *  # noqa: F401,F403,E402  (registers the entries)
 from keras_gan_zoo.models import __all__ as _entry_names  # noqa: E402
+from keras_gan_zoo.models.image_to_image import ImageToImageGAN  # noqa: E402
+from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN  # noqa: E402
 from keras_gan_zoo.monitor import TrainingMonitor  # noqa: E402
 from keras_gan_zoo.registry import available, build, entry_class, load_config, register  # noqa: E402
 from keras_gan_zoo.runner import train  # noqa: E402
@@ -27,6 +29,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BaseGAN",
+    "ImageToImageGAN",
+    "NoiseToImageGAN",
     "TrainingMonitor",
     "available",
     "build",

@@ -1,18 +1,35 @@
-"""Name -> zoo entry, built from its config in ``zoo_configs/<name>.yaml``.
+"""Name -> zoo entry, built from its constructor's defaults and its preset in
+``zoo_configs/<name>.yaml``.
 
-A config file is data, with the paper named at the top::
+One place for each fact:
 
-    entry: dcgan
-    paper: Radford, Metz & Chintala 2015, arXiv:1511.06434
-    config:            # the entry's constructor arguments
-      image_shape: [28, 28, 1]
-      latent_dim: 100
+* **Arguments and defaults**: the entry's constructor (its ``__init__``
+  signatures along the class hierarchy, `BaseGAN.constructor_defaults`). The
+  valid config and override keys are exactly the arguments the constructor
+  takes, so an error lists no key the constructor would then reject, and a
+  model rebuilt by ``keras.saving`` or made directly (``DCGAN()``) is the one
+  `build` makes.
+* **Presets**: a YAML file states only the values where the zoo's preset
+  departs from the constructor's defaults (``config: {}`` builds the
+  defaults), with the paper's settings and the reasons in its comments.
+* **The paper reference**: the class attribute ``paper`` (``keras-gan-zoo
+  list``, docstrings); a file does not restate it.
+
+A config file::
+
+    # CGAN: Mirza & Osindero 2014 ... (comments: the paper's settings, the reasons)
+    entry: cgan
+    config:                # constructor arguments that differ from the defaults
+      architecture: conv
+      kernel_size: 4
+
+`load_config` returns the resolved document ``{"entry", "paper", "preset",
+"config"}``: ``config`` is the defaults updated by ``preset``.
 """
 
 from __future__ import annotations
 
 import difflib
-import inspect
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -73,7 +90,9 @@ def config_dir() -> Path:
 
 
 def load_config(name_or_path: str | Path) -> dict[str, Any]:
-    """The parsed config file of an entry name, or of a YAML path of the same form."""
+    """The resolved config of an entry name, or of a YAML path of the same form:
+    ``{"entry": name, "paper": cls.paper, "preset": the file's values,
+    "config": the constructor's defaults updated by the preset}``."""
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml"):
         cls = entry_class(str(name_or_path))
@@ -86,48 +105,48 @@ def load_config(name_or_path: str | Path) -> dict[str, Any]:
         raise ValueError(f"Malformed config {path}: not valid YAML ({error}).") from None
     if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
         raise ValueError(
-            f"Malformed config {path}: expected a mapping with keys 'entry', 'paper' and "
-            f"'config' (a mapping of constructor arguments)."
+            f"Malformed config {path}: expected a mapping with keys 'entry' and 'config' "
+            f"(a mapping of constructor arguments, {{}} for the defaults)."
         )
     if "entry" not in document:
         raise ValueError(f"Malformed config {path}: missing the 'entry' key (the zoo name).")
     cls = entry_class(str(document["entry"]))
-    accepted = _constructor_arguments(cls)
-    unknown = sorted(set(document["config"]) - accepted)
+    extra = sorted(set(document) - {"entry", "config"})
+    if extra:
+        raise ValueError(
+            f"Malformed config {path}: unknown top-level key(s) {extra}; a config has 'entry' "
+            f"and 'config' only (the paper reference is {cls.__name__}.paper): remove them."
+        )
+    defaults = {name: _as_data(value) for name, value in cls.constructor_defaults().items()}
+    preset = document["config"]
+    unknown = sorted(set(preset) - set(defaults))
     if unknown:
         raise ValueError(
             f"Malformed config {path}: {cls.__name__} does not take {unknown}; "
-            f"valid keys: {', '.join(sorted(accepted))}."
+            f"valid keys: {', '.join(sorted(defaults))}."
         )
-    return document
+    return {"entry": cls.zoo_name, "paper": cls.paper, "preset": dict(preset),
+            "config": {**defaults, **preset}}
 
 
-def _constructor_arguments(cls: type) -> set[str]:
-    names: set[str] = set()
-    for klass in cls.__mro__:
-        if klass is keras.Model:
-            break
-        if "__init__" in vars(klass):
-            params = inspect.signature(klass.__init__).parameters.values()
-            names |= {p.name for p in params if p.kind is p.KEYWORD_ONLY or (
-                p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self")}
-    return names
+def _as_data(value: Any) -> Any:
+    """A constructor default as YAML would state it (tuples as lists)."""
+    return [_as_data(item) for item in value] if isinstance(value, tuple) else value
 
 
 def build(name: str, **overrides: Any):
     """Build a zoo entry from its config, with ``overrides`` applied.
 
     Example: ``build("dcgan", image_shape=[32, 32, 3], latent_dim=128)``.
-    An override must be a key of the entry's config. Build inside
+    An override must be one of the entry's constructor arguments. Build inside
     ``strategy.scope()`` for distributed training.
     """
     document = load_config(name)
-    config = dict(document["config"])
+    config = document["config"]
     unknown = sorted(set(overrides) - set(config))
     if unknown:
         raise ValueError(
             f"Unknown override(s) {unknown} for {name!r}; valid keys: {', '.join(sorted(config))}."
         )
     config.update(overrides)
-    cls = entry_class(str(document["entry"]))
-    return cls(**config)
+    return entry_class(document["entry"])(**config)

@@ -71,3 +71,23 @@ def test_every_shipped_config_names_its_paper():
         document = zoo.load_config(name)
         assert document["paper"], name
         assert document["entry"] == name
+
+
+def test_shipped_presets_state_only_what_departs_from_the_constructor():
+    """One place for each value: a preset never restates a constructor default, and the
+    valid keys are exactly the constructor's arguments (no noise keys for pix2pix)."""
+    for name in zoo.available():
+        document = zoo.load_config(name)
+        defaults = zoo.entry_class(name).constructor_defaults()
+        restated = [k for k, v in document["preset"].items()
+                    if v == (list(defaults[k]) if isinstance(defaults[k], tuple) else defaults[k])]
+        assert not restated, f"{name}: {restated} restate the constructor's defaults"
+        assert set(document["config"]) == set(defaults), name
+    assert "latent_dim" not in zoo.load_config("pix2pix")["config"]
+
+
+def test_config_files_do_not_restate_the_paper(tmp_path):
+    with_paper = tmp_path / "with_paper.yaml"
+    with_paper.write_text("entry: dcgan\npaper: someone\nconfig: {}\n")
+    with pytest.raises(ValueError, match="DCGAN.paper"):
+        zoo.load_config(with_paper)

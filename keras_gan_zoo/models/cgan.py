@@ -10,7 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import codes
-from keras_gan_zoo.base import BaseGAN, Endpoint, to_unit_range
+from keras_gan_zoo.base import Endpoint
+from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import (
     conditional_discriminator,
     conditional_generator,
@@ -19,13 +20,14 @@ from keras_gan_zoo.networks import (
     mlp_discriminator,
     mlp_generator,
 )
+from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.registry import register
 
 ARCHITECTURES = ("mlp", "conv")
 
 
 @register("cgan")
-class CGAN(BaseGAN):
+class CGAN(NoiseToImageGAN):
     """Class-conditional GAN: G(z, y) and D(x, y), y the class label.
 
     The label enters G with the noise and D with the image by
@@ -119,7 +121,7 @@ class CGAN(BaseGAN):
         }
 
     # ---------------------------------------------------------------- training
-    def real_images_and_labels(self, data: Any) -> tuple[tf.Tensor, tf.Tensor]:
+    def real_data(self, data: Any) -> tuple[tf.Tensor, tf.Tensor]:
         """Images and int32 labels of a dataset element: ``(images, labels)`` (as `fit`
         gets it from a dataset), ``((images, labels),)`` (``train_on_batch``) or a dict
         with ``image`` and ``label``. Raises a ValueError naming the fix if there are no labels."""
@@ -150,19 +152,15 @@ class CGAN(BaseGAN):
         """``[z, y]`` for a training step, y uniform over the classes."""
         return [self.sample_noise(batch_size), self.sample_labels(batch_size)]
 
-    def discriminator_view(self, images: tf.Tensor, generator_inputs: Any) -> list[tf.Tensor]:
+    def generator_condition(self, generator_inputs: Any) -> tf.Tensor:
         """D judges fakes together with the labels they were generated from."""
-        return [images, generator_inputs[1]]
+        return generator_inputs[1]
 
-    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
-        """Algorithm 1 of Goodfellow et al. with the labels as extra inputs of G and D:
-        D minimises ``-log D(x, y) - log(1 - D(G(z, y'), y'))``, G minimises
+    def discriminator_view(self, images: tf.Tensor, labels: tf.Tensor) -> list[tf.Tensor]:
+        """D's input ``[images, labels]``: Algorithm 1 with the labels as extra inputs
+        of G and D, so D minimises ``-log D(x, y) - log(1 - D(G(z, y'), y'))`` and G
         ``-log D(G(z, y'), y')`` (non-saturating), y' uniform."""
-        real, labels = self.real_images_and_labels(data)
-        for k in range(self.d_steps):  # as in BaseGAN: fresh real data per D step
-            d_logs = self.update_discriminator([real[k :: self.d_steps], labels[k :: self.d_steps]])
-        g_logs = self.update_generator(tf.shape(real[:: self.d_steps])[0])
-        return self.report(**d_logs, **g_logs)
+        return [images, labels]
 
     def example_batch(self, batch_size: int, seed: int = 0) -> Any:
         """Random ``(images, labels)``."""
@@ -218,9 +216,6 @@ class CGAN(BaseGAN):
         return {
             "serving_default": (
                 lambda z, label: {"images": self.generate_images(z, label)},
-                [
-                    tf.TensorSpec([None, self.latent_dim], tf.float32, name="z"),
-                    tf.TensorSpec([None], tf.int32, name="label"),
-                ],
+                [self.z_spec(), tf.TensorSpec([None], tf.int32, name="label")],
             )
         }

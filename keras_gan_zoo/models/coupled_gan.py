@@ -9,20 +9,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo.base import BaseGAN, Endpoint, to_unit_range
+from keras_gan_zoo.base import Endpoint
+from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import (
     coupled_discriminators,
     coupled_generators,
     dcgan_discriminator_blocks,
     dcgan_generator_blocks,
 )
+from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.registry import register
 
 DOMAINS = ("a", "b")
 
 
 @register("coupledgan", "cogan")
-class CoupledGAN(BaseGAN):
+class CoupledGAN(NoiseToImageGAN):
     """Two GANs, one per domain, with tied weights: they learn a *joint*
     distribution of two domains from unpaired samples of each.
 
@@ -50,8 +52,8 @@ class CoupledGAN(BaseGAN):
 
     Implementation: ``generator`` maps z to both domains' images stacked on
     the channel axis and ``discriminator`` takes such a stack and returns one
-    logit per domain, so `BaseGAN`'s Algorithm 1 (loss reduction, ``d_steps``,
-    label smoothing, distribution) runs unchanged on the pair. Each optimizer
+    logit per domain, so `NoiseToImageGAN`'s Algorithm 1 (loss reduction,
+    ``d_steps``, label smoothing, distribution) runs unchanged on the pair. Each optimizer
     owns the union of its networks' variables, shared ones once.
     ``generate`` returns the pair ``(images_a, images_b)``.
     """
@@ -197,6 +199,6 @@ class CoupledGAN(BaseGAN):
         return {
             "serving_default": (
                 lambda z: dict(zip(("images_a", "images_b"), self.generate_images(z))),
-                [tf.TensorSpec([None, self.latent_dim], tf.float32, name="z")],
+                [self.z_spec()],
             )
         }

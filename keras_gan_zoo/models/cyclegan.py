@@ -257,21 +257,17 @@ class CycleGAN(ImageToImageGAN):
             return self._translate_numpy(images, self.generator_ba, self.image_shape)
         raise ValueError(f"direction must be 'a_to_b' or 'b_to_a', got {direction!r}.")
 
-    def generate(self, images: Any, direction: str = "a_to_b") -> np.ndarray:  # type: ignore[override]
+    def generate(self, images: Any, direction: str = "a_to_b") -> np.ndarray:
         return self.translate(images, direction)
 
-    def default_sample_data(self) -> tuple[np.ndarray, np.ndarray]:
-        images_a, images_b = digits_domains("test", self.image_shape[:2], self.image_shape[2])
-        if self.input_channels != self.image_shape[2]:
-            images_a = np.repeat(images_a.mean(-1, keepdims=True), self.input_channels, axis=-1)
-        return images_a, images_b
+    def held_out_digits(self) -> tuple[np.ndarray, np.ndarray]:
+        return digits_domains("test", self.image_shape[:2], self.image_shape[2])
 
     def sample_columns(self, images_a: np.ndarray, images_b: np.ndarray) -> list[np.ndarray]:
         """Rows ``a | G(a) | F(G(a))`` for the first half of the samples, then
         ``b | F(b) | G(F(b))`` (input | translation | cycle reconstruction)."""
         half = (len(images_a) + 1) // 2
-        a = (images_a[:half] + 1.0) / 2.0
-        b = (images_b[half:] + 1.0) / 2.0
+        a, b = images_a[:half], images_b[half:]
         fake_b, fake_a = self.translate(a), self.translate(b, "b_to_a")
         columns_a = [a, fake_b, self.translate(fake_b, "b_to_a")]
         columns_b = [b, fake_a, self.translate(fake_a)]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from keras_gan_zoo.base import BaseGAN
+from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import dcgan_discriminator, dcgan_generator
 from keras_gan_zoo.registry import register
 
 
 @register("dcgan")
-class DCGAN(BaseGAN):
+class DCGAN(NoiseToImageGAN):
     """DCGAN with the paper's architecture (see `networks.dcgan`), sized to ``image_shape``.
 
     Non-saturating loss, Adam(2e-4, beta_1=0.5), weights ~ N(0, 0.02).

@@ -8,13 +8,13 @@ from typing import Any
 import tensorflow as tf
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.base import BaseGAN
+from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import dcgan_autoencoder, dcgan_generator
 from keras_gan_zoo.registry import register
 
 
 @register("ebgan")
-class EBGAN(BaseGAN):
+class EBGAN(NoiseToImageGAN):
     """Energy-based GAN with the pulling-away term (EBGAN-PT).
 
     The discriminator is an auto-encoder (`networks.dcgan_autoencoder`); the
@@ -85,15 +85,27 @@ class EBGAN(BaseGAN):
         reconstructions, embeddings = self.discriminator(images, training=training)
         return losses.reconstruction_energy(images, reconstructions), embeddings
 
-    def update_discriminator(self, real: tf.Tensor) -> dict[str, tf.Tensor]:
-        """One step on D: ``D(x) + max(0, m - D(G(z)))``."""
-        z = self.sample_noise(tf.shape(real)[0])
+    def discriminator_objective(self, real_energy: tf.Tensor, fake_energy: tf.Tensor
+                                ) -> tf.Tensor:
+        """D's per-example loss on energies (D's outputs): ``D(x) + max(0, m - D(G(z)))``."""
+        return losses.margin_discriminator_loss(real_energy, fake_energy, self.margin)
+
+    def generator_objective(self, fake_energy: tf.Tensor) -> tf.Tensor:
+        """G's per-example loss: the energy of its images ``D(G(z))`` (PT is added per batch)."""
+        return fake_energy
+
+    def update_discriminator(self, real_images: tf.Tensor, condition: Any = None
+                             ) -> dict[str, tf.Tensor]:
+        """One step on D: `discriminator_objective` + `regularization`."""
+        z = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as tape:
-            fake = self.generator(z, training=True)
+            fake = self.discriminator_inputs(self.generator(z, training=True))
+            real = self.discriminator_inputs(real_images)
             real_energy, _ = self.energy(real, training=True)
             fake_energy, _ = self.energy(fake, training=True)
-            per_example = losses.margin_discriminator_loss(real_energy, fake_energy, self.margin)
-            loss = self.replica_loss(per_example, self.d_optimizer)
+            per_example = self.discriminator_objective(real_energy, fake_energy)
+            penalty = self.regularization(real, fake)
+            loss = self.replica_loss(per_example + penalty, self.d_optimizer)
         self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
         return {"d_loss": per_example, "real_energy": real_energy, "fake_energy": fake_energy}
 
@@ -101,10 +113,12 @@ class EBGAN(BaseGAN):
         """One step on G: ``D(G(z)) + pt_weight * PT(embeddings of G(z))``."""
         z = self.sample_noise(batch_size)
         with tf.GradientTape() as tape:
-            fake_energy, embeddings = self.energy(self.generator(z, training=True), training=True)
+            fake = self.discriminator_inputs(self.generator(z, training=True))
+            fake_energy, embeddings = self.energy(fake, training=True)
+            per_example = self.generator_objective(fake_energy)
             pt = losses.pulling_away_term(embeddings)
-            loss = self.replica_loss(fake_energy) + self.pt_weight * self.replica_share(pt)
+            loss = self.replica_loss(per_example) + self.pt_weight * self.replica_share(pt)
             loss = self.g_optimizer.scale_loss(loss)
         self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
         pt = tf.fill(tf.shape(fake_energy), pt)
-        return {"g_loss": fake_energy + self.pt_weight * pt, "pt": pt}
+        return {"g_loss": per_example + self.pt_weight * pt, "pt": pt}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from keras_gan_zoo import losses
-from keras_gan_zoo.base import BaseGAN
+from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import mlp_discriminator, mlp_generator
 from keras_gan_zoo.registry import register
 
 
 @register("gan")
-class GAN(BaseGAN):
+class GAN(NoiseToImageGAN):
     """The original GAN with multilayer-perceptron networks.
 
     Trained by Algorithm 1 of the paper (``d_steps`` discriminator updates per

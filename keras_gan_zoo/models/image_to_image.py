@@ -1,14 +1,14 @@
 """`ImageToImageGAN`: what pix2pix and CycleGAN share on top of `BaseGAN`.
 
-Their generators take an image instead of noise, so the noise-driven parts of
-the base are replaced:
+Their generators take an image instead of noise:
 
 * ``translate(images)`` (also ``generate(images)``) maps images in [0, 1] to
   translated images in [0, 1]; ``translate_images`` is its graph version,
   used by the serving signatures, which take ``image`` in [0, 1] and return
   ``images`` in [0, 1].
 * ``sample_grid`` shows rows of (input | output | target) triplets, from
-  data set with ``use_sample_data`` or the offline default's held-out split.
+  data set with ``use_sample_data`` or the offline default's held-out split
+  (``default_sample_data``, at the model's channels).
 * ``load_dataset`` reads the entry's kind of data (pairs or two domains) at
   the model's shapes, and ``training_callbacks`` lists the callbacks the
   paper's schedule needs (a CLI can add both without knowing the entry).
@@ -27,10 +27,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo.base import BaseGAN, Endpoint, to_unit_range
-
-#: BaseGAN arguments of noise-driven GANs that image-to-image entries do not take.
-_NOISE_ARGUMENTS = ("latent_dim", "d_steps", "label_smoothing")
+from keras_gan_zoo.base import BaseGAN, Endpoint
+from keras_gan_zoo.pixels import to_model_range, to_unit_range
 
 
 class ImageToImageGAN(BaseGAN):
@@ -42,12 +40,6 @@ class ImageToImageGAN(BaseGAN):
         input_channels: int | None = None,
         **kwargs: Any,
     ) -> None:
-        given = sorted(set(_NOISE_ARGUMENTS) & set(kwargs))
-        if given:
-            raise ValueError(
-                f"{type(self).__name__} translates images and takes no {given} (no noise input; "
-                "one discriminator step per generator step)."
-            )
         super().__init__(image_shape=image_shape, **kwargs)
         self.input_channels = int(input_channels or self.image_shape[2])
         if self.input_channels not in (1, 3):
@@ -60,10 +52,7 @@ class ImageToImageGAN(BaseGAN):
         return (*self.image_shape[:2], self.input_channels)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        for key in _NOISE_ARGUMENTS:
-            config.pop(key)
-        return {**config, "input_channels": self.input_channels}
+        return {**super().get_config(), "input_channels": self.input_channels}
 
     # -------------------------------------------------------------- training
     def image_pair(self, data: Any) -> tuple[tf.Tensor, tf.Tensor]:
@@ -96,7 +85,7 @@ class ImageToImageGAN(BaseGAN):
     def translate_images(self, images: tf.Tensor, generator: keras.Model | None = None) -> tf.Tensor:
         """Graph-friendly translation: images in [0, 1] -> ``generator``'s output in [0, 1]."""
         generator = self.generator if generator is None else generator
-        images = tf.cast(images, self.compute_dtype) * 2.0 - 1.0
+        images = tf.cast(to_model_range(images, maximum=1.0), self.compute_dtype)
         return to_unit_range(generator(images, training=self.inference_training_flag()))
 
     def _validated(self, images: Any, shape: Sequence[int]) -> tuple[np.ndarray, bool]:
@@ -121,7 +110,7 @@ class ImageToImageGAN(BaseGAN):
         """Translate images in [0, 1] (``[N, H, W, C]`` or one ``[H, W, C]``) to images in [0, 1]."""
         return self._translate_numpy(images, self.generator, self.source_shape)
 
-    def generate(self, images: Any) -> np.ndarray:  # type: ignore[override]
+    def generate(self, images: Any) -> np.ndarray:
         """Same as `translate`: image-to-image generators take images, not noise."""
         return self.translate(images)
 
@@ -135,11 +124,20 @@ class ImageToImageGAN(BaseGAN):
         self._sample_data = (np.asarray(inputs, np.float32), np.asarray(targets, np.float32))
 
     def default_sample_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """Images for `sample_grid` when none were set: the offline default's held-out split."""
+        """Images for `sample_grid` when none were set (in [-1, 1]): the offline default's
+        held-out split, its inputs converted to ``input_channels``."""
+        inputs, targets = self.held_out_digits()
+        if self.input_channels != self.image_shape[2]:
+            inputs = np.repeat(inputs.mean(-1, keepdims=True), self.input_channels, axis=-1)
+        return inputs, targets
+
+    def held_out_digits(self) -> tuple[np.ndarray, np.ndarray]:
+        """The offline default's test split ``(inputs, outputs)`` in [-1, 1], both at
+        ``image_shape``."""
         raise NotImplementedError
 
     def sample_columns(self, inputs: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
-        """The three columns of a sample grid (images in [0, 1]) for inputs/targets in [-1, 1]."""
+        """The three columns of a sample grid for inputs/targets, all images in [0, 1]."""
         raise NotImplementedError
 
     def sample_grid(self, num_samples: int = 8, seed: int = 0) -> tuple[np.ndarray, int]:
@@ -149,7 +147,8 @@ class ImageToImageGAN(BaseGAN):
         index = np.random.default_rng(seed).choice(
             min(len(inputs), len(targets)), size=min(num_samples, len(inputs), len(targets)),
             replace=False)
-        return triplet_grid(self.sample_columns(inputs[index], targets[index]))
+        unit = [np.asarray(to_unit_range(images[index])) for images in (inputs, targets)]
+        return triplet_grid(self.sample_columns(*unit))
 
     # ---------------------------------------------------------------- export
     def image_endpoint(self, function: Callable[[tf.Tensor], tf.Tensor],

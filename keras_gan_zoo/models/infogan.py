@@ -11,13 +11,15 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import codes, losses
-from keras_gan_zoo.base import BaseGAN, Endpoint, to_unit_range
+from keras_gan_zoo.base import Endpoint
+from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import code_posterior_head, conditional_generator, dcgan_discriminator, dcgan_generator
+from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.registry import register
 
 
 @register("infogan")
-class InfoGAN(BaseGAN):
+class InfoGAN(NoiseToImageGAN):
     """GAN whose latent codes are made recoverable from the images: the
     mutual-information lower bound L_I(G, Q) is maximised by G and by Q.
 
@@ -227,19 +229,21 @@ class InfoGAN(BaseGAN):
         """``-(lambda_cat L_I(c1) + lambda_cont L_I(c_cont))``, per example."""
         return -(self.categorical_weight * l_i + self.continuous_weight * l_i_cont)
 
-    def update_discriminator(self, real: tf.Tensor) -> dict[str, tf.Tensor]:
-        """One step on D's trunk and head and on the Q head: minimise ``L_D - lambda L_I``."""
-        inputs = self.sample_generator_inputs(tf.shape(real)[0])
+    def update_discriminator(self, real_images: tf.Tensor, condition: Any = None
+                             ) -> dict[str, tf.Tensor]:
+        """One step on D's trunk and head and on the Q head: minimise ``L_D - lambda L_I``
+        (``L_D``: `discriminator_objective` + `regularization`)."""
+        inputs = self.sample_generator_inputs(tf.shape(real_images)[0])
         with tf.GradientTape(persistent=True) as tape:
-            fake = self.generator(inputs, training=True)
+            fake = self.discriminator_inputs(self.generator(inputs, training=True))
+            real = self.discriminator_inputs(real_images)
             real_logits, _ = self.discriminate(real, training=True)
             fake_logits, fake_features = self.discriminate(fake, training=True)
             l_i, l_i_cont = self.mutual_information(fake_features, inputs, training=True)
             information = self.information_loss(l_i, l_i_cont)
-            adversarial = losses.minimax_discriminator_loss(
-                real_logits, fake_logits, real_target=1.0 - self.label_smoothing
-            )
-            d_loss = self.replica_loss(adversarial + information, self.d_optimizer)
+            adversarial = self.discriminator_objective(real_logits, fake_logits)
+            penalty = self.regularization(real, fake)
+            d_loss = self.replica_loss(adversarial + penalty + information, self.d_optimizer)
             q_loss = self.replica_loss(information, self.q_optimizer)
         self.apply_gradients(tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
         self.apply_gradients(tape, q_loss, self.q_optimizer, self.q_network.trainable_variables)
@@ -258,7 +262,7 @@ class InfoGAN(BaseGAN):
         """
         inputs = self.sample_generator_inputs(batch_size)
         with tf.GradientTape() as tape:
-            fake = self.generator(inputs, training=True)
+            fake = self.discriminator_inputs(self.generator(inputs, training=True))
             fake_logits, features = self.discriminate(fake, training=True)
             l_i, l_i_cont = self.mutual_information(features, inputs, training=True)
             adversarial = self.generator_objective(fake_logits)
@@ -337,7 +341,7 @@ class InfoGAN(BaseGAN):
                     "images": self.generate_images(z, categorical, continuous)
                 },
                 [
-                    tf.TensorSpec([None, self.latent_dim], tf.float32, name="z"),
+                    self.z_spec(),
                     tf.TensorSpec([None], tf.int32, name="categorical"),
                     tf.TensorSpec([None, self.num_continuous], tf.float32, name="continuous"),
                 ],

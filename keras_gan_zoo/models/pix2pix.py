@@ -139,12 +139,8 @@ class Pix2Pix(ImageToImageGAN):
     def inference_training_flag(self) -> bool:
         return self.paper_test_mode
 
-    def default_sample_data(self) -> tuple[np.ndarray, np.ndarray]:
-        inputs, targets = digits_pairs("test", self.image_shape[:2], self.image_shape[2])
-        if self.input_channels != self.image_shape[2]:
-            inputs = np.repeat(inputs.mean(-1, keepdims=True), self.input_channels, axis=-1)
-        return inputs, targets
+    def held_out_digits(self) -> tuple[np.ndarray, np.ndarray]:
+        return digits_pairs("test", self.image_shape[:2], self.image_shape[2])
 
     def sample_columns(self, inputs: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
-        unit = lambda images: (images + 1.0) / 2.0  # noqa: E731
-        return [unit(inputs), self.translate(unit(inputs)), unit(targets)]
+        return [inputs, self.translate(inputs), targets]
