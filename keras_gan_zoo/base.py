@@ -37,6 +37,7 @@ import keras
 import tensorflow as tf
 
 from keras_gan_zoo import losses
+from keras_gan_zoo.callbacks import guard_divergence
 from keras_gan_zoo.distribute import needs_custom_loop
 from keras_gan_zoo.training import distributed_fit
 
@@ -294,7 +295,9 @@ class BaseGAN(keras.Model):
     def fit(self, x: Any = None, y: Any = None, **kwargs: Any) -> keras.callbacks.History:
         """`keras.Model.fit`; under ``MultiWorkerMirroredStrategy``, where Keras 3's own
         `fit` fails (keras-team/keras#20585), the same call runs
-        `keras_gan_zoo.training.distributed_fit`."""
+        `keras_gan_zoo.training.distributed_fit`. A NaN or infinite logged value stops it at
+        once (`callbacks.StopOnNonFinite`; pass ``StopOnNonFinite(keys=())`` to turn it off)."""
+        kwargs["callbacks"] = guard_divergence(kwargs.get("callbacks"))
         if needs_custom_loop(self.distribute_strategy):
             if y is not None:
                 raise ValueError("GANs take no targets: pass the dataset as x only.")

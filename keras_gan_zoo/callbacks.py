@@ -492,9 +492,11 @@ class StopOnNonFinite(keras.callbacks.Callback):
 
 
 def guard_divergence(callbacks: Sequence[keras.callbacks.Callback] | None
-                     ) -> list[keras.callbacks.Callback]:
+                     ) -> Sequence[keras.callbacks.Callback]:
     """``callbacks`` with a `StopOnNonFinite` first, unless they hold one already (what
-    `BaseGAN.fit` trains with)."""
+    `BaseGAN.fit` trains with). A `keras.callbacks.CallbackList` is left as it is."""
+    if isinstance(callbacks, keras.callbacks.CallbackList):
+        return callbacks
     callbacks = list(callbacks or [])
     if any(isinstance(callback, StopOnNonFinite) for callback in callbacks):
         return callbacks

@@ -28,7 +28,8 @@ RERUNS = """re-running: the output folder remembers its run (run.json). The same
 finished run says so and changes nothing; a larger --epochs continues it (weights, optimizer
 state, epoch count, history and loss curves go on) and exports the next SavedModel version;
 after a crash it resumes from backup/. --overwrite (or a new --output) starts afresh.
-A run of another entry or config in the folder is refused, naming the fix."""
+A run of another entry or config in the folder is refused, naming the fix. A NaN/inf loss,
+or a --stop-on diagnosis, stops the run at once: it exits 3 and is not exported."""
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
@@ -61,26 +62,20 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
 def check_override_types(name: str, overrides: Mapping[str, Any]) -> None:
     """Reject a ``--set`` value that YAML read as text for a key whose constructor argument
     takes a number, a list or a flag (``latent_dim=abc``), naming the key, what it takes
-    (the annotation) and its default. Ranges and shapes are checked by `build`."""
+    (its annotation) and its default. Ranges and shapes are checked by `build`."""
     from keras_gan_zoo.registry import entry_class, load_config
 
     document = load_config(name)
-    cls = entry_class(str(document["entry"]))
-    parameters: dict[str, inspect.Parameter] = {}
-    for klass in reversed(cls.__mro__):
-        if "__init__" in vars(klass):
-            parameters.update(inspect.signature(klass.__init__).parameters)
+    cls = entry_class(document["entry"])
     for key, value in overrides.items():
-        parameter = parameters.get(key)
-        if not isinstance(value, str) or parameter is None:
-            continue
-        default = document["config"].get(key, parameter.default)
-        annotation = parameter.annotation
-        annotation = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-        if annotation in ("", "_empty") and default in (None, inspect.Parameter.empty):
-            continue  # nothing says what it takes
-        if "str" in annotation or "Any" in annotation or isinstance(default, str):
-            continue
+        if not isinstance(value, str) or key not in document["config"]:
+            continue  # `build` names unknown keys
+        default = document["config"][key]
+        annotation = next((str(klass.__init__.__annotations__.get(key, "")) for klass in cls.__mro__
+                          if key in inspect.signature(klass.__init__).parameters), "")
+        if "str" in annotation or "Any" in annotation or isinstance(default, str) or (
+                not annotation and default is None):
+            continue  # it takes text, or nothing says what it takes
         raise ValueError(f"--set {key}={value}: {key} takes {annotation or type(default).__name__} "
                          f"(default {default!r}), not the text {value!r}.")
 
