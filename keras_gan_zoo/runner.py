@@ -42,8 +42,9 @@ from keras_gan_zoo.registry import build
 class TrainingRun:
     """What `train` returns: the trained entry, `fit`'s history and where the files are.
 
-    ``initial_epoch`` is where this call started (0: afresh); ``exported`` the SavedModel
-    it wrote (``None`` when the run had already finished and nothing was done)."""
+    ``initial_epoch`` is the epoch this call started from (0: afresh; the epochs done when
+    the run had already finished); ``exported`` the SavedModel it wrote (``None`` when
+    there was nothing to do)."""
 
     model: keras.Model
     history: keras.callbacks.History
@@ -229,15 +230,17 @@ def train(
             model.compile(steps_per_execution=steps_per_execution)
         chief = is_chief(strategy)
         start = resume_point(model, folder, epochs, overwrite)
+        if start is None and folder.checkpoint.is_file():
+            load_state(model, folder.checkpoint)  # the finished run's model, for the caller
         if start is None or start >= epochs:
+            done = start if start is not None else int(folder.read_record().get("epochs_done") or 0)
             if verbose and chief:
-                done = start if start is not None else folder.read_record().get("epochs_done")
-                print(f"The run in {folder.root}/ already finished {done} epoch(s) "
-                      f"(asked: {epochs}): nothing to do. A larger --epochs continues it; "
+                print(f"The run in {folder.root}/ already has {done} finished epoch(s) "
+                      f"(asked for {epochs}): nothing to do. A larger --epochs continues it; "
                       "--overwrite starts it afresh.")
             history = keras.callbacks.History()
             history.history = folder.read_history()
-            return TrainingRun(model, history, folder, initial_epoch=start or 0)
+            return TrainingRun(model, history, folder, initial_epoch=done)
         dataset = os.fspath(dataset)
         batch = {} if batch_size is None else {"batch_size": batch_size}
         data = model.load_dataset(dataset, split=split, seed=seed, data_dir=data_dir,
