@@ -127,7 +127,10 @@ def resume_point(model: keras.Model, folder: RunFolder, epochs: int,
     record = folder.read_record()
     if record is None:
         if any(folder.backup.glob("*")):  # a backup of an older version: try it
-            return _restore_backup(model, folder)
+            try:
+                return _restore_backup(model, folder)
+            except ValueError as error:
+                raise ValueError(f"{error} Pass --overwrite (overwrite=True) to start afresh.") from None
         if folder.run_files():
             raise ValueError(
                 f"{folder.root} holds files of an earlier run ({', '.join(folder.run_files())}) "
@@ -251,7 +254,7 @@ def train(
         callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",
                                   monitor=watch, restore=False)
         if verbose:
-            how = f"from epoch {start}" if start else "afresh"
+            how = f"continuing after epoch {start}" if start else "afresh"
             print(f"Training {folder.name} ({type(model).__name__}) on {dataset!r} for {epochs} "
                   f"epochs ({how}) with {strategy.num_replicas_in_sync} replica(s); writing to "
                   f"{folder.root}/")
