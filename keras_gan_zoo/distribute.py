@@ -19,8 +19,12 @@ STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = {"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
 
 
+#: The strategies made so far, by request: one per request and process (see `make_strategy`).
+_STRATEGIES: dict[tuple[str, str], tf.distribute.Strategy] = {}
+
+
 def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.Strategy:
-    """A strategy by name.
+    """A strategy by name; the same request returns the same strategy within a process.
 
     * ``auto``: ``multi_worker`` if ``TF_CONFIG`` or SLURM describes a cluster, ``mirrored``
       with several GPUs, else the default (one device).
@@ -29,6 +33,11 @@ def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.S
     * ``multi_worker``: `MultiWorkerMirroredStrategy`; the cluster comes from ``TF_CONFIG``,
       or from SLURM's variables (``SlurmClusterResolver``) when run under ``srun``.
     * ``tpu``: `TPUStrategy` on the TPU named by ``tpu`` (``None``: the local/Colab/TPU-VM one).
+
+    Reusing the strategy lets several models train one after another in one process: a
+    second `MirroredStrategy` breaks the collective ops of the models built under it
+    (tensorflow/tensorflow#62790), a multi-worker cluster is joined once, and a TPU
+    system is initialised once.
     """
     if name not in STRATEGIES:
         raise ValueError(f"Unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}.")
@@ -42,8 +51,16 @@ def make_strategy(name: str = "auto", tpu: str | None = None) -> tf.distribute.S
             name = "mirrored"
         else:
             return tf.distribute.get_strategy()
+    request = (name, (tpu or "") if name == "tpu" else "")
+    if request not in _STRATEGIES:
+        _STRATEGIES[request] = _new_strategy(name, "/gpu:0" if gpus else "/cpu:0", tpu)
+    return _STRATEGIES[request]
+
+
+def _new_strategy(name: str, first_device: str, tpu: str | None) -> tf.distribute.Strategy:
+    """A new strategy for a resolved name (not ``auto``); see `make_strategy`."""
     if name == "one_device":
-        return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
+        return tf.distribute.OneDeviceStrategy(first_device)
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi_worker":

@@ -47,7 +47,6 @@ def offline(monkeypatch):
 
 
 # --------------------------------------------------------------- install: TFDS sources
-@pytest.mark.xfail(strict=True, reason="issue 10: importlib_resources (needed by TFDS to prepare) undeclared")
 def test_tfds_prepares_datasets_with_the_declared_dependencies(offline, tmp_path):
     import tensorflow_datasets as tfds
 
@@ -58,7 +57,6 @@ def test_tfds_prepares_datasets_with_the_declared_dependencies(offline, tmp_path
     assert re.search(r"importlib[-_]resources", declared, re.I)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: offline TFDS source: raw ConnectionError, no advice")
 def test_offline_tfds_source_says_it_could_not_download_and_names_data_dir(offline, tmp_path):
     with pytest.raises(Exception) as info:
         zoo.data.load("mnist", data_dir=str(tmp_path / "tfds"))
@@ -95,7 +93,6 @@ print(json.dumps(report))
 """
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: a second make_strategy('mirrored') breaks batch norm")
 def test_two_entries_train_one_after_another_under_make_strategy_mirrored():
     done = subprocess.run([sys.executable, "-c", TWO_ENTRIES_UNDER_MIRRORED], env=child_environment(),
                           capture_output=True, text=True, timeout=600)

@@ -4,7 +4,9 @@ Sources:
 * ``"digits"``: the embedded offline default, 1797 real 8x8 handwritten digits
   (UCI, as shipped by scikit-learn), resized; splits ``train``/``test``/``all``.
 * a folder of png/jpg/bmp/gif images (nested or flat; one sub-folder per class
-  gives labels).
+  gives labels). Each file's structure is checked when the folder is indexed, so a
+  truncated or damaged file is named before training (`image_files`); images much
+  smaller than ``image_size`` give one warning.
 * any `tensorflow-datasets` name (``mnist``, ``cifar10``, ``celeb_a``, ...).
 * two domains, as unpaired batches ``(images_a, images_b)`` (CoupledGAN):
   ``"digits+edges"``, ``"digits+negative"`` (disjoint halves, the second

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
+from keras_gan_zoo.data.image_files import IMAGE_EXTENSIONS, read_image_size
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.pixels import to_model_range
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
-_SIGNATURES = {
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".bmp": (b"BM",),
-    ".gif": (b"GIF87a", b"GIF89a"),
-}
+#: Images more than this many times smaller than the size they are loaded at (in height or
+#: width) are "much smaller": upscaling them blurs them, so `warn_if_upscaled` says so.
+MAX_UPSCALE = 2.0
 
 
-def list_images(folder: str | Path) -> list[Path]:
-    """Image files below ``folder`` (recursively, sorted), checked to exist and be readable.
+class ImageFile(NamedTuple):
+    """An image file and its ``(height, width)``, read from its header."""
+
+    path: Path
+    size: tuple[int, int]
+
+
+def list_images(folder: str | Path) -> list[ImageFile]:
+    """The image files below ``folder`` (recursively, sorted by path) with their sizes, each
+    checked to be a whole image of its kind (`image_files.read_image_size`).
 
     Raises FileNotFoundError for a missing folder and ValueError for a folder
-    without images or a file that is not the image its name says (named).
+    without images or a file that is not a whole image of the kind its name says (named).
     """
     root = Path(folder).expanduser()
     if not root.is_dir():
@@ -40,23 +45,27 @@ def list_images(folder: str | Path) -> list[Path]:
             f"Data folder {str(folder)!r} contains no images (looked for "
             f"{', '.join('*' + e for e in IMAGE_EXTENSIONS)} in it and its sub-folders)."
         )
-    for path in files:
-        check_image_file(path)
-    return files
+    return [ImageFile(path, read_image_size(path)) for path in files]
 
 
-def check_image_file(path: Path) -> None:
-    """Raise ValueError naming ``path`` if it cannot be read or is not the image its suffix says."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError as error:
-        raise ValueError(f"Cannot read image file {str(path)!r}: {error}.") from None
-    if not any(head.startswith(sig) for sig in _SIGNATURES[path.suffix.lower()]):
-        raise ValueError(
-            f"Image file {str(path)!r} is not a valid {path.suffix.lstrip('.').upper()} image "
-            "(empty, truncated or another format); remove or replace it."
-        )
+def warn_if_upscaled(sizes: Sequence[tuple[int, int]], size: tuple[int, int] | None,
+                     source: str | Path) -> None:
+    """One warning, with the sizes, if some of ``sizes`` are much smaller (`MAX_UPSCALE`) than
+    the ``size`` they are loaded at; ``source`` names them."""
+    if size is None:
+        return
+    small = [s for s in sizes if s[0] * MAX_UPSCALE < size[0] or s[1] * MAX_UPSCALE < size[1]]
+    if not small:
+        return
+    smallest = min(small, key=lambda s: s[0] * s[1])
+    scale = max(size[0] / smallest[0], size[1] / smallest[1])
+    warnings.warn(
+        f"{len(small)} of the {len(sizes)} images of {str(source)!r} are much smaller than the "
+        f"{size[0]} x {size[1]} (height x width) they are loaded at; the smallest, "
+        f"{smallest[0]} x {smallest[1]}, is upscaled {scale:.1f} times, which blurs it. Use "
+        "larger images, or a smaller size (image_size=; the CLI's --set image_shape=[H,W,C]).",
+        stacklevel=2,
+    )
 
 
 def folder_labels(root: Path, files: list[Path]) -> tuple[list[int], list[str]] | None:
@@ -80,19 +89,23 @@ def decode_image(path: tf.Tensor, size: tuple[int, int] | None, channels: int | 
 
 
 def examples(folder: str | Path, image_size: int | Sequence[int] | None = None,
-             channels: int | None = None) -> Examples:
+             channels: int | None = None, resize: bool = True) -> Examples:
     """The images of a folder (``channels=None`` means RGB), with labels if there is one
-    sub-folder per class."""
+    sub-folder per class; resized to ``image_size`` unless ``resize=False`` (for the jitter,
+    which resizes from the source). Warns if images are much smaller than ``image_size``."""
     image_ops.check_channels(channels)
     size = image_ops.as_size(image_size)
     root = Path(folder).expanduser()
     files = list_images(root)
-    labels = folder_labels(root, files)
+    warn_if_upscaled([f.size for f in files], size, folder)
+    paths = [f.path for f in files]
+    labels = folder_labels(root, paths)
     labelled = labels is not None
-    columns = [str(p) for p in files], labels[0] if labelled else [0] * len(files)
+    columns = [str(p) for p in paths], labels[0] if labelled else [0] * len(paths)
+    decode_size = size if resize else None
 
     def decode(path, label):
-        image = to_model_range(decode_image(path, size, channels))
+        image = to_model_range(decode_image(path, decode_size, channels))
         return (image, tf.cast(label, tf.int32)) if labelled else image
 
     return Examples(tf.data.Dataset.from_tensor_slices(columns), decode,

@@ -6,9 +6,10 @@ Sources (``load_paired(source, ...)``):
   digits set, the input the outline of its strokes (edge image), in the
   spirit of pix2pix's edges->photo tasks. ``split="test"`` is the held-out
   digits test split, which training never sees.
-* a folder of side-by-side ``A|B`` images (left half A, right half B): the
-  layout of the public pix2pix archives (``facades/train/1.jpg``, ...). With a
-  ``<folder>/<split>`` sub-folder, that one is used.
+* a folder of side-by-side ``A|B`` images (left half A, right half B), about
+  twice as wide as tall (anything else is an error): the layout of the public
+  pix2pix archives (``facades/train/1.jpg``, ...). With a ``<folder>/<split>``
+  sub-folder, that one is used.
 * two folders with matching file names, as ``(folder_a, folder_b)`` or a
   folder holding ``A/`` and ``B/`` (each optionally with ``<split>/`` inside,
   the layout pix2pix's ``combine_A_and_B.py`` reads). Files pair by their path
@@ -33,12 +34,14 @@ import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.digits import digits_arrays
-from keras_gan_zoo.data.folder import decode_image, list_images
+from keras_gan_zoo.data.folder import ImageFile, decode_image, list_images, warn_if_upscaled
 from keras_gan_zoo.data.pipeline import Examples, batch
 from keras_gan_zoo.data.transforms import augmentation, edges, jittered
 from keras_gan_zoo.pixels import to_model_range
 
 DIRECTIONS = ("a_to_b", "b_to_a")
+#: A side-by-side ``A|B`` image is about twice as wide as tall: its width / height lies here.
+SIDE_BY_SIDE_RATIOS = (1.8, 2.5)
 
 
 # --------------------------------------------------------------- shared helpers
@@ -64,21 +67,22 @@ def digits_pairs(
 
 
 # -------------------------------------------------------------------- folders
-def _stem_index(folder: Path) -> dict[str, Path]:
-    index: dict[str, Path] = {}
-    for path in list_images(folder):
-        key = path.relative_to(folder).with_suffix("").as_posix()
+def _stem_index(folder: Path) -> dict[str, ImageFile]:
+    index: dict[str, ImageFile] = {}
+    for image in list_images(folder):
+        key = image.path.relative_to(folder).with_suffix("").as_posix()
         if key in index:
             raise ValueError(
-                f"Two images in {str(folder)!r} have the name {key!r} ({index[key].name} and "
-                f"{path.name}); file names (without extension) must be unique to pair them."
+                f"Two images in {str(folder)!r} have the name {key!r} ({index[key].path.name} and "
+                f"{image.path.name}); file names (without extension) must be unique to pair them."
             )
-        index[key] = path
+        index[key] = image
     return index
 
 
-def matching_files(folder_a: str | os.PathLike, folder_b: str | os.PathLike) -> list[tuple[str, str]]:
-    """``(a, b)`` paths of two folders paired by name; ValueError naming a file without partner."""
+def matching_images(folder_a: str | os.PathLike, folder_b: str | os.PathLike
+                    ) -> list[tuple[ImageFile, ImageFile]]:
+    """``(a, b)`` images of two folders paired by name; ValueError naming a file without partner."""
     folder_a, folder_b = Path(folder_a).expanduser(), Path(folder_b).expanduser()
     index_a, index_b = _stem_index(folder_a), _stem_index(folder_b)
     for index, other_folder in ((index_a, folder_b), (index_b, folder_a)):
@@ -86,16 +90,37 @@ def matching_files(folder_a: str | os.PathLike, folder_b: str | os.PathLike) -> 
         missing = sorted(set(index) - set(other))
         if missing:
             raise ValueError(
-                f"Image {str(index[missing[0]])!r} has no partner in {str(other_folder)!r} "
+                f"Image {str(index[missing[0]].path)!r} has no partner in {str(other_folder)!r} "
                 f"(expected {missing[0]}.<png|jpg|...> there)"
                 + (f"; {len(missing) - 1} more unpaired." if len(missing) > 1 else ".")
             )
-    return [(str(index_a[key]), str(index_b[key])) for key in sorted(index_a)]
+    return [(index_a[key], index_b[key]) for key in sorted(index_a)]
+
+
+def matching_files(folder_a: str | os.PathLike, folder_b: str | os.PathLike) -> list[tuple[str, str]]:
+    """``(a, b)`` paths of two folders paired by name (`matching_images`)."""
+    return [(str(a.path), str(b.path)) for a, b in matching_images(folder_a, folder_b)]
+
+
+def check_side_by_side(images: list[ImageFile], folder: Path) -> None:
+    """ValueError, showing the two paired layouts, if an image of ``folder`` is not about
+    twice as wide as tall (`SIDE_BY_SIDE_RATIOS`): it cannot be an ``A|B`` pair."""
+    low, high = SIDE_BY_SIDE_RATIOS
+    odd = [image for image in images if not low <= image.size[1] / image.size[0] <= high]
+    if odd:
+        (height, width), more = odd[0].size, len(odd) - 1
+        raise ValueError(
+            f"Image {str(odd[0].path)!r} is {height} x {width} (height x width), not a "
+            "side-by-side pair" + (f" (nor are {more} more)" if more else "") + ". A paired "
+            "(pix2pix) folder holds either side-by-side A|B images, about twice as wide as tall "
+            "(the input on the left, the target on the right, e.g. 256 x 512), or the inputs in "
+            f"{folder / 'A'}/ and the targets in {folder / 'B'}/ under matching file names."
+        )
 
 
 def paired_layout(source: str | os.PathLike | Sequence[str | os.PathLike], split: str
-                  ) -> tuple[list[str], list[str] | None]:
-    """``(files_a, files_b)`` of a two-folder source, or ``(side_by_side_files, None)``."""
+                  ) -> tuple[list[ImageFile], list[ImageFile] | None]:
+    """``(images_a, images_b)`` of a two-folder source, or ``(side_by_side_images, None)``."""
     if isinstance(source, (tuple, list)):
         if len(source) != 2:
             raise ValueError(f"Pass two folders (folder_a, folder_b), got {len(source)}.")
@@ -103,9 +128,11 @@ def paired_layout(source: str | os.PathLike | Sequence[str | os.PathLike], split
     else:
         root = Path(source).expanduser()
         if not ((root / "A").is_dir() and (root / "B").is_dir()):
-            return [str(p) for p in list_images(split_folder(root, split))], None
+            images = list_images(split_folder(root, split))
+            check_side_by_side(images, root)
+            return images, None
         folder_a, folder_b = split_folder(root / "A", split), split_folder(root / "B", split)
-    pairs = matching_files(folder_a, folder_b)
+    pairs = matching_images(folder_a, folder_b)
     return [a for a, _ in pairs], [b for _, b in pairs]
 
 
@@ -119,11 +146,16 @@ def folder_pairs(source: str | os.PathLike | Sequence[str | os.PathLike], split:
                  channels: int | None, size: tuple[int, int] | None, resize: bool = True
                  ) -> Examples:
     """``(a, b)`` examples of a folder source (`paired_layout`), resized to ``size`` (``None``:
-    b to a's size) unless ``resize=False`` (for the jitter, which resizes from the source)."""
-    files_a, files_b = paired_layout(source, split)
+    b to a's size) unless ``resize=False`` (for the jitter, which resizes from the source).
+    Warns if the images (the halves of side-by-side ones) are much smaller than ``size``."""
+    images_a, images_b = paired_layout(source, split)
+    if images_b is None:
+        warn_if_upscaled([(h, w // 2) for h, w in (a.size for a in images_a)], size, source)
+    else:
+        warn_if_upscaled([image.size for image in images_a + images_b], size, source)
 
     def decode(*paths):
-        if files_b is None:
+        if images_b is None:
             a, b = split_side_by_side(decode_image(paths[0], None, channels))
         else:
             a, b = (decode_image(path, None, channels) for path in paths)
@@ -132,8 +164,10 @@ def folder_pairs(source: str | os.PathLike | Sequence[str | os.PathLike], split:
             b = image_ops.resize(b, size or tf.shape(a)[:2])
         return to_model_range(a), to_model_range(b)
 
-    paths = tf.data.Dataset.from_tensor_slices(files_a if files_b is None else (files_a, files_b))
-    return Examples(paths, decode, shuffle_buffer=len(files_a))
+    paths_a = [str(a.path) for a in images_a]
+    paths = paths_a if images_b is None else (paths_a, [str(b.path) for b in images_b])
+    return Examples(tf.data.Dataset.from_tensor_slices(paths), decode,
+                    shuffle_buffer=len(images_a))
 
 
 def load_paired(

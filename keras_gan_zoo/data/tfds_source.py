@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import urllib.error
 from typing import Sequence
 
+import requests
 import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.pixels import to_model_range
+
+#: What a download raises without a network (TFDS downloads with ``requests``).
+NETWORK_ERRORS = (requests.exceptions.RequestException, ConnectionError, TimeoutError,
+                  urllib.error.URLError)
 
 
 def examples(
@@ -40,7 +48,18 @@ def examples(
     if image_key not in features:
         raise ValueError(f"TFDS dataset {name!r} has no {image_key!r} feature; it has {list(features)}.")
     labelled = "label" in features
-    builder.download_and_prepare()
+    try:
+        # TFDS's progress bars go to stdout, as Keras' progress bar does: stderr is kept for
+        # errors (offline, the CLI prints one line there).
+        with contextlib.redirect_stderr(sys.stdout):
+            builder.download_and_prepare()
+    except (*NETWORK_ERRORS, tfds.download.DownloadError) as error:
+        raise ValueError(
+            f"Could not download TFDS dataset {name!r} ({type(error).__name__}: "
+            f"{_first_line(error)}), and it is not prepared in "
+            f"{data_dir or tfds.core.constants.DATA_DIR!r}. Prepare it where there is a network "
+            f"(`tfds build {name}`) and pass that data folder with --data-dir (data_dir= in Python)."
+        ) from error
 
     def decode(example):
         image = image_ops.convert_channels(example[image_key], channels)
@@ -49,3 +68,8 @@ def examples(
 
     return Examples(builder.as_dataset(split=split, shuffle_files=shuffle_files), decode,
                     labelled=labelled)
+
+
+def _first_line(error: BaseException, limit: int = 200) -> str:
+    """The first line of an error's message, at most ``limit`` characters (for one-line errors)."""
+    return (str(error).strip().splitlines() or [""])[0][:limit]

@@ -117,8 +117,8 @@ def load_unpaired(
                                 transform_b=negative)
     elif (isinstance(source, (tuple, list)) or Path(source).expanduser().exists()
           or image_ops.looks_like_path(source)):
-        domains = [folder.examples(path, decode_size, channels).select_labels(False, str(path))
-                   for path in unpaired_folders(source, split)]
+        domains = [folder.examples(path, size, channels, resize=augment is None)
+                   .select_labels(False, str(path)) for path in unpaired_folders(source, split)]
     else:
         domains = [_tfds_domain(str(source), f"{split}{domain}", decode_size, channels, data_dir,
                                 shuffle) for domain in "AB"]
