@@ -21,6 +21,7 @@ from keras_gan_zoo.models import *  # noqa: F401,F403,E402  (registers the entri
 from keras_gan_zoo.models import __all__ as _entry_names  # noqa: E402
 from keras_gan_zoo.models.image_to_image import ImageToImageGAN  # noqa: E402
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN  # noqa: E402
+from keras_gan_zoo.monitor import TrainingMonitor  # noqa: E402
 from keras_gan_zoo.registry import available, build, entry_class, load_config, register  # noqa: E402
 from keras_gan_zoo.runner import train  # noqa: E402
 
@@ -30,6 +31,7 @@ __all__ = [
     "BaseGAN",
     "ImageToImageGAN",
     "NoiseToImageGAN",
+    "TrainingMonitor",
     "available",
     "build",
     "callbacks",

@@ -43,7 +43,8 @@ from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 import keras
 import tensorflow as tf
 
-from keras_gan_zoo import config_checks, inputs, losses
+from keras_gan_zoo import config_checks, inputs, losses, registry
+from keras_gan_zoo.callbacks import guard_divergence
 from keras_gan_zoo.distribute import fold_in_replica, needs_custom_loop
 from keras_gan_zoo.training import distributed_fit
 
@@ -161,7 +162,8 @@ class BaseGAN(keras.Model):
             reason = (f" ({', '.join(excluded)}: not used by {cls.__name__}, remove it)"
                       if excluded else "")
             raise ValueError(
-                f"{cls.__name__} does not take {unknown}{reason}; its arguments are: "
+                f"{cls.__name__} does not take {unknown}{reason}{registry.taken_by(unknown)}; "
+                f"its arguments are: "
                 f"{', '.join(sorted(defaults))}."
             )
         config_checks.check_config(
@@ -340,10 +342,15 @@ class BaseGAN(keras.Model):
             )
 
     def report(self, **values: tf.Tensor) -> dict[str, tf.Tensor]:
-        """Update the trackers with per-example values and return every tracker's result."""
+        """Update the trackers with per-example values and return every tracker's result,
+        plus ``loss``: the sum of the ``*_loss`` values, so that Keras callbacks that read
+        ``logs["loss"]`` (`keras.callbacks.TerminateOnNaN`) see a non-finite step. It is a
+        health signal, not an objective: the networks minimise their own losses."""
         for name, value in values.items():
             self.trackers[name].update_state(tf.cast(value, tf.float32))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        results = {name: tracker.result() for name, tracker in self.trackers.items()}
+        results["loss"] = tf.add_n([v for name, v in results.items() if name.endswith("loss")])
+        return results
 
     # ------------------------------------------------------------------- data
     def load_dataset(self, source: str = "digits", batch_size: int = 64, split: str = "train",
@@ -364,7 +371,9 @@ class BaseGAN(keras.Model):
     def fit(self, x: Any = None, y: Any = None, **kwargs: Any) -> keras.callbacks.History:
         """`keras.Model.fit`; under ``MultiWorkerMirroredStrategy``, where Keras 3's own
         `fit` fails (keras-team/keras#20585), the same call runs
-        `keras_gan_zoo.training.distributed_fit`."""
+        `keras_gan_zoo.training.distributed_fit`. A NaN or infinite logged value stops it at
+        once (`callbacks.StopOnNonFinite`; pass ``StopOnNonFinite(keys=())`` to turn it off)."""
+        kwargs["callbacks"] = guard_divergence(kwargs.get("callbacks"))
         if needs_custom_loop(self.distribute_strategy):
             if y is not None:
                 raise ValueError("GANs take no targets: pass the dataset as x only.")

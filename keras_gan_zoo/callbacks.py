@@ -1,31 +1,190 @@
-"""Keras callbacks that write what people look at: sample grids, loss curves, exports;
-and `RunFolder`, where a training run keeps them."""
+"""Keras callbacks that write what people look at and keep a run safe: sample grids, loss
+curves, history, atomic checkpoints and backups, versioned exports, the divergence guard;
+and `RunFolder`, where a training run keeps them.
+
+Every file a run resumes from is written under a temporary name and renamed into place
+(`replacing`): a run killed at any moment leaves the previous file or the new one.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import json
+import math
 import os
+import shutil
+import zipfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator, Sequence
 
 import keras
+import numpy as np
 
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.plotting import save_image_grid, save_loss_curves
 
 
+class TrainingFailed(RuntimeError):
+    """Training stopped because the run failed (it diverged, or the monitor named a
+    ``stop_on`` diagnosis): checkpoints keep the last good epoch, nothing is exported."""
+
+
+class Diverged(TrainingFailed):
+    """A logged value became NaN or infinite (raised by `StopOnNonFinite`)."""
+
+
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike) -> Iterator[Path]:
+    """Write ``path`` atomically: yields a temporary sibling with the same suffixes
+    (``.tmp-model.keras``) to write; once written it is renamed over ``path``."""
+    path = Path(path)
+    temporary = path.with_name(f".tmp-{path.name}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """``Path(path).write_text(text)``, atomically (`replacing`)."""
+    with replacing(path) as temporary:
+        temporary.write_text(text)
+
+
+def versions(base: str | os.PathLike) -> list[int]:
+    """The version numbers (numeric sub-folders) of a TF Serving base path, sorted."""
+    base = Path(base)
+    if not base.is_dir():
+        return []
+    return sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+def export_saved_model(model: keras.Model, target: str | os.PathLike,
+                       overwrite: bool = False) -> Path:
+    """``model.export(target)``, never over an existing export unless ``overwrite`` (then the
+    folder is replaced whole). The SavedModel is written beside ``target`` and renamed into
+    place, so ``target`` never holds a partial export or the files of two."""
+    target = Path(target)
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"Cannot export to {target}: it is a file; pass a folder such as "
+                         "saved_models/NAME/1.")
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        free = max(versions(target.parent), default=0) + 1
+        raise ValueError(
+            f"{target} already holds files (an earlier export?): pass --overwrite "
+            f"(overwrite=True) to replace it whole, or export to a free version folder such "
+            f"as {target.parent / str(free)}.")
+    temporary, old = (target.with_name(f".{kind}-{target.name}") for kind in ("tmp", "old"))
+    for leftover in (temporary, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        model.export(str(temporary), verbose=False)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(temporary, target)
+    finally:
+        for leftover in (temporary, old):
+            shutil.rmtree(leftover, ignore_errors=True)
+    return target
+
+
+def run_config(model: keras.Model) -> dict[str, Any]:
+    """A zoo entry's constructor arguments as JSON values (``get_config()`` without Keras'
+    name, trainable flag and dtype policy): runs with equal configs can share a backup."""
+    config = {k: v for k, v in model.get_config().items() if k not in ("name", "trainable", "dtype")}
+    return json.loads(json.dumps(config, default=str))
+
+
 class RunFolder:
-    """The files of a training run of entry ``name`` under ``root`` (``keras-gan-zoo train``)."""
+    """The files of a training run of entry ``name`` under ``root`` (``keras-gan-zoo train``).
+
+    ``run.json`` says what the folder holds: the entry and its config, the epochs asked for
+    and done, and the status (``running``, ``finished``, ``diverged`` or ``stopped``), so
+    a re-run knows whether to resume, continue, do nothing or refuse (`keras_gan_zoo.train`).
+    """
+
+    #: What a run writes into its folder; ``--overwrite`` removes these and nothing else.
+    ENTRIES = ("samples", "loss_curves.png", "loss_curves.jsonl", "history.csv", "model.keras",
+               "backup", "saved_model", "health.json", "run.json")
 
     def __init__(self, root: str | os.PathLike, name: str) -> None:
         self.root, self.name = Path(root), name
         self.samples = self.root / "samples"                # sample grids, epoch_XXX.png
-        self.loss_curves = self.root / "loss_curves.png"
+        self.loss_curves = self.root / "loss_curves.png"    # its data: loss_curves.jsonl
         self.history = self.root / "history.csv"            # a row of logs per epoch
         self.checkpoint = self.root / "model.keras"         # after the last finished epoch
         self.backup = self.root / "backup"                  # BackupAndRestore: a restart resumes
         self.saved_models = self.root / "saved_model" / name  # TF Serving's base path
-        self.saved_model = self.saved_models / "1"          # exported at the end of training
+        self.health = self.root / "health.json"             # the TrainingMonitor's diagnoses
+        self.record = self.root / "run.json"                # what the folder holds
+
+    @property
+    def saved_model(self) -> Path:
+        """The newest export, ``saved_model/<name>/<version>`` (version 1 before any)."""
+        return self.saved_models / str(max(versions(self.saved_models), default=1))
+
+    def run_files(self) -> list[str]:
+        """The names of the `ENTRIES` (and temporary files) in the folder."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir()
+                      if p.name in self.ENTRIES or p.name.startswith(".tmp-"))
+
+    def clear(self) -> None:
+        """Remove the files of a run (`ENTRIES`); other files in the folder stay."""
+        for name in self.run_files():
+            path = self.root / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+    def check_writable(self) -> None:
+        """Raise a ValueError naming the obstacle if the folder cannot be created or written."""
+        if self.root.exists() and not self.root.is_dir():
+            raise ValueError(f"The output {self.root} is a file, not a folder: choose a folder "
+                             f"(default runs/{self.name}).")
+        existing = self.root
+        while not existing.exists():
+            existing = existing.parent
+        if not existing.is_dir():
+            raise ValueError(f"Cannot create the output folder {self.root}: {existing} is a file.")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ValueError(f"Cannot write into the output folder {self.root}: {existing} is "
+                             "not writable (permission denied); choose another folder.")
+
+    def read_record(self) -> dict[str, Any] | None:
+        """``run.json`` as a dict, or ``None`` if there is none."""
+        if not self.record.is_file():
+            return None
+        try:
+            record = json.loads(self.record.read_text())
+        except ValueError:
+            record = None
+        if not isinstance(record, dict):
+            raise ValueError(f"{self.record} is not readable JSON, so what this folder holds is "
+                             "unknown: pass --overwrite to start afresh, or choose a new --output.")
+        return record
+
+    def write_record(self, **changes: Any) -> None:
+        """Update ``run.json`` with ``changes``, atomically (call it on the chief only)."""
+        record = {"entry": self.name, "epochs_done": 0, **(self.read_record() or {}), **changes}
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_text(self.record, json.dumps(record, indent=2) + "\n")
+
+    def read_history(self) -> dict[str, list[float]]:
+        """``history.csv`` as `keras.callbacks.History` keeps it (name -> a value per epoch)."""
+        if not self.history.is_file():
+            return {}
+        with open(self.history, newline="") as file:
+            rows = list(csv.DictReader(file))
+        names = [name for name in (rows[0] if rows else {}) if name != "epoch"]
+        return {name: [float(row[name] or "nan") for row in rows] for name in names}
 
     def __repr__(self) -> str:
         return f"RunFolder({str(self.root)!r}, {self.name!r})"
@@ -54,39 +213,222 @@ class SampleGrid(keras.callbacks.Callback):
 
 class LossPlot(keras.callbacks.Callback):
     """Plot every logged loss/metric per batch and per epoch to ``path`` after each epoch
-    (so a crash loses nothing already trained)."""
+    (so a crash loses nothing already trained).
+
+    The values also go to ``path`` with the suffix ``.jsonl`` (a line per epoch): a new
+    `LossPlot` whose first epoch is ``E`` (a resumed or continued run) starts from the
+    epochs before ``E`` found there, so the plot covers the whole run.
+    """
 
     def __init__(self, path: str | os.PathLike, title: str = "") -> None:
         super().__init__()
         self.path, self.title = Path(path), title
+        self.data_path = self.path.with_suffix(".jsonl")
         self.batch_logs: dict[str, list[float]] = defaultdict(list)
         self.epoch_logs: dict[str, list[float]] = defaultdict(list)
+        self._epoch_batches: dict[str, list[float]] = defaultdict(list)
+        self._resume = False
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._resume = not self.epoch_logs  # a new plot: take what earlier sessions wrote
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch_batches = defaultdict(list)
+        if self._resume:
+            self._resume = False
+            self._load_epochs_before(epoch)
+
+    def _load_epochs_before(self, epoch: int) -> None:
+        if not self.data_path.is_file():
+            return
+        kept = []
+        for line in self.data_path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:  # a line cut short by a kill
+                continue
+            if record["epoch"] < epoch:
+                kept.append(line)
+                for name, values in record["batches"].items():
+                    self.batch_logs[name].extend(values)
+                for name, value in record["means"].items():
+                    self.epoch_logs[name].append(value)
+        if is_chief(self.model.distribute_strategy):
+            write_text(self.data_path, "".join(f"{line}\n" for line in kept))
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for name, value in (logs or {}).items():
             self.batch_logs[name].append(float(value))
+            self._epoch_batches[name].append(float(value))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        for name, value in (logs or {}).items():
-            self.epoch_logs[name].append(float(value))
+        means = {name: float(value) for name, value in (logs or {}).items()}
+        for name, value in means.items():
+            self.epoch_logs[name].append(value)
         if is_chief(self.model.distribute_strategy):
+            self.data_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.data_path, "a") as file:
+                record = {"epoch": epoch, "batches": self._epoch_batches, "means": means}
+                file.write(json.dumps(record) + "\n")
             save_loss_curves(self.batch_logs, self.epoch_logs, self.path, self.title)
 
 
-class ServingExport(keras.callbacks.Callback):
-    """Export a SavedModel at the end of training, in TF Serving's ``<base>/<name>/<version>`` layout."""
+class HistoryCSV(keras.callbacks.Callback):
+    """``path``: a row of epoch logs per epoch (``epoch``, then the names), as
+    `keras.callbacks.CSVLogger` writes it; rewritten atomically by the chief each epoch.
 
-    def __init__(self, directory: str | os.PathLike, version: int = 1) -> None:
+    Rows of this epoch or later (left by an interrupted session that is being resumed) are
+    replaced, so the epoch column counts up through resumes and continuations.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
         super().__init__()
-        self.directory, self.version = Path(directory), int(version)
+        self.path = Path(path)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if not is_chief(self.model.distribute_strategy):
+            return
+        fields, rows = ["epoch"], []
+        if self.path.is_file():
+            with open(self.path, newline="") as file:
+                reader = csv.DictReader(file)
+                fields = list(reader.fieldnames or fields)
+                rows = [row for row in reader
+                        if (row.get("epoch") or "").isdigit() and int(row["epoch"]) < epoch]
+        logs = {name: float(value) for name, value in (logs or {}).items()}
+        fields += [name for name in sorted(logs) if name not in fields]
+        with replacing(self.path) as temporary:
+            with open(temporary, "w", newline="") as file:
+                writer = csv.DictWriter(file, fields, restval="")
+                writer.writeheader()
+                writer.writerows([*rows, {"epoch": epoch, **logs}])
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """``model.save(path)`` (a ``.keras`` file) after every epoch, by the chief, atomically:
+    a kill during the write leaves the previous checkpoint."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        super().__init__()
+        self.path = Path(path)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if is_chief(self.model.distribute_strategy):
+            with replacing(self.path) as temporary:
+                self.model.save(str(temporary))
+
+
+class RunRecord(keras.callbacks.Callback):
+    """Keep a `RunFolder`'s ``run.json`` (the chief only): the entry, its config and the
+    epochs asked for at the start, the epochs done after each epoch, ``finished`` at the end."""
+
+    def __init__(self, folder: RunFolder) -> None:
+        super().__init__()
+        self.folder = folder
+
+    def _write(self, **changes: Any) -> None:
+        if is_chief(self.model.distribute_strategy):
+            self.folder.write_record(**changes)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._write(entry=getattr(self.model, "zoo_name", type(self.model).__name__),
+                    config=run_config(self.model), epochs=self.params.get("epochs"),
+                    status="running")
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._write(epochs_done=epoch + 1)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self._write(status="finished")
+
+
+def backup_epoch(backup_dir: str | os.PathLike) -> int | None:
+    """The epoch a `BackupAndRestore` backup in ``backup_dir`` resumes from; ``None`` if there
+    is no backup. A ValueError names the file when one of its two files is missing or
+    ``training_metadata.json`` is unreadable."""
+    backup_dir = Path(backup_dir)
+    weights, metadata = backup_dir / "latest.weights.h5", backup_dir / "training_metadata.json"
+    if not weights.exists() and not metadata.exists():
+        return None
+    if not weights.exists():
+        raise ValueError(f"The backup's weights {weights} are missing.")
+    if not metadata.exists():
+        raise ValueError(f"The backup's {metadata} is missing, so the epoch to resume from is unknown.")
+    try:
+        epoch = json.loads(metadata.read_text())["epoch"]
+    except (ValueError, KeyError, TypeError):
+        epoch = None
+    if not isinstance(epoch, int) or epoch < 0:
+        raise ValueError(f"The backup's {metadata} is unreadable (no epoch in it), so the epoch "
+                         "to resume from is unknown.")
+    return epoch
+
+
+def load_state(model: keras.Model, path: str | os.PathLike) -> None:
+    """``model.load_weights(path)`` (a ``.keras`` or ``.weights.h5`` file: weights and optimizer
+    state); a ValueError names ``path`` when it is not a readable file of this model."""
+    try:
+        model.load_weights(str(path))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        detail = " ".join(str(error).split())[:160]
+        raise ValueError(f"{path} is not a readable Keras file of this model (truncated, corrupt "
+                         f"or of another model; {type(error).__name__}: {detail}).") from None
+
+
+class BackupAndRestore(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore` for any strategy: every worker restores the
+    last backup when training starts (run the same command again after a crash), and
+    only the chief writes it and deletes it at the end. On a cluster, ``backup_dir`` must
+    be shared storage. Writes are atomic (a kill during one leaves the previous backup)
+    and an unreadable backup is named. ``restore=False`` only writes (`keras_gan_zoo.train`
+    restores a run itself)."""
+
+    def __init__(self, backup_dir: str | os.PathLike, save_freq: str | int = "epoch",
+                 restore: bool = True) -> None:
+        super().__init__(os.fspath(backup_dir), save_freq=save_freq)
+        self.restore = restore
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if not self.restore:
+            return
+        try:
+            epoch = backup_epoch(self.backup_dir)
+            if epoch is not None:
+                load_state(self.model, self._weights_path)
+                self.model._initial_epoch = epoch  # where Keras' fit starts, as Keras' own callback sets it
+        except ValueError as error:
+            raise ValueError(f"{error} Delete {self.backup_dir} to train afresh.") from None
+
+    def _save_model(self) -> None:
+        if not is_chief(self.model.distribute_strategy):
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        with replacing(self._weights_path) as temporary:
+            self.model.save_weights(str(temporary), overwrite=True)
+        write_text(self._training_metadata_path,
+                   json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if is_chief(self.model.distribute_strategy):
+            super().on_train_end(logs)
+
+
+class ServingExport(keras.callbacks.Callback):
+    """Export a SavedModel at the end of training into TF Serving's ``<base>/<name>/<version>``
+    layout: the next free version (or ``version``), never over an existing export. A run
+    stopped by `TrainingFailed` does not reach the end, so it is not exported."""
+
+    def __init__(self, directory: str | os.PathLike, version: int | None = None) -> None:
+        super().__init__()
+        self.directory = Path(directory)
+        self.version = None if version is None else int(version)
         self.exported_to: Path | None = None
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if not is_chief(self.model.distribute_strategy):
             return
-        target = self.directory / str(self.version)
-        self.model.export(str(target), verbose=False)
-        self.exported_to = target
+        version = self.version or max(versions(self.directory), default=0) + 1
+        self.exported_to = export_saved_model(self.model, self.directory / str(version))
 
 
 class ChiefOnly(keras.callbacks.Callback):
@@ -115,27 +457,66 @@ class ChiefOnly(keras.callbacks.Callback):
         self.callback.set_params(params)
 
 
-class BackupAndRestore(keras.callbacks.BackupAndRestore):
-    """`keras.callbacks.BackupAndRestore` for any strategy: every worker restores the
-    last backup when training starts (run the same command again after a crash), and
-    only the chief writes it. On a cluster, ``backup_dir`` must be shared storage."""
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stop training at the first batch that logs a NaN or infinite value, raising `Diverged`
+    with the value's name, the epoch and the batch. On by default in `BaseGAN.fit` and
+    ``keras-gan-zoo train`` (`guard_divergence`).
 
-    def _save_model(self) -> None:
-        if is_chief(self.model.distribute_strategy):
-            super()._save_model()
+    It raises, as ``keras.callbacks.TerminateOnNaN(raise_error=True)`` does, instead of
+    setting ``model.stop_training``: then no epoch-end or train-end callback runs after the
+    bad step, so checkpoints and backups keep the last good epoch and nothing is exported.
+
+    Args:
+        keys: the logged names to check (default: all). ``StopOnNonFinite(keys=())`` in
+            `fit`'s callbacks turns the default guard off.
+    """
+
+    def __init__(self, keys: Iterable[str] | None = None) -> None:
+        super().__init__()
+        self.keys = None if keys is None else tuple(keys)
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        for name, value in (logs or {}).items():
+            if self.keys is not None and name not in self.keys:
+                continue
+            value = float(np.asarray(value, np.float64).reshape(-1)[0])
+            if not math.isfinite(value):
+                raise Diverged(
+                    f"Training diverged: {name} is {value} at epoch {self._epoch + 1}, batch "
+                    f"{batch + 1}. Stopped at once; checkpoints keep the last finished epoch "
+                    "and nothing is exported. Try a lower learning_rate.")
 
 
-def chief_callbacks(directory: str | os.PathLike, name: str) -> list[keras.callbacks.Callback]:
+def guard_divergence(callbacks: Sequence[keras.callbacks.Callback] | None
+                     ) -> Sequence[keras.callbacks.Callback]:
+    """``callbacks`` with a `StopOnNonFinite` first, unless they hold one already (what
+    `BaseGAN.fit` trains with). A `keras.callbacks.CallbackList` is left as it is."""
+    if isinstance(callbacks, keras.callbacks.CallbackList):
+        return callbacks
+    callbacks = list(callbacks or [])
+    if any(isinstance(callback, StopOnNonFinite) for callback in callbacks):
+        return callbacks
+    return [StopOnNonFinite(), *callbacks]
+
+
+def chief_callbacks(directory: str | os.PathLike, name: str, restore: bool = True
+                    ) -> list[keras.callbacks.Callback]:
     """The callbacks `keras-gan-zoo train` uses to keep a run safe, written by the chief only
-    into `RunFolder` ``(directory, name)``: ``history.csv``, ``model.keras`` every epoch,
-    ``backup/`` (resume after a crash) and the SavedModel ``saved_model/<name>/1`` at the end."""
+    into `RunFolder` ``(directory, name)``: ``history.csv``, ``model.keras`` and ``run.json``
+    every epoch, ``backup/`` (resume after a crash; ``restore`` as in `BackupAndRestore`)
+    and, at the end, a SavedModel in the next free version of ``saved_model/<name>/``."""
     folder = RunFolder(directory, name)
     if is_chief():
         folder.root.mkdir(parents=True, exist_ok=True)
     return [
-        ChiefOnly(keras.callbacks.CSVLogger(str(folder.history), append=True)),
-        ChiefOnly(keras.callbacks.ModelCheckpoint(str(folder.checkpoint))),
-        BackupAndRestore(str(folder.backup)),
+        HistoryCSV(folder.history),
+        Checkpoint(folder.checkpoint),
+        RunRecord(folder),
+        BackupAndRestore(folder.backup, restore=restore),
         ServingExport(folder.saved_models),
     ]
 

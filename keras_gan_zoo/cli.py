@@ -1,22 +1,45 @@
 """``keras-gan-zoo``: list, train, sample, evaluate and export zoo entries.
 
 A thin layer over the Python API: every command parses its arguments and
-calls `train`, `sample_grid`, `export` or `metrics.Evaluator`.
+calls `train`, `sample_grid`, `callbacks.export_saved_model` or `metrics.Evaluator`.
+A user's mistake is one ``error:`` line (exit 2), never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
+import os
 import sys
+import traceback
+import warnings
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
+
+EXIT_CODES = """exit codes:
+  0  done (or nothing to do: the run had already finished)
+  1  an unexpected error: a bug of keras-gan-zoo, shown with its traceback; please report it
+  2  a mistake in the command, its files or its data: one 'error:' line says what and the fix
+  3  training failed: a loss became NaN/inf, or the monitor named a --stop-on diagnosis;
+     the run's checkpoints keep the last good epoch and nothing was exported
+  130 interrupted (Ctrl-C): run the same command again to resume from the last epoch"""
+
+RERUNS = """re-running: the output folder remembers its run (run.json). The same command on a
+finished run says so and changes nothing; a larger --epochs continues it (weights, optimizer
+state, epoch count, history and loss curves go on) and exports the next SavedModel version;
+after a crash it resumes from backup/. --overwrite (or a new --output) starts afresh.
+A run of another entry or config in the folder is refused, naming the fix. A NaN/inf loss,
+or a --stop-on diagnosis, stops the run at once: it exits 3 and is not exported."""
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     """``["latent_dim=64", "image_shape=[32,32,3]"]`` -> ``{"latent_dim": 64, "image_shape": [32, 32, 3]}``.
 
-    Values are read as YAML, so numbers, lists, booleans and ``null`` work.
+    Values are read as YAML, so numbers, lists, booleans and ``null`` work; ``1e30``
+    (text to YAML 1.1, which wants ``1.0e+30``) is read as a number too.
     """
+    import re
+
     import yaml
 
     overrides: dict[str, Any] = {}
@@ -24,11 +47,42 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise SystemExit(f"error: --set expects key=value, got {pair!r}.")
-        overrides[key.strip()] = yaml.safe_load(value)
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError as error:
+            problem = str(error).splitlines()[0]
+            raise ValueError(f"--set {pair}: the value of {key.strip()} is not valid YAML "
+                             f"({problem}); quote lists, e.g. --set \"image_shape=[32,32,3]\".") from None
+        if isinstance(parsed, str) and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+", parsed):
+            parsed = float(parsed)
+        overrides[key.strip()] = parsed
     return overrides
 
 
+def check_override_types(name: str, overrides: Mapping[str, Any]) -> None:
+    """Reject a ``--set`` value that YAML read as text for a key whose constructor argument
+    takes a number, a list or a flag (``latent_dim=abc``), naming the key, what it takes
+    (its annotation) and its default. Ranges and shapes are checked by `build`."""
+    from keras_gan_zoo.registry import entry_class, load_config
+
+    document = load_config(name)
+    cls = entry_class(document["entry"])
+    for key, value in overrides.items():
+        if not isinstance(value, str) or key not in document["config"]:
+            continue  # `build` names unknown keys
+        default = document["config"][key]
+        annotation = next((str(klass.__init__.__annotations__.get(key, "")) for klass in cls.__mro__
+                          if key in inspect.signature(klass.__init__).parameters), "")
+        if "str" in annotation or "Any" in annotation or isinstance(default, str) or (
+                not annotation and default is None):
+            continue  # it takes text, or nothing says what it takes
+        raise ValueError(f"--set {key}={value}: {key} takes {annotation or type(default).__name__} "
+                         f"(default {default!r}), not the text {value!r}.")
+
+
 def _load_checkpoint(path: str):
+    import zipfile
+
     import keras
 
     import keras_gan_zoo  # noqa: F401  (registers the entries with Keras)
@@ -38,7 +92,15 @@ def _load_checkpoint(path: str):
             f"error: checkpoint {path!r} does not exist; pass the .keras file that "
             "'keras-gan-zoo train' wrote (e.g. runs/dcgan/model.keras)."
         )
-    return keras.models.load_model(path)
+    unreadable = (f"checkpoint {path} is not a readable Keras file (truncated or corrupt?); "
+                  "pass a .keras file that 'keras-gan-zoo train' wrote completely")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{unreadable}.")
+    try:
+        return keras.models.load_model(path)
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
+        detail = " ".join(str(error).split())[:160]
+        raise ValueError(f"{unreadable} ({type(error).__name__}: {detail}).") from None
 
 
 def command_list(args: argparse.Namespace) -> int:
@@ -52,10 +114,13 @@ def command_list(args: argparse.Namespace) -> int:
 def command_train(args: argparse.Namespace) -> int:
     from keras_gan_zoo.runner import train
 
+    overrides = parse_overrides(args.set)
+    check_override_types(args.name, overrides)
     train(args.name, dataset=args.dataset, epochs=args.epochs, output=args.output,
-          overrides=parse_overrides(args.set), batch_size=args.batch_size, split=args.split,
+          overrides=overrides, batch_size=args.batch_size, split=args.split,
           seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,
           mixed_precision=args.mixed_precision, steps_per_execution=args.steps_per_execution,
+          overwrite=args.overwrite, monitor=not args.no_monitor, stop_on=args.stop_on,
           verbose=1 if sys.stdout.isatty() else 2)
     return 0
 
@@ -71,8 +136,10 @@ def command_sample(args: argparse.Namespace) -> int:
 
 
 def command_export(args: argparse.Namespace) -> int:
+    from keras_gan_zoo.callbacks import export_saved_model
+
     model = _load_checkpoint(args.checkpoint)
-    model.export(args.output, verbose=False)
+    export_saved_model(model, args.output, overwrite=args.overwrite)
     print(f"Exported {type(model).__name__} as a SavedModel to {args.output} "
           f"(signatures: {', '.join(model.serving_endpoints())})")
     return 0
@@ -116,32 +183,50 @@ def command_evaluate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from keras_gan_zoo.distribute import PRECISIONS, STRATEGIES
 
-    parser = argparse.ArgumentParser(prog="keras-gan-zoo", description=__doc__.splitlines()[0])
+    from keras_gan_zoo.monitor import DIAGNOSES
+
+    parser = argparse.ArgumentParser(prog="keras-gan-zoo", description=__doc__.splitlines()[0],
+                                     epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("list", help="list the zoo's entries").set_defaults(run=command_list)
 
-    train = commands.add_parser("train", help="train an entry; writes grids, curves, checkpoint, SavedModel")
-    train.add_argument("name", help="zoo entry, e.g. dcgan (see 'keras-gan-zoo list')")
+    train = commands.add_parser(
+        "train", help="train an entry; writes grids, curves, checkpoint, SavedModel",
+        description="Train a zoo entry into an output folder: sample grids, loss curves, "
+                    "history.csv, model.keras, backup/, run.json, health.json and "
+                    "saved_model/NAME/VERSION.",
+        epilog=f"{RERUNS}\n\n{EXIT_CODES}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    train.add_argument("name", help="zoo entry, e.g. dcgan (see 'keras-gan-zoo list'), or the "
+                                    "path of a config file (the run is named after its stem)")
     train.add_argument("--dataset", default="digits",
                        help="'digits' (offline default), a folder of images, a TFDS name, or for "
                             "two-domain entries 'digits+edges', 'digits+negative', 'dirA|dirB'")
     train.add_argument("--split", default="train")
     train.add_argument("--data-dir", default=None, help="TFDS data directory")
-    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--epochs", type=int, default=5,
+                       help="the run's total epochs (>= 1); on an existing run, more continue it")
     train.add_argument("--batch-size", type=int, default=None,
                        help="global batch size (default: the entry's; 64, or 1 for pix2pix/CycleGAN)")
     train.add_argument("--seed", type=int, default=None, help="shuffling seed")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config key, e.g. --set latent_dim=64 (repeatable)")
     train.add_argument("--output", default=None, help="output folder (default runs/NAME)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="start afresh: remove the run files already in the output folder")
+    train.add_argument("--stop-on", default="", metavar="NAMES",
+                       help="comma-separated diagnoses of the training monitor that stop the run "
+                            f"as failed (exit 3, no export): {', '.join(DIAGNOSES)}")
+    train.add_argument("--no-monitor", action="store_true",
+                       help="do not watch the run for GAN failures (health.json)")
     train.add_argument("--strategy", default="auto", choices=STRATEGIES,
                        help="tf.distribute strategy; multi_worker reads TF_CONFIG (or SLURM)")
     train.add_argument("--tpu", default=None, help="TPU name or grpc:// address (--strategy tpu)")
     train.add_argument("--mixed-precision", default="off", choices=tuple(PRECISIONS),
                        help="float16 (GPU) or bfloat16 (TPU, recent CPUs) mixed precision")
     train.add_argument("--steps-per-execution", type=int, default=1,
-                       help="training steps per tf.function call (less Python overhead)")
+                       help="training steps per tf.function call, >= 1 (less Python overhead)")
     train.set_defaults(run=command_train)
 
     sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
@@ -153,7 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="export a checkpoint as a TF Serving SavedModel")
     export.add_argument("--checkpoint", required=True, help=".keras file written by train")
-    export.add_argument("--output", required=True, help="e.g. saved_models/dcgan/1")
+    export.add_argument("--output", required=True,
+                        help="a new version folder, e.g. saved_models/dcgan/1 (TF Serving layout)")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace an existing, non-empty --output folder whole")
     export.set_defaults(run=command_export)
 
     evaluate = commands.add_parser(
@@ -180,13 +268,55 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def _user_error(error: BaseException) -> str | None:
+    """The one line to show for a user's mistake, or ``None`` for an unexpected error.
+
+    ValueError (bad values, names, files), OSError (files and folders, including
+    FileExistsError, PermissionError and unreadable HDF5 files) and TensorFlow's runtime
+    errors (out of memory, undecodable data) are the user's to fix; everything else is a bug.
+    """
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and isinstance(error, tf.errors.OpError):
+        first = (error.message or type(error).__name__).strip().splitlines()[0]
+        return f"TensorFlow {type(error).__name__}: {first}"
+    if isinstance(error, (ValueError, OSError)):
+        return " ".join(str(error).split()) or type(error).__name__
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command of ``argv``; return the exit code (see ``EXIT_CODES``).
+
+    Set ``KERAS_GAN_ZOO_TRACEBACK=1`` to see the traceback of every error."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume from the last finished epoch",
+              file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001  (sorted into user errors and bugs below)
+        from keras_gan_zoo.callbacks import TrainingFailed
+
+        if os.environ.get("KERAS_GAN_ZOO_TRACEBACK"):
+            raise
+        if isinstance(error, TrainingFailed):
+            print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+            return 3
+        message = _user_error(error)
+        if message is not None:
+            print(f"error: {message}", file=sys.stderr)
+            return 2
+        traceback.print_exc()
+        print(f"error: unexpected {type(error).__name__}: this is a bug of keras-gan-zoo; please "
+              "report it with the traceback above and the command you ran.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -135,6 +135,9 @@ RULES: dict[str, Rule] = {
     "continuous_std": number(above=0).or_null(),  # null: a learned std
     "negative_slope": number(minimum=0),
     "*_weight": number(minimum=0),
+    # D's options (`networks.options`); minibatch_stddev, spectral_norm and CGAN's
+    # auxiliary_classifier are booleans (checked by kind), conditioning a name (CGAN).
+    "minibatch_discrimination": integer(1).or_null(),  # B kernels; null: off
     # Stabilisers (issue 11; null: off). Learning rates null: learning_rate (InfoGAN's g
     # default is 1e-3, so null is named). Which losses and DiffAugment policies: their code.
     "g_learning_rate": number(above=0).or_null(),

@@ -35,7 +35,7 @@ from __future__ import annotations
 import difflib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 import keras
 import yaml
@@ -71,6 +71,14 @@ def register(name: str, *aliases: str) -> Callable[[T], T]:
 def available() -> list[str]:
     """Names of the zoo's entries (aliases not included), sorted."""
     return sorted(_ENTRIES)
+
+
+def taken_by(keys: Iterable[str]) -> str:
+    """For an error about ``keys`` an entry does not take: the entries that take them,
+    e.g. `` (spectral_norm: an argument of cgan, dcgan)``, or ``""``."""
+    notes = [f"{key}: an argument of {', '.join(names)}" for key in keys if (names := sorted(
+        name for name, cls in _ENTRIES.items() if key in cls.constructor_defaults()))]
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def entry_class(name: str) -> type:
@@ -127,7 +135,7 @@ def load_config(name_or_path: str | Path) -> dict[str, Any]:
     unknown = sorted(set(preset) - set(defaults))
     if unknown:
         raise ValueError(
-            f"Malformed config {path}: {cls.__name__} does not take {unknown}; "
+            f"Malformed config {path}: {cls.__name__} does not take {unknown}{taken_by(unknown)}; "
             f"valid keys: {', '.join(sorted(defaults))}."
         )
     try:  # checked again when built; here the message can name the file
@@ -155,7 +163,8 @@ def build(name: str, **overrides: Any):
     unknown = sorted(set(overrides) - set(config))
     if unknown:
         raise ValueError(
-            f"Unknown override(s) {unknown} for {name!r}; valid keys: {', '.join(sorted(config))}."
+            f"Unknown override(s) {unknown} for {name!r}{taken_by(unknown)}; "
+            f"valid keys: {', '.join(sorted(config))}."
         )
     config.update(overrides)
     return entry_class(document["entry"])(**config)

@@ -3,49 +3,168 @@
     import keras_gan_zoo as zoo
     run = zoo.train("dcgan", epochs=5, overrides={"latent_dim": 64}, output="runs/dcgan64")
     run.model.generate(16, seed=0)
-    run.history.history["g_loss"], run.folder.saved_model
+    run.history.history["g_loss"], run.exported
 
 The steps: precision policy and strategy by name (`keras_gan_zoo.distribute`),
-`build` and `compile` in the strategy's scope, the entry's own data
-(``model.load_dataset``, with static shapes where the strategy needs them), the
-callbacks of a run (`run_callbacks`), and `fit`, which writes the `RunFolder`
-(the chief only) and exports the SavedModel at the end.
+`build` and `compile` in the strategy's scope, where the run folder says to start
+(`resume_point`: afresh, from its backup, from its checkpoint, or nothing to do), the
+entry's own data (``model.load_dataset``, with static shapes where the strategy needs
+them), the callbacks of a run (`run_callbacks`) and `fit`, which writes the `RunFolder`
+(the chief only) and exports the next SavedModel version at the end.
+
+A run never destroys finished work: a re-run of a finished run does nothing, a larger
+``epochs`` continues it, ``overwrite=True`` starts afresh. A run that fails (a NaN or
+infinite logged value, or a ``stop_on`` diagnosis of the `TrainingMonitor`) raises
+`callbacks.TrainingFailed` at once: its checkpoints keep the last good epoch and it is
+not exported.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 import keras
 import tensorflow as tf
 
-from keras_gan_zoo.callbacks import LossPlot, RunFolder, SampleGrid, chief_callbacks
+from keras_gan_zoo.callbacks import (Diverged, LossPlot, RunFolder, SampleGrid, ServingExport,
+                                     StopOnNonFinite, TrainingFailed, backup_epoch,
+                                     chief_callbacks, load_state, run_config)
 from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shapes, set_precision
+from keras_gan_zoo.monitor import TrainingMonitor, parse_stop_on
 from keras_gan_zoo.registry import build
 
 
 @dataclass
 class TrainingRun:
-    """What `train` returns: the trained entry, `fit`'s history and where the files are."""
+    """What `train` returns: the trained entry, `fit`'s history and where the files are.
+
+    ``initial_epoch`` is the epoch this call started from (0: afresh; the epochs done when
+    the run had already finished); ``exported`` the SavedModel it wrote (``None`` when
+    there was nothing to do)."""
 
     model: keras.Model
     history: keras.callbacks.History
     folder: RunFolder
+    initial_epoch: int = 0
+    exported: Path | None = None
 
 
-def run_callbacks(model: keras.Model, folder: RunFolder, title: str = ""
+class FailOnStopOn(keras.callbacks.Callback):
+    """Make a `TrainingMonitor`'s ``stop_on`` diagnosis fail the run: raise
+    `TrainingFailed` (list it right after the monitor), so that, as for divergence, no
+    checkpoint of that epoch is written and nothing is exported."""
+
+    def __init__(self, monitor: TrainingMonitor) -> None:
+        super().__init__()
+        self.monitor = monitor
+
+    def _check(self, *args: Any, **kwargs: Any) -> None:
+        stops = [d for d in self.monitor.diagnoses if d.name in self.monitor.stop_on]
+        if stops:
+            raise TrainingFailed(f"Training stopped (stop_on {stops[0].name}): {stops[0].line()}. "
+                                 "Checkpoints keep the last finished epoch; nothing is exported.")
+
+    on_train_batch_end = on_epoch_end = _check
+
+
+def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
+                  monitor: TrainingMonitor | None = None, restore: bool = True
                   ) -> list[keras.callbacks.Callback]:
-    """The callbacks of a training run: the entry's schedule (``model.training_callbacks()``),
-    history, checkpoint, backup and export (`callbacks.chief_callbacks`), sample grids
-    and loss curves, all into ``folder``."""
+    """The callbacks of a training run, in order: the entry's schedule
+    (``model.training_callbacks()``), sample grids and loss curves, the monitor (its
+    ``stop_on`` diagnoses fail the run), the divergence guard, then history, checkpoint,
+    run record, backup and export (`callbacks.chief_callbacks`), all into ``folder``.
+    A failure raised before the writers keeps the last good epoch's files."""
+    watch = [monitor, FailOnStopOn(monitor)] if monitor is not None else []
     return [
         *model.training_callbacks(),
-        *chief_callbacks(folder.root, folder.name),
         SampleGrid(folder.samples),
         LossPlot(folder.loss_curves, title=title),
+        *watch,
+        StopOnNonFinite(),
+        *chief_callbacks(folder.root, folder.name, restore=restore),
     ]
+
+
+def run_name(name: str | os.PathLike) -> str:
+    """The name of a run of ``name``: the entry, or a config file's stem (``my_gan.yaml``:
+    ``my_gan``), used for the default folder ``runs/<name>`` and the export's model name."""
+    path = Path(name)
+    return path.stem if path.suffix in (".yaml", ".yml") else str(name)
+
+
+def check_same_run(record: Mapping[str, Any], model: keras.Model, folder: RunFolder) -> None:
+    """Raise a ValueError with the fix if ``folder``'s run (``record``) is of another entry or
+    config than ``model``."""
+    entry, config = getattr(model, "zoo_name", type(model).__name__), run_config(model)
+    before = record.get("config") or {}
+    if record.get("entry") == entry and before == config:
+        return
+    if record.get("entry") != entry:
+        difference = f"of {record.get('entry')!r}, not {entry!r}"
+    else:
+        keys = sorted(k for k in set(before) | set(config) if before.get(k) != config.get(k))
+        changes = "; ".join(f"{k}: {before.get(k)!r} there, {config.get(k)!r} now" for k in keys)
+        difference = f"of {entry!r} with another config ({changes})"
+    what = "the backup/ of an unfinished run" if any(folder.backup.glob("*")) else "a run"
+    raise ValueError(f"{folder.root} holds {what} {difference}. Pass --overwrite "
+                     "(overwrite=True) to start afresh there, or choose a new --output.")
+
+
+def resume_point(model: keras.Model, folder: RunFolder, epochs: int,
+                 overwrite: bool = False) -> int | None:
+    """Where a run of ``model`` in ``folder`` starts: 0 (afresh), or the epoch it resumes
+    from (its backup) or continues from (its checkpoint, ``model.keras``), whose weights
+    and optimizer state are loaded into ``model``; ``None`` if it already finished
+    ``epochs`` epochs. Raises a ValueError naming the file and the fix when the folder
+    holds another run or nothing readable to go on from."""
+    if overwrite:
+        return 0
+    record = folder.read_record()
+    if record is None:
+        if any(folder.backup.glob("*")):  # a backup of an older version: try it
+            try:
+                return _restore_backup(model, folder)
+            except ValueError as error:
+                raise ValueError(f"{error} Pass --overwrite (overwrite=True) to start afresh.") from None
+        if folder.run_files():
+            raise ValueError(
+                f"{folder.root} holds files of an earlier run ({', '.join(folder.run_files())}) "
+                "but no run.json: pass --overwrite (overwrite=True) to replace them, or choose "
+                "a new --output.")
+        return 0
+    check_same_run(record, model, folder)
+    if record.get("status") == "finished" and epochs <= int(record.get("epochs") or 0):
+        return None
+    try:
+        epoch = _restore_backup(model, folder)
+    except ValueError as error:
+        if not record.get("epochs_done") or not folder.checkpoint.is_file():
+            raise ValueError(f"{error} Pass --overwrite (overwrite=True) to start afresh.") from None
+        warnings.warn(f"{error} Continuing from {folder.checkpoint} (epoch "
+                      f"{record['epochs_done']}) instead.", RuntimeWarning, stacklevel=2)
+        epoch = None
+    if epoch is not None:
+        return epoch
+    done = int(record.get("epochs_done") or 0)
+    if done:
+        try:
+            load_state(model, folder.checkpoint)
+        except ValueError as error:
+            raise ValueError(f"{error} It holds the run's {done} finished epoch(s); pass "
+                             "--overwrite (overwrite=True) to start afresh.") from None
+    return done
+
+
+def _restore_backup(model: keras.Model, folder: RunFolder) -> int | None:
+    epoch = backup_epoch(folder.backup)
+    if epoch is not None:
+        load_state(model, folder.backup / "latest.weights.h5")
+    return epoch
 
 
 def train(
@@ -62,27 +181,48 @@ def train(
     tpu: str | None = None,
     mixed_precision: str = "off",
     steps_per_execution: int = 1,
+    overwrite: bool = False,
+    monitor: bool = True,
+    stop_on: Iterable[str] | str = (),
     verbose: int | str = "auto",
 ) -> TrainingRun:
     """Train zoo entry ``name`` on ``dataset`` and write a run folder (``keras-gan-zoo train``).
 
     Args:
-        name: zoo entry (``keras_gan_zoo.available()``); ``overrides`` change its config keys.
+        name: zoo entry (``keras_gan_zoo.available()``) or the path of a config file;
+            ``overrides`` change its config keys.
         dataset, split, data_dir, seed: the entry's data (``model.load_dataset``): ``digits``,
             a folder of images, a TFDS name, or two domains; ``seed`` shuffles it.
-        epochs: epochs of `fit`.
+        epochs: the run's total epochs (at least 1). In a folder that holds this run
+            already: finished with ``epochs`` or more, nothing is done; otherwise training
+            resumes from the backup or continues from the checkpoint up to ``epochs``.
         output: the run folder (default ``runs/<name>``): sample grids, loss curves,
-            ``history.csv``, ``model.keras``, ``backup/`` and ``saved_model/<name>/1``
-            (see `callbacks.RunFolder`). Only the chief of a multi-worker job writes.
+            ``history.csv``, ``model.keras``, ``backup/``, ``run.json``, ``health.json`` and
+            ``saved_model/<name>/<version>`` (see `callbacks.RunFolder`). Only the chief of a
+            multi-worker job writes.
         batch_size: the global batch size (default: the entry's).
         strategy, tpu: a `tf.distribute.Strategy`, or its name for
             `distribute.make_strategy` (``auto``, ``one_device``, ``mirrored``,
             ``multi_worker``, ``tpu``).
         mixed_precision: ``off``, ``float16`` or ``bfloat16`` (`distribute.set_precision`),
             in effect during the call; the previous global policy is restored after.
-        steps_per_execution: training steps per `tf.function` call.
+        steps_per_execution: training steps per `tf.function` call (at least 1).
+        overwrite: start afresh: the run files in ``output`` are removed first.
+        monitor: watch the run with a `TrainingMonitor` (diagnoses in ``health.json``,
+            the training data as its reference).
+        stop_on: diagnoses of the monitor that fail the run (`monitor.DIAGNOSES`).
         verbose: `fit`'s verbosity; when not 0, also what is trained and where the files are.
+
+    Raises:
+        ValueError: a bad argument or a folder that cannot be used, naming the fix.
+        callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
+    for key, value in (("epochs", epochs), ("steps_per_execution", steps_per_execution)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{key} must be a whole number of at least 1, got {value!r}.")
+    stop_on = parse_stop_on(stop_on)
+    folder = RunFolder(output or Path("runs") / run_name(name), run_name(name))
+    folder.check_writable()
     previous_policy = keras.mixed_precision.dtype_policy()
     set_precision(mixed_precision)
     try:
@@ -91,22 +231,47 @@ def train(
         with strategy.scope():
             model = build(name, **dict(overrides or {}))
             model.compile(steps_per_execution=steps_per_execution)
+        chief = is_chief(strategy)
+        start = resume_point(model, folder, epochs, overwrite)
+        if start is None and folder.checkpoint.is_file():
+            load_state(model, folder.checkpoint)  # the finished run's model, for the caller
+        if start is None or start >= epochs:
+            done = start if start is not None else int(folder.read_record().get("epochs_done") or 0)
+            if verbose and chief:
+                print(f"The run in {folder.root}/ already has {done} finished epoch(s) "
+                      f"(asked for {epochs}): nothing to do. A larger --epochs continues it; "
+                      "--overwrite starts it afresh.")
+            history = keras.callbacks.History()
+            history.history = folder.read_history()
+            return TrainingRun(model, history, folder, initial_epoch=done)
         dataset = os.fspath(dataset)
         batch = {} if batch_size is None else {"batch_size": batch_size}
         data = model.load_dataset(dataset, split=split, seed=seed, data_dir=data_dir,
                                   drop_remainder=needs_static_shapes(strategy), **batch)
-        folder = RunFolder(output or os.path.join("runs", name), name)
-        callbacks = run_callbacks(model, folder, title=f"{name} on {dataset}")
+        if chief and overwrite:
+            folder.clear()
+        watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
+        callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",
+                                  monitor=watch, restore=False)
         if verbose:
-            print(f"Training {name} ({type(model).__name__}) on {dataset!r} for {epochs} epochs "
-                  f"with {strategy.num_replicas_in_sync} replica(s); writing to {folder.root}/")
-        history = model.fit(data, epochs=epochs, callbacks=callbacks, shuffle=False,
-                            verbose=verbose)
+            how = f"continuing after epoch {start}" if start else "afresh"
+            print(f"Training {folder.name} ({type(model).__name__}) on {dataset!r} for {epochs} "
+                  f"epochs ({how}) with {strategy.num_replicas_in_sync} replica(s); writing to "
+                  f"{folder.root}/")
+        try:
+            history = model.fit(data, epochs=epochs, initial_epoch=start, callbacks=callbacks,
+                                shuffle=False, verbose=verbose)
+        except TrainingFailed as error:
+            if chief:
+                folder.write_record(status="diverged" if isinstance(error, Diverged) else "stopped",
+                                    reason=str(error))
+            raise
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
-    if verbose and is_chief(strategy):
+    exported = next(c.exported_to for c in callbacks if isinstance(c, ServingExport))
+    if verbose and chief:
         print(f"Sample grids:  {folder.samples}/epoch_*.png")
         print(f"Loss curves:   {folder.loss_curves}")
         print(f"Checkpoint:    {folder.checkpoint}")
-        print(f"SavedModel:    {folder.saved_model}")
-    return TrainingRun(model, history, folder)
+        print(f"SavedModel:    {exported}")
+    return TrainingRun(model, history, folder, initial_epoch=start, exported=exported)

@@ -39,7 +39,7 @@ def test_build_and_one_step_with_labels_concatenated(architecture):
         assert "Multiply" not in layer_types(network)
     model.compile()
     logs = model.train_on_batch(model.example_batch(8), return_dict=True)
-    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(logs) == {"loss", "d_loss", "g_loss", "d_real", "d_fake"}
     assert all(np.isfinite(v) for v in logs.values())
 
 

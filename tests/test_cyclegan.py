@@ -157,7 +157,7 @@ def trained():
 
 def test_train_step_updates_all_four_networks(trained):
     logs = trained.history_logs
-    assert set(logs) == {"d_loss", "g_loss", "cycle_loss", "identity_loss"}
+    assert set(logs) == {"loss", "d_loss", "g_loss", "cycle_loss", "identity_loss"}
     assert all(np.isfinite(v[-1]) for v in logs.values())
     for name, net in trained.networks.items():
         assert any(np.abs(b - v.numpy()).max() > 0 for b, v in

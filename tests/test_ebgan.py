@@ -98,7 +98,7 @@ def test_training_reports_energies_and_moves_both_networks():
     d_before = [w.numpy() for w in model.discriminator.trainable_weights]
     history = model.fit(zoo.data.load("digits", batch_size=16).take(2), epochs=1, verbose=0)
     logs = {k: v[-1] for k, v in history.history.items()}
-    assert set(logs) == {"d_loss", "g_loss", "real_energy", "fake_energy", "pt"}
+    assert set(logs) == {"loss", "d_loss", "g_loss", "real_energy", "fake_energy", "pt"}
     assert all(np.isfinite(v) for v in logs.values())
     assert 0.0 <= logs["pt"] <= 1.0 and logs["g_loss"] >= 0.1 * logs["pt"]
     for before, network in [(g_before, model.generator), (d_before, model.discriminator)]:

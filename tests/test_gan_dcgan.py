@@ -98,7 +98,7 @@ def test_training_moves_both_networks_and_reports_every_tracker():
     g_before = [w.numpy().copy() for w in model.generator.trainable_weights]
     d_before = [w.numpy().copy() for w in model.discriminator.trainable_weights]
     history = model.fit(zoo.data.load("digits", batch_size=32).take(3), epochs=1, verbose=0)
-    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(history.history) == {"loss", "d_loss", "g_loss", "d_real", "d_fake"}
     assert any(not np.allclose(a, b.numpy()) for a, b in zip(g_before, model.generator.trainable_weights))
     assert any(not np.allclose(a, b.numpy()) for a, b in zip(d_before, model.discriminator.trainable_weights))
 

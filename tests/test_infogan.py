@@ -74,7 +74,7 @@ def test_one_step_reports_l_i_in_nats_within_its_bound():
     model.compile()
     assert model.q_optimizer is not model.d_optimizer and model.q_optimizer.built
     logs = model.train_on_batch(model.example_batch(8), return_dict=True)
-    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "l_i", "l_i_cont"}
+    assert set(logs) == {"loss", "d_loss", "g_loss", "d_real", "d_fake", "l_i", "l_i_cont"}
     assert all(np.isfinite(v) for v in logs.values())
     assert logs["l_i"] <= math.log(10) + 1e-6
 

@@ -106,7 +106,7 @@ def test_train_step_updates_both_networks_and_reports_losses():
     g_before = [v.numpy().copy() for v in model.generator.trainable_variables]
     d_before = [v.numpy().copy() for v in model.discriminator.trainable_variables]
     history = model.fit(model.load_dataset(batch_size=4, seed=0).take(2), epochs=1, verbose=0)
-    assert set(history.history) == {"d_loss", "g_loss", "l1_loss", "d_real", "d_fake"}
+    assert set(history.history) == {"loss", "d_loss", "g_loss", "l1_loss", "d_real", "d_fake"}
     assert all(np.isfinite(v[-1]) for v in history.history.values())
     assert any(np.abs(b - v.numpy()).max() > 0 for b, v in
                zip(g_before, model.generator.trainable_variables))

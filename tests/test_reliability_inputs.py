@@ -55,7 +55,6 @@ def test_build_rejects_a_bad_value_naming_its_key(name, key, value):
     assert key in str(info.value)
 
 
-CLI_ONLY = pytest.mark.xfail(strict=True, reason="issue 10: bad CLI values: traceback, no key named, or work done")
 
 
 @pytest.mark.parametrize("options, key", [
@@ -63,8 +62,8 @@ CLI_ONLY = pytest.mark.xfail(strict=True, reason="issue 10: bad CLI values: trac
     (["--set", "latent_dim=1.7"], "latent_dim"),
     (["--set", "generator_units=256"], "generator_units"),
     (["--set", "learning_rate=-1"], "learning_rate"),
-    pytest.param(["--epochs", "0"], "epochs", marks=CLI_ONLY),
-    pytest.param(["--steps-per-execution", "0"], "steps", marks=CLI_ONLY),  # --steps-per-execution or steps_per_execution
+    (["--epochs", "0"], "epochs"),
+    (["--steps-per-execution", "0"], "steps"),  # --steps-per-execution or steps_per_execution
 ], ids=["latent-abc", "latent-fraction", "units-scalar", "lr-negative", "epochs-0", "spe-0"])
 def test_cli_rejects_a_bad_value_in_one_line_before_any_work(tmp_path, options, key):
     output = tmp_path / "run"
@@ -74,7 +73,6 @@ def test_cli_rejects_a_bad_value_in_one_line_before_any_work(tmp_path, options, 
 
 
 # --------------------------------------------------------------------- CLI user errors
-@pytest.mark.xfail(strict=True, reason="issue 10: FileExistsError traceback for --output that is a file")
 def test_output_that_is_a_file_is_one_clear_line(tmp_path):
     taken = tmp_path / "taken.txt"
     taken.write_text("not a folder")
@@ -83,7 +81,6 @@ def test_output_that_is_a_file_is_one_clear_line(tmp_path):
     assert taken.read_text() == "not a folder"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: NotADirectoryError traceback for an unwritable --output")
 def test_output_that_cannot_be_created_is_one_clear_line(tmp_path):
     # We run as root, so chmod cannot make a folder unwritable; a path below a file cannot
     # be created by anyone.
@@ -107,7 +104,6 @@ def yaml_named_folders(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_dir() and p.suffix in (".yaml", ".yml")]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: config path without --output: FileExistsError traceback")
 def test_config_path_without_output_does_not_collide_with_the_yaml(config_file, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     text = config_file.read_text()
@@ -120,7 +116,6 @@ def test_config_path_without_output_does_not_collide_with_the_yaml(config_file, 
         result.assert_user_error()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: a config path becomes the export name")
 def test_config_path_does_not_become_the_export_name(config_file, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run_cli("train", "configs/my_gan.yaml", "--epochs", "1", "--batch-size", "256",
@@ -230,7 +225,6 @@ def test_pix2pix_savedmodel_rejects_images_outside_the_unit_range(tmp_path):
 
 
 # ---------------------------------------------------------------- truncated checkpoint
-@pytest.mark.xfail(strict=True, reason="issue 10: a truncated .keras is reported as 'File not found'")
 @pytest.mark.parametrize("command", ["sample", "export"])
 def test_truncated_keras_file_is_called_unreadable_not_missing(gan, tmp_path, command):
     checkpoint = tmp_path / "model.keras"

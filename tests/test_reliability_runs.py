@@ -100,7 +100,6 @@ def interrupted_run(interrupted_template, tmp_path) -> Path:
 
 
 # ------------------------------------------------------------------ re-runs and resume
-@pytest.mark.xfail(strict=True, reason="issue 10: re-running a finished run trains it again")
 def test_rerun_of_a_finished_run_says_so_and_changes_nothing(finished_run):
     before = file_bytes(finished_run)
     result = train(finished_run, 1)
@@ -113,7 +112,6 @@ def test_rerun_of_a_finished_run_says_so_and_changes_nothing(finished_run):
     assert after == before, f"changed: {sorted(k for k in after if before.get(k) != after[k])}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: more --epochs restarts from scratch")
 def test_rerun_with_more_epochs_continues_the_run(finished_run):
     steps = int(keras.models.load_model(finished_run / "model.keras").g_optimizer.iterations)
     result = train(finished_run, 3)
@@ -124,7 +122,6 @@ def test_rerun_with_more_epochs_continues_the_run(finished_run):
     assert int(continued.g_optimizer.iterations) == 3 * steps  # optimizer state continued
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: no --overwrite flag to start afresh")
 def test_overwrite_flag_starts_a_finished_run_afresh(finished_run):
     (finished_run / "samples" / "stale.png").write_bytes(b"from the old run")
     result = train(finished_run, 1, "--overwrite")
@@ -135,7 +132,6 @@ def test_overwrite_flag_starts_a_finished_run_afresh(finished_run):
 
 
 # ------------------------------------------------------------------ damaged checkpoints
-@pytest.mark.xfail(strict=True, reason="issue 10: truncated backup -> h5py traceback naming no file")
 def test_truncated_backup_is_named_or_recovered_not_a_traceback(interrupted_run):
     damaged = [p for p in (interrupted_run / "backup").rglob("*") if p.is_file()]
     for path in damaged:  # as a SIGKILL during the write leaves them
@@ -148,7 +144,6 @@ def test_truncated_backup_is_named_or_recovered_not_a_traceback(interrupted_run)
         assert not restarts(history_epochs(interrupted_run)), history_epochs(interrupted_run)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: bad training_metadata.json: restart, or no file named")
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_damaged_training_metadata_does_not_silently_restart_the_epoch_count(interrupted_run, damage):
     metadata = interrupted_run / "backup" / "training_metadata.json"
@@ -166,7 +161,6 @@ def test_damaged_training_metadata_does_not_silently_restart_the_epoch_count(int
         assert not restarts(epochs) and epochs[-1] == 3, epochs
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: a truncated model.keras is ignored and the run restarts")
 def test_truncated_model_keras_is_named_or_recovered(finished_run):
     checkpoint = finished_run / "model.keras"
     checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
@@ -185,7 +179,6 @@ OTHER_RUNS = {  # the same --output, another entry or another config
 }
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: a backup of another entry/config is not named as such")
 @pytest.mark.parametrize("other", sorted(OTHER_RUNS))
 def test_backup_of_another_entry_or_config_is_named_with_the_fix(interrupted_run, other):
     result = run_cli(*OTHER_RUNS[other], "--epochs", "4", "--output", interrupted_run)
@@ -216,7 +209,6 @@ def z_width(saved_model: Path) -> int:
     return int(signature.structured_input_signature[1]["z"].shape[1])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: export silently replaces an existing SavedModel")
 def test_export_into_an_existing_savedmodel_refuses_without_overwrite(checkpoints, tmp_path):
     target = tmp_path / "base" / "1"
     first = run_cli("export", "--checkpoint", checkpoints["gan"], "--output", target)
@@ -227,7 +219,6 @@ def test_export_into_an_existing_savedmodel_refuses_without_overwrite(checkpoint
     assert z_width(target) == 8  # still the GAN's SavedModel
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: export has no --overwrite (replacing the folder whole)")
 def test_export_overwrite_replaces_the_folder_whole(checkpoints, tmp_path):
     target = tmp_path / "base" / "1"
     assert run_cli("export", "--checkpoint", checkpoints["gan"], "--output", target).code == 0
@@ -239,7 +230,6 @@ def test_export_overwrite_replaces_the_folder_whole(checkpoints, tmp_path):
     assert z_width(target) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: train always exports (over) version 1")
 def test_continued_training_exports_the_next_free_version(finished_run):
     versions = finished_run / "saved_model" / "gan"
     first = file_bytes(versions / "1")
@@ -254,7 +244,6 @@ def exported_savedmodels(run_folder: Path) -> list[Path]:
     return sorted(p.parent for p in run_folder.rglob("saved_model.pb"))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: a NaN run exits 0 and exports NaN weights")
 def test_cli_stops_a_diverging_run_and_exports_nothing(tmp_path):
     output = tmp_path / "run"
     result = train(output, 2, "--set", "learning_rate=1e30")  # NaN from the first step on
@@ -280,7 +269,6 @@ class BatchLogs(keras.callbacks.Callback):
         self.logs.append({k: float(v) for k, v in (logs or {}).items()})
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: fit keeps training on NaN losses")
 def test_fit_stops_at_the_first_non_finite_logged_value():
     model = zoo.build("gan", generator_units=[16], discriminator_units=[16], latent_dim=8, seed=0,
                       learning_rate=1e30)
@@ -314,7 +302,6 @@ TINY_ENTRIES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: logs carry no 'loss', so TerminateOnNaN never fires")
 @pytest.mark.parametrize("name", sorted(TINY_ENTRIES))
 def test_keras_terminate_on_nan_stops_every_entry(name):
     model = zoo.build(name, seed=0, **TINY_ENTRIES[name])

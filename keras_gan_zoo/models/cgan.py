@@ -9,10 +9,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo import codes, inputs
+from keras_gan_zoo import codes, inputs, losses
 from keras_gan_zoo.base import Endpoint
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import (
+    CONDITIONINGS,
     conditional_discriminator,
     conditional_generator,
     dcgan_discriminator,
@@ -20,6 +21,7 @@ from keras_gan_zoo.networks import (
     mlp_discriminator,
     mlp_generator,
 )
+from keras_gan_zoo.networks.options import TakesDiscriminatorOptions
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.registry import register
 
@@ -27,7 +29,7 @@ ARCHITECTURES = ("mlp", "conv")
 
 
 @register("cgan")
-class CGAN(NoiseToImageGAN):
+class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     """Class-conditional GAN: G(z, y) and D(x, y), y the class label.
 
     The label enters G with the noise and D with the image by
@@ -56,6 +58,24 @@ class CGAN(NoiseToImageGAN):
 
     Noise: the paper draws z uniformly within the unit hypercube; the zoo's
     default is z ~ N(0, I), and ``noise="uniform"`` gives U(-1, 1).
+
+    Other ways for D to use the labels (`networks.conditional_discriminator`):
+
+    * ``conditioning``: ``"concat"`` (the paper), ``"projection"`` (Miyato &
+      Koyama 2018: ``logit = psi(phi(x)) + <embed(y), phi(x)>``) or ``"none"``
+      (D does not see the label; only with the auxiliary classifier: AC-GAN).
+    * ``auxiliary_classifier`` (AC-GAN, Odena, Olah & Shlens 2017): D gets a
+      class head on its features; D's loss adds ``classifier_weight`` times
+      `losses.acgan_discriminator_loss` (real and fake), G's adds
+      `losses.acgan_generator_loss`; logged as ``d_class`` and ``g_class``. The
+      D step makes its fakes for the real batch's labels (TF-GAN's AC-GAN: one
+      label set for both terms), the G step for uniform labels. It needs
+      ``conditioning: none`` or ``projection``: a D that is shown the label at
+      its input could read the class off it.
+
+    The discriminator options (``minibatch_discrimination``,
+    ``minibatch_stddev``, ``spectral_norm``: `networks.options`) act on D's
+    body; spectral norm also on the projection embedding and the class head.
     """
 
     paper = "Mirza & Osindero 2014, Conditional Generative Adversarial Nets (arXiv:1411.1784)"
@@ -70,6 +90,9 @@ class CGAN(NoiseToImageGAN):
         generator_filters: int = 128,
         discriminator_filters: int = 64,
         kernel_size: int = 5,
+        conditioning: str = "concat",
+        auxiliary_classifier: bool = False,
+        classifier_weight: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -77,6 +100,22 @@ class CGAN(NoiseToImageGAN):
             raise ValueError(
                 f"architecture must be one of {ARCHITECTURES} (mlp: the paper's), got {architecture!r}."
             )
+        if conditioning not in CONDITIONINGS:
+            raise ValueError(f"conditioning must be one of {CONDITIONINGS} (concat: the "
+                             f"paper's), got {conditioning!r}.")
+        if auxiliary_classifier and conditioning == "concat":
+            raise ValueError(
+                "auxiliary_classifier: true needs a D that is not shown the label at its input "
+                "(it could read the class off it): set conditioning: none (AC-GAN) or projection.")
+        if conditioning == "none" and not auxiliary_classifier:
+            raise ValueError("conditioning: none leaves the labels unused by D: set "
+                             "auxiliary_classifier: true (AC-GAN) or another conditioning.")
+        self.conditioning = conditioning
+        self.auxiliary_classifier = bool(auxiliary_classifier)
+        self.classifier_weight = float(classifier_weight)
+        if self.auxiliary_classifier:
+            self.trackers.update({name: keras.metrics.Mean(name=name)
+                                  for name in ("d_class", "g_class")})
         self.num_classes = int(num_classes)
         self.architecture = architecture
         self.embedding_dim = None if embedding_dim is None else int(embedding_dim)
@@ -89,7 +128,8 @@ class CGAN(NoiseToImageGAN):
             g_body = functools.partial(
                 mlp_generator, image_shape=self.image_shape, hidden_units=self.generator_units
             )
-            d_body = functools.partial(mlp_discriminator, hidden_units=self.discriminator_units)
+            d_body = functools.partial(mlp_discriminator, hidden_units=self.discriminator_units,
+                                       options=self.discriminator_options)
             label_mode = "vector"
         else:
             g_body = functools.partial(
@@ -98,14 +138,16 @@ class CGAN(NoiseToImageGAN):
             )
             d_body = functools.partial(
                 dcgan_discriminator, filters=self.discriminator_filters,
-                kernel_size=self.kernel_size,
+                kernel_size=self.kernel_size, options=self.discriminator_options,
             )
             label_mode = "maps"
         self.generator = conditional_generator(
             g_body, self.latent_dim, self.num_classes, self.embedding_dim
         )
         self.discriminator = conditional_discriminator(
-            d_body, self.image_shape, self.num_classes, self.embedding_dim, label_mode
+            d_body, self.image_shape, self.num_classes, self.embedding_dim, label_mode,
+            self.conditioning, self.auxiliary_classifier,
+            self.discriminator_options.spectral_norm,
         )
 
     def get_config(self) -> dict[str, Any]:
@@ -119,6 +161,9 @@ class CGAN(NoiseToImageGAN):
             "generator_filters": self.generator_filters,
             "discriminator_filters": self.discriminator_filters,
             "kernel_size": self.kernel_size,
+            "conditioning": self.conditioning,
+            "auxiliary_classifier": self.auxiliary_classifier,
+            "classifier_weight": self.classifier_weight,
         }
 
     # ---------------------------------------------------------------- training
@@ -137,6 +182,7 @@ class CGAN(NoiseToImageGAN):
                 "Load a labelled source, e.g. keras_gan_zoo.data.load('digits', "
                 "with_labels=True), or a folder with one sub-folder per class."
             )
+        labels = tf.convert_to_tensor(labels)
         if labels.shape.rank != 1:
             raise ValueError(
                 f"CGAN needs int class indices of shape [batch], got labels of shape "
@@ -157,11 +203,67 @@ class CGAN(NoiseToImageGAN):
         """D judges fakes together with the labels they were generated from."""
         return generator_inputs[1]
 
-    def discriminator_view(self, images: tf.Tensor, labels: tf.Tensor) -> list[tf.Tensor]:
+    def discriminator_view(self, images: tf.Tensor, labels: tf.Tensor) -> Any:
         """D's input ``[images, labels]``: Algorithm 1 with the labels as extra inputs
         of G and D, so D minimises ``-log D(x, y) - log(1 - D(G(z, y'), y'))`` and G
-        ``-log D(G(z, y'), y')`` (non-saturating), y' uniform."""
-        return [images, labels]
+        ``-log D(G(z, y'), y')`` (non-saturating), y' uniform. (``conditioning: none``:
+        the images.)"""
+        return images if self.conditioning == "none" else [images, labels]
+
+    def discriminate(self, view: Any, training: bool) -> tuple[tf.Tensor, tf.Tensor | None]:
+        """D's adversarial logits and, with the auxiliary classifier, class logits (float32)."""
+        outputs = self.discriminator(view, training=training)
+        if not self.auxiliary_classifier:
+            return tf.cast(outputs, tf.float32), None
+        return tuple(tf.cast(output, tf.float32) for output in outputs)
+
+    def discriminator_logits(self, view: Any, training: bool) -> tf.Tensor:
+        return self.discriminate(view, training)[0]
+
+    def update_discriminator(self, real_images: tf.Tensor, labels: Any = None
+                             ) -> dict[str, tf.Tensor]:
+        """Algorithm 1's D step; with the auxiliary classifier, AC-GAN's: fakes of the real
+        labels, ``classifier_weight * acgan_discriminator_loss`` added to D's loss."""
+        if not self.auxiliary_classifier:
+            return super().update_discriminator(real_images, labels)
+        inputs = [self.sample_noise(tf.shape(real_images)[0]), labels]
+        with tf.GradientTape() as tape:
+            fake_images = self.discriminator_inputs(self.generator(inputs, training=True))
+            real_images = self.discriminator_inputs(real_images)
+            real_logits, real_classes = self.discriminate(
+                self.discriminator_view(real_images, labels), training=True)
+            fake_logits, fake_classes = self.discriminate(
+                self.discriminator_view(fake_images, labels), training=True)
+            adversarial = self.discriminator_objective(real_logits, fake_logits)
+            d_class = losses.acgan_discriminator_loss(
+                real_classes, fake_classes, tf.one_hot(labels, self.num_classes))
+            penalty = self.regularization(real_images, fake_images, labels)
+            per_example = adversarial + penalty + self.classifier_weight * d_class
+            loss = self.replica_loss(per_example, self.d_optimizer)
+        self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
+        self.constrain_discriminator()
+        return {"d_loss": adversarial, **self.penalty_logs(penalty),
+                "d_real": tf.sigmoid(real_logits[:, 0]), "d_fake": tf.sigmoid(fake_logits[:, 0]),
+                "d_class": d_class}
+
+    def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
+                         labels: Any = None) -> dict[str, tf.Tensor]:
+        """Algorithm 1's G step; with the auxiliary classifier, AC-GAN's:
+        ``classifier_weight * acgan_generator_loss`` added to G's loss."""
+        if not self.auxiliary_classifier:
+            return super().update_generator(batch_size, real_images, labels)
+        inputs = self.sample_generator_inputs(batch_size)
+        with tf.GradientTape() as tape:
+            fake = self.discriminator_view(
+                self.discriminator_inputs(self.generator(inputs, training=True)), inputs[1])
+            logits, classes = self.discriminate(fake, training=True)
+            adversarial = self.generator_objective(
+                logits, self.generator_real_logits(real_images, labels))
+            g_class = losses.acgan_generator_loss(classes, tf.one_hot(inputs[1], self.num_classes))
+            loss = self.replica_loss(adversarial + self.classifier_weight * g_class,
+                                     self.g_optimizer)
+        self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
+        return {"g_loss": adversarial, "g_class": g_class}
 
     def example_batch(self, batch_size: int, seed: int = 0) -> Any:
         """Random ``(images, labels)``."""

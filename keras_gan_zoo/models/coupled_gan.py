@@ -19,13 +19,14 @@ from keras_gan_zoo.networks import (
     dcgan_generator_blocks,
 )
 from keras_gan_zoo.pixels import to_unit_range
+from keras_gan_zoo.networks.options import TakesDiscriminatorOptions
 from keras_gan_zoo.registry import register
 
 DOMAINS = ("a", "b")
 
 
 @register("coupledgan", "cogan")
-class CoupledGAN(NoiseToImageGAN):
+class CoupledGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     """Two GANs, one per domain, with tied weights: they learn a *joint*
     distribution of two domains from unpaired samples of each.
 
@@ -95,7 +96,7 @@ class CoupledGAN(NoiseToImageGAN):
         )
         self.discriminator, (self.discriminator_a, self.discriminator_b) = coupled_discriminators(
             dcgan_discriminator_blocks(self.image_shape, self.discriminator_filters,
-                                       self.kernel_size),
+                                       self.kernel_size, options=self.discriminator_options),
             self.image_shape, self.discriminator_private_blocks, DOMAINS, name="discriminator",
         )
 

@@ -7,11 +7,12 @@ from typing import Any
 
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import dcgan_discriminator, dcgan_generator
+from keras_gan_zoo.networks.options import TakesDiscriminatorOptions
 from keras_gan_zoo.registry import register
 
 
 @register("dcgan")
-class DCGAN(NoiseToImageGAN):
+class DCGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     """DCGAN with the paper's architecture (see `networks.dcgan`), sized to ``image_shape``.
 
     Non-saturating loss, Adam(2e-4, beta_1=0.5), weights ~ N(0, 0.02).
@@ -40,7 +41,8 @@ class DCGAN(NoiseToImageGAN):
             self.latent_dim, self.image_shape, self.generator_filters, self.kernel_size
         )
         self.discriminator = dcgan_discriminator(
-            self.image_shape, self.discriminator_filters, self.kernel_size
+            self.image_shape, self.discriminator_filters, self.kernel_size,
+            options=self.discriminator_options,
         )
 
     def get_config(self) -> dict[str, Any]:

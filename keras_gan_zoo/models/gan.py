@@ -7,11 +7,12 @@ from typing import Any, Sequence
 from keras_gan_zoo import losses
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import mlp_discriminator, mlp_generator
+from keras_gan_zoo.networks.options import TakesDiscriminatorOptions
 from keras_gan_zoo.registry import register
 
 
 @register("gan")
-class GAN(NoiseToImageGAN):
+class GAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     """The original GAN with multilayer-perceptron networks.
 
     Trained by Algorithm 1 of the paper (``d_steps`` discriminator updates per
@@ -53,7 +54,8 @@ class GAN(NoiseToImageGAN):
         self.discriminator_units = tuple(int(u) for u in discriminator_units)
         self.generator_loss = generator_loss
         self.generator = mlp_generator(self.latent_dim, self.image_shape, self.generator_units)
-        self.discriminator = mlp_discriminator(self.image_shape, self.discriminator_units)
+        self.discriminator = mlp_discriminator(self.image_shape, self.discriminator_units,
+                                               options=self.discriminator_options)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -15,11 +15,12 @@ from keras_gan_zoo.base import Endpoint
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import code_posterior_head, conditional_generator, dcgan_discriminator, dcgan_generator
 from keras_gan_zoo.pixels import to_unit_range
+from keras_gan_zoo.networks.options import TakesDiscriminatorOptions
 from keras_gan_zoo.registry import register
 
 
 @register("infogan")
-class InfoGAN(NoiseToImageGAN):
+class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     """GAN whose latent codes are made recoverable from the images: the
     mutual-information lower bound L_I(G, Q) is maximised by G and by Q.
 
@@ -114,7 +115,7 @@ class InfoGAN(NoiseToImageGAN):
         self.discriminator = dcgan_discriminator(
             self.image_shape, self.discriminator_filters, self.kernel_size,
             negative_slope=self.negative_slope, hidden_units=self.discriminator_units,
-            return_features=True,
+            return_features=True, options=self.discriminator_options,
         )
         self.q_network = code_posterior_head(
             int(self.discriminator.outputs[1].shape[-1]), self.num_categories,

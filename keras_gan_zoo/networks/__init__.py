@@ -4,6 +4,7 @@ share blocks between networks (`coupled_generators`, `coupled_discriminators`)."
 
 from keras_gan_zoo.networks.autoencoder import dcgan_autoencoder
 from keras_gan_zoo.networks.conditional import (
+    CONDITIONINGS,
     code_posterior_head,
     conditional_discriminator,
     conditional_generator,
@@ -17,14 +18,25 @@ from keras_gan_zoo.networks.dcgan import (
     dcgan_generator_blocks,
     dcgan_upsampling_plan,
 )
-from keras_gan_zoo.networks.layers import BlockFn, ReflectionPadding2D
+from keras_gan_zoo.networks.layers import (
+    BlockFn,
+    MinibatchDiscrimination,
+    MinibatchStdDev,
+    ReflectionPadding2D,
+)
 from keras_gan_zoo.networks.mlp import mlp_discriminator, mlp_generator
+from keras_gan_zoo.networks.options import DiscriminatorOptions, TakesDiscriminatorOptions
 from keras_gan_zoo.networks.patchgan import patchgan_discriminator
 from keras_gan_zoo.networks.resnet import resnet_generator
 from keras_gan_zoo.networks.unet import unet_generator
 
 __all__ = [
     "BlockFn",
+    "CONDITIONINGS",
+    "DiscriminatorOptions",
+    "MinibatchDiscrimination",
+    "MinibatchStdDev",
+    "TakesDiscriminatorOptions",
     "code_posterior_head",
     "conditional_discriminator",
     "conditional_generator",

@@ -5,7 +5,9 @@ Generative Adversarial Nets", arXiv:1411.1784, sec. 3.2): the label y, as a
 one-hot vector or a learned embedding, is concatenated with the noise z at
 G's input and with the image at D's input. (A popular Keras reimplementation
 multiplies a label embedding element-wise into z and into the flattened image
-instead; that is not the paper's model.)
+instead; that is not the paper's model.) D's other ways to use the labels
+(`conditional_discriminator`): the **projection** discriminator (Miyato &
+Koyama 2018) and an **auxiliary classifier** head (AC-GAN, Odena et al. 2017).
 
 The builders wrap the zoo's unconditional networks (`mlp_*`, `dcgan_*`) as a
 *body*: they add the label/code inputs and the concatenation in front and call
@@ -22,13 +24,16 @@ import keras
 from keras import layers
 
 from keras_gan_zoo.networks.dcgan import dense_block
-from keras_gan_zoo.networks.layers import apply_layers, weight_init
+from keras_gan_zoo.networks.layers import apply_layers, spectral, weight_init
 
 #: ``body_builder(input_size, name=...) -> keras.Model``, e.g.
 #: ``functools.partial(mlp_generator, image_shape=(28, 28, 1))``.
 BodyBuilder = Callable[..., keras.Model]
 
 LABEL_MODES = ("vector", "maps")
+#: How D sees the label: concatenated at its input (the CGAN paper), projected on
+#: its features (Miyato & Koyama 2018), or not at all (AC-GAN: only its class head).
+CONDITIONINGS = ("concat", "projection", "none")
 
 
 def label_encoder(
@@ -75,32 +80,70 @@ def conditional_discriminator(
     num_classes: int,
     embedding_dim: int | None = None,
     label_mode: str = "vector",
+    conditioning: str = "concat",
+    auxiliary_classifier: bool = False,
+    spectral_norm: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
-    """``[images, label]`` -> one logit, the label concatenated with the image.
+    """``[images, label]`` (``images`` with ``conditioning="none"``) -> one logit,
+    and with ``auxiliary_classifier`` ``[logits, class_logits]``.
 
-    ``label_mode="vector"`` (MLP, the paper's setting): the flattened image and
-    the label vector are concatenated, the body gets ``(H*W*C + E,)``.
-    ``label_mode="maps"`` (convolutional): the label vector is broadcast to
-    ``E`` constant feature maps stacked on the image channels, the body gets
-    ``(H, W, C + E)``.
+    ``conditioning``:
+
+    * ``"concat"`` (the CGAN paper): the label joins the image at the body's
+      input. ``label_mode="vector"`` (MLP): the flattened image and the label
+      vector are concatenated, the body gets ``(H*W*C + E,)``; ``"maps"``
+      (convolutional): the label vector is broadcast to ``E`` constant feature
+      maps stacked on the image channels, the body gets ``(H, W, C + E)``.
+    * ``"projection"`` (Miyato & Koyama 2018, eq. 3): the body sees the image;
+      ``logit = psi(phi(x)) + <embed(y), phi(x)>`` with ``phi(x)`` the body's
+      features (the input of its logit block), ``psi`` the logit block and
+      ``embed`` a learned class embedding of the features' size.
+    * ``"none"``: the body sees the image only (AC-GAN, with the class head).
+
+    ``auxiliary_classifier`` (Odena et al. 2017): a linear class head on
+    ``phi(x)``, ``class_logits`` ``[batch, num_classes]``. The body builder
+    must take ``return_features`` for ``"projection"`` or the class head.
+    ``spectral_norm`` normalises the embedding and the class head too (the body
+    takes its own options).
     """
     if label_mode not in LABEL_MODES:
         raise ValueError(f"label_mode must be one of {LABEL_MODES}, got {label_mode!r}.")
+    if conditioning not in CONDITIONINGS:
+        raise ValueError(
+            f"conditioning must be one of {CONDITIONINGS} (concat: the CGAN paper's), "
+            f"got {conditioning!r}.")
     height, width, _ = (int(d) for d in image_shape)
     images = keras.Input(tuple(image_shape), name="images")
     label = keras.Input((), dtype="int32", name="label")
-    encoded = label_encoder(num_classes, embedding_dim, name="label_encoding")(label)
-    if label_mode == "vector":
-        x = layers.Concatenate(name="image_and_label")([layers.Flatten()(images), encoded])
-        body_input = (int(x.shape[-1]),)
-    else:
-        maps = layers.Reshape((1, 1, int(encoded.shape[-1])))(encoded)
-        maps = layers.UpSampling2D((height, width), name="label_maps")(maps)
-        x = layers.Concatenate(name="image_and_label")([images, maps])
+    x, body_input = images, tuple(image_shape)
+    if conditioning == "concat":
+        encoded = label_encoder(num_classes, embedding_dim, name="label_encoding")(label)
+        if label_mode == "vector":
+            x = layers.Concatenate(name="image_and_label")([layers.Flatten()(images), encoded])
+        else:
+            maps = layers.Reshape((1, 1, int(encoded.shape[-1])))(encoded)
+            maps = layers.UpSampling2D((height, width), name="label_maps")(maps)
+            x = layers.Concatenate(name="image_and_label")([images, maps])
         body_input = tuple(int(d) for d in x.shape[1:])
-    body = body_builder(body_input, name=f"{name}_body")
-    return keras.Model([images, label], body(x), name=name)
+    with_features = conditioning == "projection" or auxiliary_classifier
+    body = body_builder(body_input, name=f"{name}_body",
+                        **({"return_features": True} if with_features else {}))
+    logits, features = body(x) if with_features else (body(x), None)
+    if conditioning == "projection":
+        # embed(y) = one_hot(y) V, a Dense layer so that spectral norm can wrap it.
+        embed = layers.Dense(int(features.shape[-1]), use_bias=False,
+                             kernel_initializer=weight_init(), name="class_embedding")
+        embedded = spectral(embed, spectral_norm)(label_encoder(num_classes)(label))
+        logits = layers.Add(name="logits")(
+            [logits, layers.Dot(axes=1, name="projection")([embedded, features])])
+    outputs = logits
+    if auxiliary_classifier:
+        class_head = layers.Dense(num_classes, kernel_initializer=weight_init(),
+                                  name="class_logits")
+        outputs = [logits, spectral(class_head, spectral_norm)(features)]
+    inputs = images if conditioning == "none" else [images, label]
+    return keras.Model(inputs, outputs, name=name)
 
 
 def code_posterior_head(

@@ -33,6 +33,7 @@ from keras_gan_zoo.networks.layers import (
     stack_blocks,
     weight_init,
 )
+from keras_gan_zoo.networks.options import DiscriminatorOptions
 
 
 def dcgan_upsampling_plan(image_shape: Sequence[int]) -> tuple[int, int, int]:
@@ -50,11 +51,14 @@ def dcgan_upsampling_plan(image_shape: Sequence[int]) -> tuple[int, int, int]:
 
 
 # ------------------------------------------------------------------ blocks
-def dense_block(units: int, activation: Callable[[], layers.Layer], *,
+def dense_block(units: int, activation: Callable[[], layers.Layer],
+                options: DiscriminatorOptions = DiscriminatorOptions(), *,
                 suffix: str = "") -> list[layers.Layer]:
-    """Fully connected (no bias), batch norm, ``activation()`` (InfoGAN's FC1024)."""
-    return [layers.Dense(units, use_bias=False, kernel_initializer=weight_init()),
-            dcgan_batch_norm(), activation()]
+    """Fully connected (no bias), batch norm, ``activation()`` (InfoGAN's FC1024);
+    in a D with spectral norm (``options``), normalised and with a bias instead of batch norm."""
+    norm = options.batch_norm(True)
+    dense = layers.Dense(units, use_bias=not norm, kernel_initializer=weight_init())
+    return [options.weight(dense), *([dcgan_batch_norm()] if norm else []), activation()]
 
 
 def projection_block(height: int, width: int, channels: int, *,
@@ -80,11 +84,15 @@ def image_block(channels: int, kernel_size: int, *, suffix: str = "") -> list[la
 
 
 def downsampling_block(filters: int, kernel_size: int, negative_slope: float, norm: bool,
-                       flatten: bool, *, suffix: str = "") -> list[layers.Layer]:
+                       flatten: bool, options: DiscriminatorOptions = DiscriminatorOptions(),
+                       *, suffix: str = "") -> list[layers.Layer]:
     """Stride-2 convolution, batch norm if ``norm`` (else a bias), LeakyReLU, and the
-    flattening of the last feature map if ``flatten``."""
-    block = [layers.Conv2D(filters, kernel_size, strides=2, padding="same", use_bias=not norm,
-                           kernel_initializer=weight_init())]
+    flattening of the last feature map if ``flatten``; ``options``' minibatch std
+    before the last block's convolution and spectral norm (no batch norm under SN)."""
+    norm = options.batch_norm(norm)
+    block = [*(options.stddev() if flatten else []), options.weight(
+        layers.Conv2D(filters, kernel_size, strides=2, padding="same", use_bias=not norm,
+                      kernel_initializer=weight_init()))]
     if norm:
         block.append(dcgan_batch_norm())
     block.append(layers.LeakyReLU(negative_slope))
@@ -93,9 +101,10 @@ def downsampling_block(filters: int, kernel_size: int, negative_slope: float, no
     return block
 
 
-def logit_block(*, suffix: str = "") -> list[layers.Layer]:
-    """One logit, no sigmoid: ``logits<suffix>``."""
-    return [layers.Dense(1, kernel_initializer=weight_init(), name=f"logits{suffix}")]
+def logit_block(options: DiscriminatorOptions = DiscriminatorOptions(), *,
+                suffix: str = "") -> list[layers.Layer]:
+    """One logit, no sigmoid: ``logits<suffix>`` (after ``options``' minibatch discrimination)."""
+    return options.head(layers.Dense(1, kernel_initializer=weight_init(), name=f"logits{suffix}"))
 
 
 def dcgan_generator_blocks(
@@ -123,17 +132,18 @@ def dcgan_discriminator_blocks(
     kernel_size: int = 5,
     negative_slope: float = 0.2,
     hidden_units: Sequence[int] = (),
+    options: DiscriminatorOptions = DiscriminatorOptions(),
 ) -> list[BlockFn]:
     """The blocks of `dcgan_discriminator`: n downsampling blocks (filters,
     2*filters, ...; batch norm on all but the first; the last one flattens),
-    ``hidden_units`` FC blocks, the logit block."""
+    ``hidden_units`` FC blocks, the logit block; with the `DiscriminatorOptions`."""
     _, _, steps = dcgan_upsampling_plan(image_shape)
     leaky_relu = partial(layers.LeakyReLU, negative_slope)
     return [
         *(partial(downsampling_block, filters * 2**i, kernel_size, negative_slope, i > 0,
-                  i == steps - 1) for i in range(steps)),
-        *(partial(dense_block, units, leaky_relu) for units in hidden_units),
-        logit_block,
+                  i == steps - 1, options) for i in range(steps)),
+        *(partial(dense_block, units, leaky_relu, options) for units in hidden_units),
+        partial(logit_block, options),
     ]
 
 
@@ -165,6 +175,7 @@ def dcgan_discriminator(
     negative_slope: float = 0.2,
     hidden_units: Sequence[int] = (),
     return_features: bool = False,
+    options: DiscriminatorOptions = DiscriminatorOptions(),
     name: str = "discriminator",
 ) -> keras.Model:
     """(H, W, C) -> strided convolutions (filters, 2*filters, ...) -> one logit.
@@ -172,10 +183,12 @@ def dcgan_discriminator(
     ``hidden_units`` adds fully connected layers (batch norm, LeakyReLU) before
     the logit, as in InfoGAN's MNIST discriminator (FC1024). With
     ``return_features`` the model returns ``[logits, features]``, the features
-    being the input of the logit layer (the trunk an auxiliary head can share).
+    being the input of the logit block (the trunk an auxiliary head can share).
+    ``options``: `DiscriminatorOptions` (minibatch discrimination, minibatch std,
+    spectral norm).
     """
     blocks = dcgan_discriminator_blocks(image_shape, filters, kernel_size, negative_slope,
-                                        hidden_units)
+                                        hidden_units, options)
     images = keras.Input(tuple(image_shape), name="images")
     features = apply_layers(stack_blocks(blocks[:-1]), images)
     logits = apply_layers(stack_blocks(blocks[-1:]), features)

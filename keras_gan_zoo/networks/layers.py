@@ -15,6 +15,12 @@
 * `ReplicaDropout`: Keras `Dropout` whose masks differ per replica under a
   distribution strategy (Keras' seed state is a mirrored variable, the same on
   every replica).
+* D's options (Improved GAN techniques, `networks.options`):
+  `MinibatchDiscrimination` (Salimans et al. 2016) and `MinibatchStdDev`
+  (Karras et al. 2018) add batch statistics to D's features; `spectral`
+  wraps a weight layer in Keras' `SpectralNormalization` (Miyato et al. 2018).
+  Both layers compute their statistics over the batch they are called on:
+  under a distribution strategy, each replica's batch.
 * Blocks: a chain-shaped network is described as a list of *block functions*
   (`BlockFn`), each creating the fresh layers of one block (a weight layer and
   the norm, activation and reshape layers after it). `stack_blocks` creates a
@@ -28,7 +34,7 @@ from typing import Any, Protocol, Sequence
 
 import keras
 import tensorflow as tf
-from keras import layers
+from keras import layers, ops
 
 from keras_gan_zoo.distribute import fold_in_replica
 
@@ -150,3 +156,87 @@ def conv_norm(x: tf.Tensor, filters: int, kernel_size: int, strides: int = 1, no
     x = conv(filters, kernel_size, strides, padding, use_bias=layer is None,
              transpose=transpose)(x)
     return x if layer is None else layer(x)
+
+
+def spectral(layer: layers.Layer, enabled: bool = True) -> layers.Layer:
+    """``layer`` (with a ``kernel`` or ``embeddings``) in Keras' `SpectralNormalization`
+    if ``enabled`` (Miyato et al. 2018, one power iteration per training call)."""
+    return layers.SpectralNormalization(layer) if enabled else layer
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class MinibatchDiscrimination(layers.Layer):
+    """Minibatch discrimination (Salimans et al. 2016, "Improved Techniques for
+    Training GANs", sec. 3.2): ``[N, A] -> [N, A + num_kernels]``.
+
+    ``M_i = x_i T`` (T: ``A x B x C``, B = ``num_kernels``, C = ``kernel_dim``),
+    ``o(x_i)_b = sum_j exp(-||M_i,b - M_j,b||_L1)`` over the batch (j = i
+    included, as in the paper's formula), concatenated to ``x_i``. T ~ N(0, 0.05)
+    as in the authors' code. Computed in float32 over the batch the layer is
+    called on (under a distribution strategy, each replica's).
+    """
+
+    def __init__(self, num_kernels: int = 100, kernel_dim: int = 5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.num_kernels = int(num_kernels)
+        self.kernel_dim = int(kernel_dim)
+
+    def build(self, input_shape: Sequence[int | None]) -> None:
+        self.tensor = self.add_weight(
+            shape=(int(input_shape[-1]), self.num_kernels * self.kernel_dim),
+            initializer=keras.initializers.RandomNormal(0.0, 0.05), name="tensor")
+
+    def call(self, inputs: Any) -> Any:
+        x = ops.cast(inputs, "float32")
+        m = ops.reshape(ops.matmul(x, ops.cast(self.tensor, "float32")),
+                        (-1, self.num_kernels, self.kernel_dim))
+        l1 = ops.sum(ops.abs(m[:, None] - m[None]), axis=-1)  # [N, N, B]
+        features = ops.sum(ops.exp(-l1), axis=1)
+        return ops.concatenate([inputs, ops.cast(features, inputs.dtype)], axis=-1)
+
+    def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
+        return (*input_shape[:-1], int(input_shape[-1]) + self.num_kernels)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "num_kernels": self.num_kernels,
+                "kernel_dim": self.kernel_dim}
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class MinibatchStdDev(layers.Layer):
+    """Minibatch standard deviation (Karras et al. 2018, "Progressive Growing of
+    GANs", sec. 3): one feature (map) more, ``[N, ..., C] -> [N, ..., C + 1]``.
+
+    The batch is split into groups of ``group_size`` (example i in group
+    ``i mod ceil(N / group_size)``, the paper code's strided groups; the last
+    groups are one smaller when N is not a multiple); the std over the group
+    of every feature and position, averaged over them, is one number per
+    group, broadcast as a constant feature map. Computed in float32 over the
+    batch the layer is called on (under a distribution strategy, each replica's).
+    """
+
+    def __init__(self, group_size: int = 4, epsilon: float = 1e-8, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.group_size = int(group_size)
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs: Any) -> Any:
+        x = ops.reshape(ops.cast(inputs, "float32"), (ops.shape(inputs)[0], -1))
+        index = ops.arange(ops.shape(x)[0])
+        groups = (ops.shape(x)[0] + self.group_size - 1) // self.group_size
+        same = ops.cast(ops.equal(index[:, None] % groups, index[None] % groups), "float32")
+        size = ops.sum(same, axis=1, keepdims=True)
+        mean = ops.matmul(same, x) / size  # example i's group mean
+        variance = ops.matmul(same, ops.square(x)) / size - ops.square(mean)
+        std = ops.sqrt(ops.maximum(variance, 0.0) + self.epsilon)
+        stat = ops.cast(ops.mean(std, axis=1), inputs.dtype)
+        shape = ops.shape(inputs)
+        stat = ops.broadcast_to(ops.reshape(stat, (-1,) + (1,) * (len(inputs.shape) - 1)),
+                                (*shape[:-1], 1))
+        return ops.concatenate([inputs, stat], axis=-1)
+
+    def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
+        return (*input_shape[:-1], int(input_shape[-1]) + 1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "group_size": self.group_size, "epsilon": self.epsilon}

@@ -13,7 +13,8 @@ from typing import Sequence
 import keras
 from keras import layers
 
-from keras_gan_zoo.networks.layers import batch_norm
+from keras_gan_zoo.networks.layers import apply_layers, batch_norm
+from keras_gan_zoo.networks.options import DiscriminatorOptions
 
 
 def mlp_generator(
@@ -41,13 +42,22 @@ def mlp_discriminator(
     image_shape: Sequence[int],
     hidden_units: Sequence[int] = (512, 256),
     negative_slope: float = 0.2,
+    return_features: bool = False,
+    options: DiscriminatorOptions = DiscriminatorOptions(),
     name: str = "discriminator",
 ) -> keras.Model:
-    """image -> hidden layers (LeakyReLU) -> one logit (no sigmoid)."""
+    """image -> hidden layers (LeakyReLU) -> one logit (no sigmoid).
+
+    ``options``: `DiscriminatorOptions` (minibatch std before the last hidden
+    layer, minibatch discrimination before the logit, spectral norm). With
+    ``return_features`` the model returns ``[logits, features]``, the features
+    being the last hidden layer's output.
+    """
     images = keras.Input(tuple(image_shape), name="images")
     x = layers.Flatten()(images)
-    for units in hidden_units:
-        x = layers.Dense(units)(x)
-        x = layers.LeakyReLU(negative_slope)(x)
-    logits = layers.Dense(1, name="logits")(x)
-    return keras.Model(images, logits, name=name)
+    blocks = [[options.weight(layers.Dense(units)), layers.LeakyReLU(negative_slope)]
+              for units in hidden_units]
+    blocks.insert(max(len(blocks) - 1, 0), options.stddev())
+    x = apply_layers([layer for block in blocks for layer in block], x)
+    logits = apply_layers(options.head(layers.Dense(1, name="logits")), x)
+    return keras.Model(images, [logits, x] if return_features else logits, name=name)

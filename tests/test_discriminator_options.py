@@ -1,0 +1,193 @@
+"""Discriminator options (issue 11 §3): minibatch discrimination, minibatch stddev,
+spectral norm, and the ways D uses the labels (projection, AC-GAN)."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gan_zoo as zoo
+from keras_gan_zoo.distribute import set_precision
+from keras_gan_zoo.networks import MinibatchDiscrimination, MinibatchStdDev
+from tests.fixed_noise import fixed_noise
+
+ALL_OPTIONS = dict(minibatch_discrimination=4, minibatch_stddev=True, spectral_norm=True)
+SMALL = {
+    "gan": dict(generator_units=[16], discriminator_units=[16, 8]),
+    "dcgan": dict(generator_filters=4, discriminator_filters=4),
+    "cgan": dict(architecture="conv", generator_filters=4, discriminator_filters=4,
+                 conditioning="projection", auxiliary_classifier=True),
+    "infogan": dict(generator_units=[16], discriminator_units=[16], generator_filters=4,
+                    discriminator_filters=4, q_units=[8]),
+    "coupledgan": dict(generator_filters=4, discriminator_filters=4),
+}
+
+
+def small(name: str, **overrides) -> zoo.BaseGAN:
+    return zoo.build(name, seed=0, latent_dim=8, **{**SMALL[name], **overrides})
+
+
+def wrapped_kernels(network: keras.Model) -> list[np.ndarray]:
+    return [layer.layer.kernel.numpy() for layer in network._flatten_layers()
+            if isinstance(layer, keras.layers.SpectralNormalization)]
+
+
+# ------------------------------------------------------------------ layer math
+def test_minibatch_discrimination_matches_the_papers_formula():
+    x = np.random.default_rng(0).normal(size=(6, 7)).astype(np.float32)
+    layer = MinibatchDiscrimination(num_kernels=3, kernel_dim=4)
+    out = keras.ops.convert_to_numpy(layer(x))
+    m = (x @ layer.tensor.numpy()).reshape(6, 3, 4)
+    l1 = np.abs(m[:, None] - m[None]).sum(-1)  # [i, j, b]
+    np.testing.assert_allclose(out, np.concatenate([x, np.exp(-l1).sum(1)], 1), rtol=1e-5)
+    assert MinibatchDiscrimination.from_config(layer.get_config()).num_kernels == 3
+
+
+@pytest.mark.parametrize("shape", [(8, 3, 3, 2), (6, 5)])
+def test_minibatch_stddev_matches_the_papers_statistic(shape):
+    x = np.random.default_rng(1).normal(size=shape).astype(np.float32)
+    out = keras.ops.convert_to_numpy(MinibatchStdDev(group_size=4)(x))
+    groups = -(-shape[0] // 4)  # example i is in group i mod groups (strided, as Karras et al.)
+    flat = x.reshape(shape[0], -1)
+    stat = np.array([np.sqrt(flat[i % groups::groups].var(0) + 1e-8).mean()
+                     for i in range(shape[0])])
+    np.testing.assert_allclose(out[..., :-1], x)
+    np.testing.assert_allclose(out[..., -1], np.broadcast_to(
+        stat.reshape(-1, *[1] * (len(shape) - 2)), shape[:-1]), rtol=1e-4)
+
+
+def test_spectral_norm_gives_unit_largest_singular_values_and_drops_batch_norm():
+    model = small("dcgan", spectral_norm=True)
+    layer_types = {type(layer).__name__ for layer in model.discriminator._flatten_layers()}
+    assert "BatchNormalization" not in layer_types
+    images = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
+    for _ in range(10):  # one power iteration per training call
+        model.discriminator(images, training=True)
+    kernels = wrapped_kernels(model.discriminator)
+    assert len(kernels) == 3  # two convolutions and the logit
+    for kernel in kernels:
+        sigma = np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0]
+        assert sigma == pytest.approx(1.0, abs=0.02)
+
+
+def test_projection_discriminator_logit_is_psi_plus_the_embedding_product():
+    model = small("cgan", auxiliary_classifier=False)
+    body = model.discriminator.get_layer("discriminator_body")
+    images = np.random.default_rng(0).uniform(-1, 1, (5, 28, 28, 1)).astype(np.float32)
+    labels = np.array([0, 3, 3, 7, 9], np.int32)
+    psi, phi = (keras.ops.convert_to_numpy(t) for t in body(images))
+    embedding = model.discriminator.get_layer("class_embedding").kernel.numpy()
+    expected = psi[:, 0] + (embedding[labels] * phi).sum(1)
+    logits = keras.ops.convert_to_numpy(model.discriminator([images, labels]))
+    np.testing.assert_allclose(logits[:, 0], expected, rtol=1e-4, atol=1e-5)
+
+
+# --------------------------------------------------------------------- AC-GAN
+def test_acgan_logs_its_class_terms_and_learns_the_classes_of_real_digits():
+    model = zoo.build("cgan", architecture="conv", generator_filters=8, discriminator_filters=8,
+                      kernel_size=3, latent_dim=16, conditioning="none",
+                      auxiliary_classifier=True, seed=0)
+    model.compile()
+    held_out = next(iter(zoo.data.load("digits", batch_size=256, split="test", with_labels=True)))
+
+    def accuracy() -> float:
+        _, class_logits = model.discriminator(held_out[0], training=False)
+        return float(np.mean(np.argmax(class_logits, -1) == held_out[1].numpy()))
+
+    before = accuracy()
+    data = zoo.data.load("digits", batch_size=64, with_labels=True).take(40)
+    history = model.fit(data, epochs=1, verbose=0).history
+    assert {"d_class", "g_class"} <= set(history)
+    assert np.isfinite(history["d_class"][0]) and np.isfinite(history["g_class"][0])
+    assert accuracy() > max(0.5, before + 0.3)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(conditioning="concat", auxiliary_classifier=True), "not shown the label"),
+    (dict(conditioning="none"), "auxiliary_classifier: true"),
+    (dict(conditioning="product"), "conditioning must be one of"),
+    (dict(minibatch_discrimination=0), "minibatch_discrimination must be an integer >= 1"),
+    (dict(spectral_norm="yes"), "spectral_norm must be true or false"),
+])
+def test_bad_label_and_option_settings_name_the_fix(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        zoo.build("cgan", **overrides)
+
+
+# --------------------------------------------------- every entry, saved, mixed
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_every_option_trains_and_survives_a_keras_file_round_trip(name, tmp_path):
+    model = small(name, **ALL_OPTIONS)
+    model.compile(run_eagerly=True)  # tracing costs more than the step of such small networks
+    logs = model.train_on_batch(model.example_batch(8), return_dict=True)
+    assert all(np.isfinite(v) for v in logs.values())
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert {k: loaded.get_config()[k] for k in ALL_OPTIONS} == ALL_OPTIONS
+    view = model.discriminator_view(*model.real_data(model.example_batch(8, seed=1)))
+    for a, b in zip(tf.nest.flatten(model.discriminator(view)),
+                    tf.nest.flatten(loaded.discriminator(view))):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_mixed_precision_step_with_every_option_keeps_float32_logits():
+    set_precision("float16")
+    try:
+        model = small("cgan", **ALL_OPTIONS)
+        model.compile(run_eagerly=True)
+        logits, class_logits = model.discriminate(
+            model.discriminator_view(*model.real_data(model.example_batch(4))), training=True)
+        assert logits.dtype == class_logits.dtype == tf.float32
+        logs = model.train_on_batch(model.example_batch(8), return_dict=True)
+        assert all(np.isfinite(v) for v in logs.values())
+    finally:
+        set_precision("off")
+
+
+# ------------------------------------------------------------ distribution
+def one_step(strategy, weights, real, noise, **config):
+    with strategy.scope():
+        model = zoo.build("dcgan", seed=0, **config)
+        model.set_weights(weights)
+        model.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5),
+                      run_eagerly=True)
+    fixed_noise(model, noise)
+    history = model.fit(tf.data.Dataset.from_tensor_slices(real).batch(8), verbose=0)
+    return model, {k: v[0] for k, v in history.history.items()}
+
+
+@pytest.mark.distributed
+def test_spectral_norm_step_on_two_replicas_equals_one(mirrored_strategy):
+    config = dict(SMALL["dcgan"], latent_dim=8, spectral_norm=True)
+    weights = zoo.build("dcgan", seed=0, **config).get_weights()
+    rng = np.random.default_rng(0)
+    real = rng.uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
+    noise = rng.standard_normal((8, 8)).astype(np.float32)
+    single, single_logs = one_step(tf.distribute.get_strategy(), weights, real, noise, **config)
+    mirrored, mirrored_logs = one_step(mirrored_strategy, weights, real, noise, **config)
+    for a, b in zip(single.get_weights(), mirrored.get_weights()):
+        np.testing.assert_allclose(a, b, atol=2e-5, rtol=1e-4)
+    for key in ("d_loss", "g_loss"):
+        assert mirrored_logs[key] == pytest.approx(single_logs[key], rel=1e-4)
+
+
+@pytest.mark.distributed
+def test_minibatch_layers_train_on_per_replica_batches(mirrored_strategy):
+    # Their statistics span each replica's batch: not the one-replica step, but a finite one.
+    with mirrored_strategy.scope():
+        model = small("gan", minibatch_discrimination=4, minibatch_stddev=True)
+        model.compile(run_eagerly=True)
+    data = tf.data.Dataset.from_tensor_slices(model.example_batch(16)).batch(8)
+    history = model.fit(data, verbose=0).history
+    assert all(np.isfinite(v[0]) for v in history.values())
+
+
+@pytest.mark.parametrize("name", ["ebgan", "pix2pix", "cyclegan"])
+def test_entries_without_the_options_name_the_entries_that_take_them(name):
+    with pytest.raises(ValueError, match=r"spectral_norm: an argument of cgan, coupledgan, "
+                                         r"dcgan, gan, infogan"):
+        zoo.build(name, spectral_norm=True)
+    with pytest.raises(ValueError, match=r"minibatch_stddev: an argument of cgan"):
+        zoo.entry_class(name)(minibatch_stddev=True)
