@@ -299,9 +299,12 @@ ADVERSARIAL = {"gan": "relativistic", "dcgan": "hinge", "cgan": "relativistic",
                "infogan": "relativistic", "coupledgan": "least_squares"}
 
 
-@pytest.mark.parametrize("name", sorted(TINY))
-def test_every_entry_trains_with_every_switch_it_takes(name):
-    config = dict(SWITCHES)
+@pytest.mark.parametrize("name, extra", [
+    *((name, {}) for name in sorted(TINY)),
+    ("cgan", dict(conditioning="projection", auxiliary_classifier=True, spectral_norm=True)),
+], ids=[*sorted(TINY), "acgan"])
+def test_every_entry_trains_with_every_switch_it_takes(name, extra):
+    config = dict(SWITCHES, **extra)
     if name == "ebgan":
         config = {k: v for k, v in config.items() if k not in zoo.EBGAN.excluded_arguments}
     else:
