@@ -24,7 +24,10 @@ serialisation, the reporting and export, and the rules that make a custom
   and the replica id, so replicas draw differently and a run is reproducible
   from its ``seed``.
 * **Optimizers**: one per side, built explicitly in :meth:`compile` (inside
-  the strategy scope), wrapped in a `LossScaleOptimizer` under ``mixed_float16``.
+  the strategy scope), wrapped in a `LossScaleOptimizer` under ``mixed_float16``;
+  by default Adam with the side's ``g_learning_rate`` / ``d_learning_rate``
+  (null: ``learning_rate``; the two time-scale update rule, TTUR, of
+  Heusel et al. 2017).
 
 It also checks what users pass: the constructor's arguments (`config_checks`,
 before any layer is built) and every input of the exported serving signatures
@@ -66,6 +69,9 @@ class BaseGAN(keras.Model):
         image_shape: ``(height, width, channels)`` of the generated images, in [-1, 1].
         learning_rate, beta_1, beta_2: Adam defaults used by `compile` when no
             optimizer is passed.
+        g_learning_rate, d_learning_rate: the generator's and the discriminator's
+            rates when they differ (TTUR, Heusel et al. 2017, "GANs Trained by a
+            Two Time-Scale Update Rule ..."); ``None``: ``learning_rate``.
         seed: seed of the training randomness; ``None`` picks one at random.
     """
 
@@ -91,6 +97,8 @@ class BaseGAN(keras.Model):
         self,
         image_shape: Sequence[int] = (28, 28, 1),
         learning_rate: float = 2e-4,
+        g_learning_rate: float | None = None,
+        d_learning_rate: float | None = None,
         beta_1: float = 0.5,
         beta_2: float = 0.999,
         seed: int | None = None,
@@ -99,6 +107,8 @@ class BaseGAN(keras.Model):
         super().__init__(**kwargs)
         self.image_shape = tuple(int(d) for d in image_shape)
         self.learning_rate = float(learning_rate)
+        self.g_learning_rate = None if g_learning_rate is None else float(g_learning_rate)
+        self.d_learning_rate = None if d_learning_rate is None else float(d_learning_rate)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.seed = seed
@@ -164,6 +174,8 @@ class BaseGAN(keras.Model):
             **super().get_config(),
             "image_shape": list(self.image_shape),
             "learning_rate": self.learning_rate,
+            "g_learning_rate": self.g_learning_rate,
+            "d_learning_rate": self.d_learning_rate,
             "beta_1": self.beta_1,
             "beta_2": self.beta_2,
             "seed": self.seed,
@@ -184,9 +196,16 @@ class BaseGAN(keras.Model):
         """The entry's trainable networks, by name (``generator``, ``discriminator``, ...)."""
         return {"generator": self.generator, "discriminator": self.discriminator}
 
-    def default_optimizer(self) -> keras.optimizers.Optimizer:
-        """Adam with the entry's configured learning rate and betas."""
-        return keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
+    def side_learning_rate(self, side: str) -> float:
+        """The default optimizer's rate for ``side`` ``"g"`` or ``"d"``: ``g_learning_rate``
+        or ``d_learning_rate``, or ``learning_rate`` where that is ``None``."""
+        rate = {"g": self.g_learning_rate, "d": self.d_learning_rate}[side]
+        return self.learning_rate if rate is None else rate
+
+    def default_optimizer(self, learning_rate: float | None = None) -> keras.optimizers.Optimizer:
+        """Adam with the entry's betas and ``learning_rate`` (default: the configured one)."""
+        rate = self.learning_rate if learning_rate is None else learning_rate
+        return keras.optimizers.Adam(rate, beta_1=self.beta_1, beta_2=self.beta_2)
 
     def compile(
         self,
@@ -194,7 +213,8 @@ class BaseGAN(keras.Model):
         d_optimizer: keras.optimizers.Optimizer | None = None,
         **kwargs: Any,
     ) -> None:
-        """Configure training: one optimizer per network (defaults: the entry's Adam).
+        """Configure training: one optimizer per network (defaults: the entry's Adam, at
+        `side_learning_rate`).
 
         Call it inside ``strategy.scope()`` when training distributed. Other
         keyword arguments (``steps_per_execution``, ``run_eagerly``, ...) go to
@@ -211,8 +231,10 @@ class BaseGAN(keras.Model):
         #: run (rebuilt and compiled, or loaded from ``.keras``) follows the same schedule.
         self.initial_learning_rates: dict[str, float] = {}
         g_variables, d_variables = self.optimizer_variables()
-        self.g_optimizer = self._prepare_optimizer(g_optimizer, g_variables, "g_optimizer")
-        self.d_optimizer = self._prepare_optimizer(d_optimizer, d_variables, "d_optimizer")
+        self.g_optimizer = self._prepare_optimizer(
+            g_optimizer, g_variables, "g_optimizer", self.side_learning_rate("g"))
+        self.d_optimizer = self._prepare_optimizer(
+            d_optimizer, d_variables, "d_optimizer", self.side_learning_rate("d"))
 
     def optimizer_variables(self) -> tuple[list[keras.Variable], list[keras.Variable]]:
         """The variables ``g_optimizer`` and ``d_optimizer`` update. Entries with several
@@ -221,11 +243,13 @@ class BaseGAN(keras.Model):
 
     def _prepare_optimizer(
         self, optimizer: keras.optimizers.Optimizer | None, variables: Sequence[keras.Variable],
-        name: str,
+        name: str, learning_rate: float | None = None,
     ) -> keras.optimizers.Optimizer:
-        """``optimizer`` (default: the entry's Adam) for ``variables``, built, loss-scaled
-        under ``mixed_float16``; its rate is recorded in ``initial_learning_rates[name]``."""
-        optimizer = optimizer if optimizer is not None else self.default_optimizer()
+        """``optimizer`` (default: the entry's Adam at ``learning_rate``) for ``variables``,
+        built, loss-scaled under ``mixed_float16``; its rate is recorded in
+        ``initial_learning_rates[name]``."""
+        if optimizer is None:
+            optimizer = self.default_optimizer(learning_rate)
         optimizer = keras.optimizers.get(optimizer)
         self.initial_learning_rates[name] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
         if self.dtype_policy.name == "mixed_float16" and not isinstance(

@@ -228,32 +228,37 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
             return super().update_discriminator(real_images, labels)
         inputs = [self.sample_noise(tf.shape(real_images)[0]), labels]
         with tf.GradientTape() as tape:
-            fake = self.discriminator_view(
-                self.discriminator_inputs(self.generator(inputs, training=True)), labels)
-            real = self.discriminator_view(self.discriminator_inputs(real_images), labels)
-            real_logits, real_classes = self.discriminate(real, training=True)
-            fake_logits, fake_classes = self.discriminate(fake, training=True)
+            fake_images = self.discriminator_inputs(self.generator(inputs, training=True))
+            real_images = self.discriminator_inputs(real_images)
+            real_logits, real_classes = self.discriminate(
+                self.discriminator_view(real_images, labels), training=True)
+            fake_logits, fake_classes = self.discriminate(
+                self.discriminator_view(fake_images, labels), training=True)
             adversarial = self.discriminator_objective(real_logits, fake_logits)
             d_class = losses.acgan_discriminator_loss(
                 real_classes, fake_classes, tf.one_hot(labels, self.num_classes))
-            per_example = (adversarial + self.regularization(real, fake)
-                           + self.classifier_weight * d_class)
+            penalty = self.regularization(real_images, fake_images, labels)
+            per_example = adversarial + penalty + self.classifier_weight * d_class
             loss = self.replica_loss(per_example, self.d_optimizer)
         self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
-        return {"d_loss": adversarial, "d_real": tf.sigmoid(real_logits[:, 0]),
-                "d_fake": tf.sigmoid(fake_logits[:, 0]), "d_class": d_class}
+        self.constrain_discriminator()
+        return {"d_loss": adversarial, **self.penalty_logs(penalty),
+                "d_real": tf.sigmoid(real_logits[:, 0]), "d_fake": tf.sigmoid(fake_logits[:, 0]),
+                "d_class": d_class}
 
-    def update_generator(self, batch_size: int | tf.Tensor) -> dict[str, tf.Tensor]:
+    def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
+                         labels: Any = None) -> dict[str, tf.Tensor]:
         """Algorithm 1's G step; with the auxiliary classifier, AC-GAN's:
         ``classifier_weight * acgan_generator_loss`` added to G's loss."""
         if not self.auxiliary_classifier:
-            return super().update_generator(batch_size)
+            return super().update_generator(batch_size, real_images, labels)
         inputs = self.sample_generator_inputs(batch_size)
         with tf.GradientTape() as tape:
             fake = self.discriminator_view(
                 self.discriminator_inputs(self.generator(inputs, training=True)), inputs[1])
             logits, classes = self.discriminate(fake, training=True)
-            adversarial = self.generator_objective(logits)
+            adversarial = self.generator_objective(
+                logits, self.generator_real_logits(real_images, labels))
             g_class = losses.acgan_generator_loss(classes, tf.one_hot(inputs[1], self.num_classes))
             loss = self.replica_loss(adversarial + self.classifier_weight * g_class,
                                      self.g_optimizer)
@@ -274,7 +279,7 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     def generate_images(self, z: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
         """Graph-friendly sampling: images in [0, 1] of classes ``labels`` (int32 ``[N]``)."""
         labels = codes.assert_labels(labels, self.num_classes)
-        return to_unit_range(self.generator([z, labels], training=False))
+        return to_unit_range(self.sampling_generator([z, labels], training=False))
 
     def generate(
         self,

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_zoo import losses
 from keras_gan_zoo.base import Endpoint
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import (
@@ -59,6 +60,13 @@ class CoupledGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     ``generate`` returns the pair ``(images_a, images_b)``.
 
     Noise: z ~ N(0, I) by default, U(-1, 1) with ``noise="uniform"``.
+
+    Stabilisers (`NoiseToImageGAN`) apply to the pair: the losses and penalties
+    to D's per-example mean logit over the two domains (the gradient penalty is
+    then on the coupled critic of the stacked pair), DiffAugment and instance
+    noise to each domain's images with their own draws, ``ema`` to the joint
+    generator. ``adversarial_loss: relativistic`` is rejected: its batch means
+    would mix the two domains' logits.
     """
 
     paper = "Liu & Tuzel 2016, Coupled Generative Adversarial Networks (arXiv:1606.07536)"
@@ -72,6 +80,10 @@ class CoupledGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         discriminator_private_blocks: int = 1,
         **kwargs: Any,
     ) -> None:
+        if kwargs.get("adversarial_loss") in losses.BATCH_LEVEL_LOSSES:
+            raise ValueError(
+                f"CoupledGAN does not take adversarial_loss={kwargs['adversarial_loss']!r}: its "
+                "batch means would mix the two domains' logits. Choose another adversarial_loss.")
         super().__init__(**kwargs)
         self.generator_filters = int(generator_filters)
         self.discriminator_filters = int(discriminator_filters)
@@ -132,6 +144,13 @@ class CoupledGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         stacked = tf.concat([images_a[:size], images_b[:size]], axis=-1)
         return tf.cast(stacked, self.compute_dtype)
 
+    def discriminator_inputs(self, images: tf.Tensor) -> tf.Tensor:
+        """`NoiseToImageGAN.discriminator_inputs` on each domain of the stacked pair."""
+        if not (self.diff_augment or self.instance_noise):
+            return images
+        transform = super().discriminator_inputs
+        return tf.concat([transform(x) for x in tf.split(images, len(DOMAINS), axis=-1)], -1)
+
     @staticmethod
     def _domain_pair(data: Any) -> tuple[tf.Tensor, tf.Tensor]:
         def is_images(x: Any) -> bool:
@@ -174,7 +193,8 @@ class CoupledGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
 
     def generate_images(self, z: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """``(images_a, images_b)`` in [0, 1] for noise ``z`` (same z, both domains)."""
-        return tuple(to_unit_range(images) for images in self.call(z))
+        images = self.sampling_generator(z, training=False)
+        return tuple(to_unit_range(domain) for domain in tf.split(images, 2, axis=-1))
 
     def generate(
         self, num_samples: int | None = None, z: Any = None, seed: int | None = None

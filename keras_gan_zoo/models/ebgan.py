@@ -38,12 +38,17 @@ class EBGAN(NoiseToImageGAN):
 
     ``label_smoothing`` is not an argument (D gives energies, not real/fake
     labels). Noise: z ~ N(0, I) by default, U(-1, 1) with ``noise="uniform"``.
+    For the same reason, the loss and penalty switches made for a D with real/fake
+    logits (``adversarial_loss``, ``gradient_penalty``, ``r1_penalty``,
+    ``clip_weights``) are not arguments; EBGAN takes the other stabilisers of
+    `NoiseToImageGAN` (``instance_noise``, ``diff_augment``, ``ema``, the learning rates).
     """
 
     paper = "Zhao, Mathieu & LeCun 2016, Energy-based GAN (arXiv:1609.03126)"
     metric_names = ("d_loss", "g_loss", "real_energy", "fake_energy", "pt")
-    # D outputs energies, not real/fake logits: there is no label to smooth.
-    excluded_arguments = frozenset({"label_smoothing"})
+    # D outputs energies, not real/fake logits: no label to smooth, no logit loss or penalty.
+    excluded_arguments = frozenset({"label_smoothing", "adversarial_loss", "gradient_penalty",
+                                    "r1_penalty", "clip_weights"})
 
     def __init__(
         self,
@@ -97,7 +102,7 @@ class EBGAN(NoiseToImageGAN):
 
     def update_discriminator(self, real_images: tf.Tensor, condition: Any = None
                              ) -> dict[str, tf.Tensor]:
-        """One step on D: `discriminator_objective` + `regularization`."""
+        """One step on D: `discriminator_objective` (the penalties do not apply)."""
         z = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as tape:
             fake = self.discriminator_inputs(self.generator(z, training=True))
@@ -105,12 +110,12 @@ class EBGAN(NoiseToImageGAN):
             real_energy, _ = self.energy(real, training=True)
             fake_energy, _ = self.energy(fake, training=True)
             per_example = self.discriminator_objective(real_energy, fake_energy)
-            penalty = self.regularization(real, fake)
-            loss = self.replica_loss(per_example + penalty, self.d_optimizer)
+            loss = self.replica_loss(per_example, self.d_optimizer)
         self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
         return {"d_loss": per_example, "real_energy": real_energy, "fake_energy": fake_energy}
 
-    def update_generator(self, batch_size: int | tf.Tensor) -> dict[str, tf.Tensor]:
+    def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
+                         condition: Any = None) -> dict[str, tf.Tensor]:
         """One step on G: ``D(G(z)) + pt_weight * PT(embeddings of G(z))``."""
         z = self.sample_noise(batch_size)
         with tf.GradientTape() as tape:

@@ -46,14 +46,16 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     Updates (one optimizer per network, built in `compile`):
 
     * D step: the trunk and the adversarial head (``d_optimizer``, lr
-      ``learning_rate`` = 2e-4) and the Q head (its own ``q_optimizer``, lr
-      ``generator_learning_rate`` = 1e-3 by default) minimise
+      ``d_learning_rate``, null: ``learning_rate`` = 2e-4) and the Q head (its own
+      ``q_optimizer``, lr ``g_learning_rate`` = 1e-3 by default) minimise
       ``L_D - lambda L_I`` on the same fakes. As in the authors' code, the
       shared trunk learns from L_I too; the Q head's larger learning rate (as
       in reimplementations that optimise Q with G) gave a better categorical
       code on the digits (85% vs. 67-73% Hungarian accuracy with 2e-4).
     * G step: only G's variables (``g_optimizer``, lr
-      ``generator_learning_rate`` = 1e-3) minimise ``-log D(G) - lambda L_I``.
+      ``g_learning_rate`` = 1e-3) minimise ``-log D(G) - lambda L_I``.
+      (``g_learning_rate`` was ``generator_learning_rate``, still read as
+      the `generator_learning_rate` property and accepted by `from_config`.)
       D's trunk, its head and the Q head are not updated by it (a popular Keras
       reimplementation updates the shared trunk through the adversarial term).
 
@@ -84,10 +86,10 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         q_units: Sequence[int] = (128,),
         kernel_size: int = 4,
         negative_slope: float = 0.1,
-        generator_learning_rate: float = 1e-3,
+        g_learning_rate: float | None = 1e-3,
         **kwargs: Any,
     ) -> None:
-        super().__init__(latent_dim=latent_dim, **kwargs)
+        super().__init__(latent_dim=latent_dim, g_learning_rate=g_learning_rate, **kwargs)
         self.num_categories = int(num_categories)
         self.num_continuous = int(num_continuous)
         self.categorical_weight = float(categorical_weight)
@@ -100,7 +102,6 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         self.q_units = tuple(int(u) for u in q_units)
         self.kernel_size = int(kernel_size)
         self.negative_slope = float(negative_slope)
-        self.generator_learning_rate = float(generator_learning_rate)
 
         g_body = functools.partial(
             dcgan_generator, image_shape=self.image_shape, filters=self.generator_filters,
@@ -137,8 +138,19 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
             "q_units": list(self.q_units),
             "kernel_size": self.kernel_size,
             "negative_slope": self.negative_slope,
-            "generator_learning_rate": self.generator_learning_rate,
         }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "InfoGAN":
+        config = dict(config)
+        if "generator_learning_rate" in config:  # files saved before g_learning_rate
+            config["g_learning_rate"] = config.pop("generator_learning_rate")
+        return super().from_config(config)
+
+    @property
+    def generator_learning_rate(self) -> float:
+        """G's and the Q head's default learning rate (``g_learning_rate``, or ``learning_rate``)."""
+        return self.side_learning_rate("g")
 
     # ----------------------------------------------------------------- compile
     @property
@@ -153,24 +165,13 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         **kwargs: Any,
     ) -> None:
         """One optimizer per network. Defaults (betas from the config):
-        Adam(``learning_rate``) for D's trunk and head, Adam(``generator_learning_rate``)
+        Adam(``d_learning_rate``) for D's trunk and head, Adam(``g_learning_rate``)
         for G and, separately, for the Q head. Call inside ``strategy.scope()``
         when distributed."""
-        super().compile(
-            g_optimizer=g_optimizer or self.generator_optimizer(),
-            d_optimizer=d_optimizer, **kwargs,
-        )
+        super().compile(g_optimizer=g_optimizer, d_optimizer=d_optimizer, **kwargs)
         self.q_optimizer = self._prepare_optimizer(
-            q_optimizer or self.generator_optimizer(), self.q_network.trainable_variables,
-            "q_optimizer",
-        )
-
-    def generator_optimizer(self) -> keras.optimizers.Optimizer:
-        """Adam with ``generator_learning_rate`` (the default for G and for the Q head)."""
-        return keras.optimizers.Adam(
-            self.generator_learning_rate, beta_1=self.beta_1, beta_2=self.beta_2
-        )
-
+            q_optimizer, self.q_network.trainable_variables, "q_optimizer",
+            self.side_learning_rate("g"))
 
     # ---------------------------------------------------------------- training
     def sample_generator_inputs(self, batch_size: int | tf.Tensor) -> list[tf.Tensor]:
@@ -190,6 +191,10 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         """D's logits (float32) and the trunk's features for ``images``."""
         logits, features = self.discriminator(images, training=training)
         return tf.cast(logits, tf.float32), features
+
+    def discriminator_logits(self, images: tf.Tensor, training: bool) -> tf.Tensor:
+        """D's logits only (for the penalties and the relativistic G loss)."""
+        return self.discriminate(images, training)[0]
 
     def mutual_information(
         self, features: tf.Tensor, generator_inputs: Sequence[tf.Tensor], training: bool
@@ -219,7 +224,7 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     def update_discriminator(self, real_images: tf.Tensor, condition: Any = None
                              ) -> dict[str, tf.Tensor]:
         """One step on D's trunk and head and on the Q head: minimise ``L_D - lambda L_I``
-        (``L_D``: `discriminator_objective` + `regularization`)."""
+        (``L_D``: `discriminator_objective` + `regularization`), then `constrain_discriminator`."""
         inputs = self.sample_generator_inputs(tf.shape(real_images)[0])
         with tf.GradientTape(persistent=True) as tape:
             fake = self.discriminator_inputs(self.generator(inputs, training=True))
@@ -229,20 +234,24 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
             l_i, l_i_cont = self.mutual_information(fake_features, inputs, training=True)
             information = self.information_loss(l_i, l_i_cont)
             adversarial = self.discriminator_objective(real_logits, fake_logits)
-            penalty = self.regularization(real, fake)
+            penalty = self.regularization(real, fake, None)
             d_loss = self.replica_loss(adversarial + penalty + information, self.d_optimizer)
             q_loss = self.replica_loss(information, self.q_optimizer)
         self.apply_gradients(tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
         self.apply_gradients(tape, q_loss, self.q_optimizer, self.q_network.trainable_variables)
         del tape
+        self.constrain_discriminator()
         return {
             "d_loss": adversarial,
+            **self.penalty_logs(penalty),
             "d_real": tf.sigmoid(real_logits[:, 0]),
             "d_fake": tf.sigmoid(fake_logits[:, 0]),
         }
 
-    def update_generator(self, batch_size: int | tf.Tensor) -> dict[str, tf.Tensor]:
-        """One step on G only: minimise ``-log D(G(z, c)) - lambda L_I``.
+    def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
+                         condition: Any = None) -> dict[str, tf.Tensor]:
+        """One step on G only: minimise ``-log D(G(z, c)) - lambda L_I`` (the G loss of
+        ``adversarial_loss``; relativistic: against ``real_images``).
 
         D (trunk and head) and Q run in training mode (batch statistics) but
         only the generator's variables are updated.
@@ -252,7 +261,8 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
             fake = self.discriminator_inputs(self.generator(inputs, training=True))
             fake_logits, features = self.discriminate(fake, training=True)
             l_i, l_i_cont = self.mutual_information(features, inputs, training=True)
-            adversarial = self.generator_objective(fake_logits)
+            adversarial = self.generator_objective(
+                fake_logits, self.generator_real_logits(real_images, condition))
             loss = self.replica_loss(adversarial + self.information_loss(l_i, l_i_cont), self.g_optimizer)
         self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
         return {"g_loss": adversarial, "l_i": l_i, "l_i_cont": l_i_cont}
@@ -268,9 +278,8 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         """Graph-friendly sampling: images in [0, 1] for int32 category indices
         ``categorical`` ``[N]`` and ``continuous`` ``[N, num_continuous]``."""
         categorical = codes.assert_labels(categorical, self.num_categories, name="categorical")
-        return to_unit_range(
-            self.generator(self.generator_inputs(z, categorical, continuous), training=False)
-        )
+        return to_unit_range(self.sampling_generator(
+            self.generator_inputs(z, categorical, continuous), training=False))
 
     def generate(
         self,

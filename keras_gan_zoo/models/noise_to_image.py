@@ -12,21 +12,46 @@ failure) overrides a hook instead of the step:
   what D sees with images besides them: :meth:`generator_condition`,
   :meth:`discriminator_view` (nothing; CGAN: the labels);
 * **D's inputs**: :meth:`discriminator_inputs`, applied to real and fake
-  images alike before D sees them (identity);
-* **the adversarial objective**: :meth:`discriminator_objective` (minimax
-  with one-sided label smoothing) and :meth:`generator_objective`
-  (non-saturating);
-* **regularisation** of D: :meth:`regularization`, added to D's loss (0).
+  images alike, in D's and G's steps, before D sees them (``diff_augment``,
+  then ``instance_noise``; identity by default);
+* **the adversarial objective**: :meth:`discriminator_objective` and
+  :meth:`generator_objective`, the pair ``adversarial_loss`` names
+  (`losses.adversarial_losses`; default: minimax D loss with one-sided label
+  smoothing, non-saturating G loss);
+* **regularisation** of D: :meth:`regularization`, added to D's loss
+  (``gradient_penalty``, ``r1_penalty``; 0 by default), and
+  :meth:`constrain_discriminator` after each D update (``clip_weights``);
+* after each G update, :meth:`update_ema` (``ema``).
+
+The switches against training failures (issue 11) are the constructor's
+arguments from ``adversarial_loss`` on (all off by default; see the class
+docstring). An entry that cannot take one lists it in its `excluded_arguments`
+(EBGAN: its D outputs energies, not logits); the image-to-image
+entries keep their papers' losses and take only ``g_learning_rate`` and
+``d_learning_rate`` (`BaseGAN`).
+
+Logged: ``d_loss`` is the adversarial term only (the value of the loss
+function, whose floors `monitor` knows); with a gradient penalty, ``d_penalty``
+is the penalty, and D minimises ``d_loss + d_penalty``. ``d_real`` and
+``d_fake`` are the sigmoids of D's mean logits (for the critic losses,
+wasserstein and hinge, a monotone view of the critic's values, not a probability).
+
+Distribution: every term is per example, so a step on N replicas equals a step
+on one (with the same draws: instance noise, augmentations and the gradient
+penalty's interpolation weights are drawn per replica with `BaseGAN._next_seed`),
+except the relativistic loss (`losses.BATCH_LEVEL_LOSSES`), whose batch means
+are each replica's.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo import inputs, losses
+from keras_gan_zoo import augment, inputs, losses, regularizers
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_unit_range
 
@@ -44,13 +69,38 @@ class NoiseToImageGAN(BaseGAN):
             split into k interleaved minibatches, so every discriminator
             update sees fresh real data, as in the paper.
         label_smoothing: one-sided label smoothing: the real target becomes
-            ``1 - label_smoothing`` (Salimans et al. 2016 use 0.1, i.e. 0.9).
+            ``1 - label_smoothing`` (Salimans et al. 2016 use 0.1, i.e. 0.9);
+            only for the minimax, non_saturating and least_squares losses.
         noise: the prior of z, in training and in ``generate``: ``"normal"``
             (N(0, I), the default) or ``"uniform"`` (U(-1, 1) per coordinate, as
             in the DCGAN and InfoGAN authors' code). Each entry's docstring says
             what its paper used.
-        **kwargs: `BaseGAN`'s (``image_shape``, ``learning_rate``, ``beta_1``,
-            ``beta_2``, ``seed``).
+        adversarial_loss: the D and G losses (`losses.adversarial_losses`).
+        gradient_penalty: weight of the WGAN-GP penalty (Gulrajani et al. 2017,
+            `regularizers.wasserstein_gradient_penalty`) on D's logits at random
+            interpolates of real and fake images (with the real batch's
+            condition, e.g. CGAN's labels); ``None`` or 0: off.
+        r1_penalty: weight gamma of the R1 penalty (Mescheder, Geiger & Nowozin
+            2018, `regularizers.r1_gradient_penalty`) on real data; ``None`` or 0: off.
+            Both penalties assume D treats examples independently (no batch norm
+            in D, as Gulrajani et al. advise; DCGAN's D has it).
+        clip_weights: WGAN's weight clipping of D's trainable weights to
+            ``[-c, c]`` after each D update (Arjovsky, Chintala & Bottou 2017:
+            c = 0.01, with ``d_steps: 5``); ``None``: off.
+        instance_noise: initial standard deviation (in the [-1, 1] pixel range)
+            of Gaussian noise added to every image D sees (`augment`); ``None``
+            or 0: off.
+        instance_noise_steps: training steps over which the standard deviation
+            decays linearly to 0; ``None``: constant.
+        diff_augment: DiffAugment policies, e.g. ``"translation,cutout,color"``
+            (`augment.diff_augment`; Zhao et al. 2020); ``None``: off.
+        ema: decay of an exponential moving average of G's weights (Yazıcı et
+            al. 2019, "The Unusual Effectiveness of Averaging in GAN Training"),
+            e.g. 0.999; ``generate``, sample grids and `export` then use the
+            average (``generator_ema``, saved with the model); ``None``: off
+            (0 keeps a copy equal to G).
+        **kwargs: `BaseGAN`'s (``image_shape``, ``learning_rate``,
+            ``g_learning_rate``, ``d_learning_rate``, ``beta_1``, ``beta_2``, ``seed``).
     """
 
     metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -61,6 +111,14 @@ class NoiseToImageGAN(BaseGAN):
         d_steps: int = 1,
         label_smoothing: float = 0.0,
         noise: str = "normal",
+        adversarial_loss: str = "non_saturating",
+        gradient_penalty: float | None = None,
+        r1_penalty: float | None = None,
+        clip_weights: float | None = None,
+        instance_noise: float | None = None,
+        instance_noise_steps: int | None = None,
+        diff_augment: str | None = None,
+        ema: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -70,6 +128,25 @@ class NoiseToImageGAN(BaseGAN):
         self.d_steps = int(d_steps)
         self.label_smoothing = float(label_smoothing)
         self.noise_distribution = noise
+        # The switches' ranges are checked by `config_checks`, their names here.
+        self.adversarial_loss = adversarial_loss
+        self.adversarial_losses()  # a ValueError for an unknown loss or a bad label_smoothing
+        self.diff_augment = ",".join(augment.parse_policies(diff_augment)) or None
+        self.gradient_penalty, self.r1_penalty, self.clip_weights, self.instance_noise, self.ema = (
+            None if value is None else float(value)
+            for value in (gradient_penalty, r1_penalty, clip_weights, instance_noise, ema))
+        self.instance_noise_steps = None if instance_noise_steps is None else int(instance_noise_steps)
+        if self.gradient_penalty or self.r1_penalty:
+            self.trackers["d_penalty"] = keras.metrics.Mean(name="d_penalty")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name == "generator" and getattr(self, "ema", None) is not None:
+            # The moving average starts as a copy of the generator the entry assigns.
+            average = keras.models.clone_model(value)
+            average.set_weights(value.get_weights())
+            average.trainable = False
+            self.generator_ema = average
 
     def get_config(self) -> dict[str, Any]:
         config = {
@@ -78,6 +155,14 @@ class NoiseToImageGAN(BaseGAN):
             "d_steps": self.d_steps,
             "label_smoothing": self.label_smoothing,
             "noise": self.noise_distribution,
+            "adversarial_loss": self.adversarial_loss,
+            "gradient_penalty": self.gradient_penalty,
+            "r1_penalty": self.r1_penalty,
+            "clip_weights": self.clip_weights,
+            "instance_noise": self.instance_noise,
+            "instance_noise_steps": self.instance_noise_steps,
+            "diff_augment": self.diff_augment,
+            "ema": self.ema,
         }
         return {key: value for key, value in config.items() if key not in self.excluded_arguments}
 
@@ -102,6 +187,15 @@ class NoiseToImageGAN(BaseGAN):
         return rng.uniform(-1.0, 1.0, (batch_size, *self.image_shape)).astype(np.float32)
 
     # ------------------------------------------------------------------- noise
+    def sample_uniform(self, shape: Sequence[int | tf.Tensor]) -> tf.Tensor:
+        """U[0, 1) draws of ``shape`` (``[batch, ...]``), different per replica, step and call."""
+        return tf.random.stateless_uniform(shape, self._next_seed())
+
+    def sample_normal(self, shape: Sequence[int | tf.Tensor], dtype: Any = tf.float32
+                      ) -> tf.Tensor:
+        """N(0, 1) draws of ``shape`` (``[batch, ...]``), different per replica, step and call."""
+        return tf.random.stateless_normal(shape, self._next_seed(), dtype=dtype)
+
     def sample_noise(self, batch_size: int | tf.Tensor) -> tf.Tensor:
         """z of shape ``[batch_size, latent_dim]`` from the ``noise`` prior, for a training step."""
         shape = (batch_size, self.latent_dim)
@@ -124,70 +218,159 @@ class NoiseToImageGAN(BaseGAN):
         (CGAN: ``[images, labels]``)."""
         return images
 
+    def instance_noise_stddev(self) -> tf.Tensor:
+        """The instance noise's standard deviation at the current step (the G
+        optimizer's iterations): ``instance_noise``, decaying linearly to 0 at
+        ``instance_noise_steps`` (`augment.instance_noise_stddev`)."""
+        return augment.instance_noise_stddev(
+            self.instance_noise or 0.0, self.instance_noise_steps, self.g_optimizer.iterations)
+
     def discriminator_inputs(self, images: tf.Tensor) -> tf.Tensor:
-        """The images, real or fake, as D is shown them: unchanged by default."""
+        """The images, real or fake, as D is shown them: DiffAugment (``diff_augment``),
+        then instance noise (``instance_noise``), drawn per example; unchanged when off."""
+        batch = tf.shape(images)[0]
+        if self.diff_augment:
+            draws = self.sample_uniform([batch, augment.num_draws(self.diff_augment)])
+            images = augment.diff_augment(images, self.diff_augment, draws)
+        if self.instance_noise:
+            noise = self.sample_normal([batch, *images.shape[1:]], images.dtype)
+            images = images + tf.cast(self.instance_noise_stddev(), images.dtype) * noise
         return images
+
+    def adversarial_losses(self) -> losses.AdversarialLoss:
+        """The ``(discriminator, generator)`` losses of ``adversarial_loss``, the real
+        target ``1 - label_smoothing`` (one-sided label smoothing)."""
+        return losses.adversarial_losses(self.adversarial_loss, 1.0 - self.label_smoothing)
 
     def discriminator_objective(self, real_logits: tf.Tensor, fake_logits: tf.Tensor
                                 ) -> tf.Tensor:
-        """Per-example D loss ``-log D(x) - log(1 - D(G(z)))``, the real target
-        ``1 - label_smoothing`` (one-sided label smoothing)."""
-        return losses.minimax_discriminator_loss(
-            real_logits, fake_logits, real_target=1.0 - self.label_smoothing
-        )
+        """Per-example D loss of ``adversarial_loss`` (default: ``-log D(x) - log(1 - D(G(z)))``)."""
+        return self.adversarial_losses().discriminator(real_logits, fake_logits)
 
-    def generator_objective(self, fake_logits: tf.Tensor) -> tf.Tensor:
-        """Per-example G loss on D's logits for fakes: non-saturating ``-log D(G(z))``."""
-        return losses.non_saturating_generator_loss(fake_logits)
+    def generator_objective(self, fake_logits: tf.Tensor, real_logits: tf.Tensor | None = None
+                            ) -> tf.Tensor:
+        """Per-example G loss of ``adversarial_loss`` on D's logits for fakes (default:
+        non-saturating ``-log D(G(z))``); ``real_logits`` for the relativistic loss."""
+        return self.adversarial_losses().generator(fake_logits, real_logits)
 
-    def regularization(self, real: Any, fake: Any) -> tf.Tensor | float:
-        """Per-example regularisation of D, added to its loss, for D's inputs
-        ``real`` and ``fake`` (views as D sees them): none (0) by default."""
-        return 0.0
+    def regularization(self, real_images: tf.Tensor, fake_images: tf.Tensor, condition: Any
+                       ) -> tf.Tensor | float:
+        """Per-example regularisation of D, added to its loss: the gradient penalty
+        (``gradient_penalty``) and R1 (``r1_penalty``) on D's per-example mean logit,
+        for ``real_images`` and ``fake_images`` as D sees them (`discriminator_inputs`),
+        with the real batch's ``condition``; 0 when both are off."""
+
+        def critic(images: tf.Tensor) -> tf.Tensor:
+            view = self.discriminator_view(images, condition)
+            return losses.per_example_mean(self.discriminator_logits(view, training=True))
+
+        penalty = 0.0
+        if self.gradient_penalty:
+            mix = self.sample_uniform([tf.shape(real_images)[0]])
+            penalty += regularizers.wasserstein_gradient_penalty(
+                critic, real_images, fake_images, weight=self.gradient_penalty,
+                interpolation_weights=mix)
+        if self.r1_penalty:
+            penalty += regularizers.r1_gradient_penalty(critic, real_images, self.r1_penalty)
+        return penalty
+
+    def penalty_logs(self, penalty: tf.Tensor | float) -> dict[str, tf.Tensor]:
+        """``{"d_penalty": penalty}`` when a penalty is on (nothing otherwise)."""
+        return {"d_penalty": penalty} if "d_penalty" in self.trackers else {}
+
+    def constrain_discriminator(self) -> None:
+        """After each D update: WGAN's weight clipping (``clip_weights``), if on."""
+        if self.clip_weights:
+            regularizers.clip_weights(self.discriminator.trainable_variables, self.clip_weights)
+
+    def generator_real_logits(self, real_images: tf.Tensor | None, condition: Any = None
+                              ) -> tf.Tensor | None:
+        """D's logits on the real batch if the G loss compares with them (relativistic,
+        `losses.GENERATOR_NEEDS_REAL_LOGITS`), else ``None``."""
+        if self.adversarial_loss not in losses.GENERATOR_NEEDS_REAL_LOGITS:
+            return None
+        if real_images is None:
+            raise ValueError(f"The {self.adversarial_loss} G loss compares fakes with real "
+                             "images: call update_generator(batch_size, real_images).")
+        real = self.discriminator_view(self.discriminator_inputs(real_images), condition)
+        return self.discriminator_logits(real, training=True)
+
+    # --------------------------------------------------------------------- EMA
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The generator `generate`, sample grids and `export` use: the moving average
+        ``generator_ema`` when ``ema`` is on, else ``generator``."""
+        return self.generator_ema if self.ema is not None else self.generator
+
+    def update_ema(self) -> None:
+        """``average <- ema * average + (1 - ema) * weight`` for G's float weights
+        (batch-norm statistics included), after each G update.
+
+        The average is its own non-trainable network, ``generator_ema`` (a clone of G,
+        made when the entry assigns ``generator``), rather than Keras' optimizer
+        ``use_ema``: that one swaps the averages into G only at the end of ``fit``
+        (``finalize_variable_values``), overwriting the trained weights, while
+        sampling during training and resuming need both sets, side by side."""
+        for average, weight in zip(self.generator_ema.weights, self.generator.weights):
+            if "float" in str(average.dtype):
+                average.assign(self.ema * average + (1.0 - self.ema) * weight)
 
     # ------------------------------------------------------------ Algorithm 1
     def update_discriminator(self, real_images: tf.Tensor, condition: Any = None
                              ) -> dict[str, tf.Tensor]:
         """One gradient step on D: minimise `discriminator_objective` + `regularization`
-        on ``real_images`` (seen with ``condition``, e.g. CGAN's labels) and fresh fakes."""
+        on ``real_images`` (seen with ``condition``, e.g. CGAN's labels) and fresh fakes,
+        then `constrain_discriminator`."""
         inputs = self.sample_generator_inputs(tf.shape(real_images)[0])
         with tf.GradientTape() as tape:
-            fake = self.discriminator_view(
-                self.discriminator_inputs(self.generator(inputs, training=True)),
-                self.generator_condition(inputs))
-            real = self.discriminator_view(self.discriminator_inputs(real_images), condition)
+            fake_images = self.discriminator_inputs(self.generator(inputs, training=True))
+            real_images = self.discriminator_inputs(real_images)
+            fake = self.discriminator_view(fake_images, self.generator_condition(inputs))
+            real = self.discriminator_view(real_images, condition)
             real_logits = self.discriminator_logits(real, training=True)
             fake_logits = self.discriminator_logits(fake, training=True)
             per_example = self.discriminator_objective(real_logits, fake_logits)
-            penalty = self.regularization(real, fake)
+            penalty = self.regularization(real_images, fake_images, condition)
             loss = self.replica_loss(per_example + penalty, self.d_optimizer)
         self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
+        self.constrain_discriminator()
         return {
             "d_loss": per_example,
+            **self.penalty_logs(penalty),
             "d_real": tf.sigmoid(losses.per_example_mean(real_logits)),
             "d_fake": tf.sigmoid(losses.per_example_mean(fake_logits)),
         }
 
-    def update_generator(self, batch_size: int | tf.Tensor) -> dict[str, tf.Tensor]:
-        """One gradient step on G against the current D: minimise `generator_objective`."""
+    def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
+                         condition: Any = None) -> dict[str, tf.Tensor]:
+        """One gradient step on G against the current D: minimise `generator_objective` on
+        ``batch_size`` fakes (the relativistic loss compares them with ``real_images``)."""
         inputs = self.sample_generator_inputs(batch_size)
         with tf.GradientTape() as tape:
             fake = self.discriminator_view(
                 self.discriminator_inputs(self.generator(inputs, training=True)),
                 self.generator_condition(inputs))
-            per_example = self.generator_objective(self.discriminator_logits(fake, training=True))
+            per_example = self.generator_objective(
+                self.discriminator_logits(fake, training=True),
+                self.generator_real_logits(real_images, condition))
             loss = self.replica_loss(per_example, self.g_optimizer)
         self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
         return {"g_loss": per_example}
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
-        """Algorithm 1 of Goodfellow et al. 2014: k steps on D, then one on G."""
+        """Algorithm 1 of Goodfellow et al. 2014: k steps on D, then one on G (which sees
+        the first minibatch's real images), then the moving average of G (``ema``)."""
         images, condition = self.real_data(data)
-        for k in range(self.d_steps):  # minibatch k: every k-th example, fresh data per D step
-            d_logs = self.update_discriminator(
-                images[k :: self.d_steps],
-                None if condition is None else condition[k :: self.d_steps])
-        g_logs = self.update_generator(tf.shape(images[:: self.d_steps])[0])
+
+        def minibatch(k: int) -> tuple[tf.Tensor, Any]:  # every k-th example
+            return (images[k :: self.d_steps],
+                    None if condition is None else condition[k :: self.d_steps])
+
+        for k in range(self.d_steps):  # fresh real data per D step
+            d_logs = self.update_discriminator(*minibatch(k))
+        g_logs = self.update_generator(tf.shape(minibatch(0)[0])[0], *minibatch(0))
+        if self.ema is not None:
+            self.update_ema()
         return self.report(**d_logs, **g_logs)
 
     # --------------------------------------------------------------- inference
@@ -197,7 +380,7 @@ class NoiseToImageGAN(BaseGAN):
 
     def generate_images(self, z: tf.Tensor) -> tf.Tensor:
         """Graph-friendly sampling: images in [0, 1] for noise ``z`` (used by `export`)."""
-        return to_unit_range(self.generator(z, training=False))
+        return to_unit_range(self.sampling_generator(z, training=False))
 
     def noise(
         self, num_samples: int | None = None, z: Any = None, seed: int | None = None
