@@ -132,18 +132,21 @@ def load_config(name_or_path: str | Path) -> dict[str, Any]:
         )
     defaults = {name: _as_data(value) for name, value in cls.constructor_defaults().items()}
     preset = document["config"]
-    unknown = sorted(set(preset) - set(defaults))
-    if unknown:
-        raise ValueError(
-            f"Malformed config {path}: {cls.__name__} does not take {unknown}{taken_by(unknown)}; "
-            f"valid keys: {', '.join(sorted(defaults))}."
-        )
+    _reject_unknown(preset, defaults, f"Malformed config {path}: {cls.__name__} does not take")
     try:  # checked again when built; here the message can name the file
         config_checks.check_config(preset, defaults)
     except ValueError as error:
         raise ValueError(f"Malformed config {path}: {error}") from None
     return {"entry": cls.zoo_name, "paper": cls.paper, "preset": dict(preset),
             "config": {**defaults, **preset}}
+
+
+def _reject_unknown(given: Iterable[str], valid: Iterable[str], lead: str) -> None:
+    """Raise ``ValueError("<lead> [keys] (who takes them); valid keys: ...")`` for unknown keys."""
+    valid = set(valid)
+    unknown = sorted(set(given) - valid)
+    if unknown:
+        raise ValueError(f"{lead} {unknown}{taken_by(unknown)}; valid keys: {', '.join(sorted(valid))}.")
 
 
 def _as_data(value: Any) -> Any:
@@ -160,11 +163,6 @@ def build(name: str, **overrides: Any):
     """
     document = load_config(name)
     config = document["config"]
-    unknown = sorted(set(overrides) - set(config))
-    if unknown:
-        raise ValueError(
-            f"Unknown override(s) {unknown} for {name!r}{taken_by(unknown)}; "
-            f"valid keys: {', '.join(sorted(config))}."
-        )
+    _reject_unknown(overrides, config, f"{name!r} does not take the override(s)")
     config.update(overrides)
     return entry_class(document["entry"])(**config)
