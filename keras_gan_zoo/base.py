@@ -349,7 +349,13 @@ class BaseGAN(keras.Model):
         for name, value in values.items():
             self.trackers[name].update_state(tf.cast(value, tf.float32))
         results = {name: tracker.result() for name, tracker in self.trackers.items()}
-        results["loss"] = tf.add_n([v for name, v in results.items() if name.endswith("loss")])
+        step_loss = tf.add_n([tf.reduce_mean(tf.cast(value, tf.float32))
+                              for name, value in values.items() if name.endswith("loss")])
+        if self._loss_tracker is None:  # not compiled (e.g. a bare train_step call)
+            results["loss"] = step_loss
+        else:  # Keras' own "loss" tracker, so the epoch's logs and history carry its mean
+            self._loss_tracker.update_state(step_loss)
+            results["loss"] = self._loss_tracker.result()
         return results
 
     # ------------------------------------------------------------------- data
