@@ -303,8 +303,9 @@ class NoiseToImageGAN(BaseGAN):
         return self.generator_ema if self.ema is not None else self.generator
 
     def update_ema(self) -> None:
-        """``average <- ema * average + (1 - ema) * weight`` for G's float weights
-        (batch-norm statistics included), after each G update.
+        """``average <- ema * average + (1 - ema) * weight`` for G's trainable weights after
+        each G update; G's other state (batch-norm moving statistics) is copied, as
+        StyleGAN2-ADA copies its buffers: averaged statistics lag the averaged weights.
 
         The average is its own non-trainable network, ``generator_ema`` (a clone of G,
         made when the entry assigns ``generator``), rather than Keras' optimizer
@@ -312,8 +313,10 @@ class NoiseToImageGAN(BaseGAN):
         (``finalize_variable_values``), overwriting the trained weights, while
         sampling during training and resuming need both sets, side by side."""
         for average, weight in zip(self.generator_ema.weights, self.generator.weights):
-            if "float" in str(average.dtype):
+            if weight.trainable:
                 average.assign(self.ema * average + (1.0 - self.ema) * weight)
+            else:
+                average.assign(weight)
 
     # ------------------------------------------------------------ Algorithm 1
     def update_discriminator(self, real_images: tf.Tensor, condition: Any = None
