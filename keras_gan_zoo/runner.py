@@ -29,13 +29,17 @@ from typing import Any, Iterable, Mapping
 
 import keras
 import tensorflow as tf
+import yaml
 
 from keras_gan_zoo.callbacks import (Diverged, LossPlot, RunFolder, SampleGrid, ServingExport,
                                      StopOnNonFinite, TrainingFailed, backup_epoch,
                                      chief_callbacks, load_state, run_config)
 from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shapes, set_precision
+from keras_gan_zoo.metrics import (EvaluationCallback, Evaluator, FeatureExtractor, get_extractor,
+                                   parse_metrics, prepare_entry_evaluation)
 from keras_gan_zoo.monitor import TrainingMonitor, parse_stop_on
 from keras_gan_zoo.registry import build
+from keras_gan_zoo.summaries import TensorBoardLog, code_block
 
 
 @dataclass
@@ -72,22 +76,69 @@ class FailOnStopOn(keras.callbacks.Callback):
 
 
 def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
-                  monitor: TrainingMonitor | None = None, restore: bool = True
-                  ) -> list[keras.callbacks.Callback]:
+                  monitor: TrainingMonitor | None = None, restore: bool = True,
+                  evaluation: EvaluationCallback | None = None, tensorboard: bool = False,
+                  texts: Mapping[str, str] | None = None) -> list[keras.callbacks.Callback]:
     """The callbacks of a training run, in order: the entry's schedule
-    (``model.training_callbacks()``), sample grids and loss curves, the monitor (its
-    ``stop_on`` diagnoses fail the run), the divergence guard, then history, checkpoint,
-    run record, backup and export (`callbacks.chief_callbacks`), all into ``folder``.
-    A failure raised before the writers keeps the last good epoch's files."""
-    watch = [monitor, FailOnStopOn(monitor)] if monitor is not None else []
+    (``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into the
+    epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
+    `summaries.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
+    the divergence guard, then history, checkpoint, run record, backup and export
+    (`callbacks.chief_callbacks`), all into ``folder``. A failure raised before the
+    writers keeps the last good epoch's files."""
+    grid = SampleGrid(folder.samples)
+    board = [TensorBoardLog(folder.tensorboard, texts, grid, monitor)] if tensorboard else []
     return [
         *model.training_callbacks(),
-        SampleGrid(folder.samples),
+        grid,
+        *([evaluation] if evaluation is not None else []),
         LossPlot(folder.loss_curves, title=title),
-        *watch,
+        *([monitor] if monitor is not None else []),
+        *board,
+        *([FailOnStopOn(monitor)] if monitor is not None else []),
         StopOnNonFinite(),
-        *chief_callbacks(folder.root, folder.name, restore=restore),
+        *chief_callbacks(folder.root, folder.name, restore=restore, evaluation=evaluation),
     ]
+
+
+def default_extractor(image_shape: Iterable[int]) -> str:
+    """The extractor `train` evaluates with when none is named: ``digits`` (the shipped
+    digits classifier, offline) for one-channel images of at most 32 px (the digits,
+    MNIST), else ``inception_v3`` (its ImageNet weights are downloaded once)."""
+    height, width, channels = (int(v) for v in image_shape)
+    return "digits" if channels == 1 and max(height, width) <= 32 else "inception_v3"
+
+
+def evaluation_callback(model: keras.Model, folder: RunFolder, every: int,
+                        metrics: str | Iterable[str] = "fid", num_samples: int = 2000,
+                        extractor: str | FeatureExtractor | None = None,
+                        dataset: str = "digits", split: str = "train",
+                        data_dir: str | None = None, verbose: int = 0) -> EvaluationCallback:
+    """`metrics.EvaluationCallback` of a run: ``metrics`` of ``num_samples`` images every
+    ``every`` epochs against ``dataset``'s ``split`` (`metrics.prepare_entry_evaluation`;
+    image-to-image entries: the held-out offline digits pairs), with ``extractor`` (a
+    name, the path of InceptionV3's weights file, or ``None``: `default_extractor`). With
+    FID, the best epoch's model is kept in ``best.keras``; a continued run starts from the
+    best that ``run.json`` records."""
+    extractor = extractor if extractor is not None else default_extractor(model.image_shape)
+    try:
+        if isinstance(extractor, (str, os.PathLike)) and os.fspath(extractor).endswith(".h5"):
+            extractor = get_extractor("inception_v3", weights=extractor)
+        evaluator = Evaluator(metrics, extractor=extractor)
+    except FileNotFoundError as error:
+        raise ValueError(f"{error} To evaluate during training: --eval-extractor "
+                         "PATH.h5 (eval_extractor=PATH), or --eval-extractor digits "
+                         "(eval_extractor='digits') for digit-like images.") from None
+    sample_fn, num_samples = prepare_entry_evaluation(
+        evaluator, model, num_samples, dataset=dataset, split=split,
+        max_reference=max(num_samples, 10000), data_dir=data_dir)
+    callback = EvaluationCallback(evaluator, num_samples, every=every,
+                                  best_checkpoint=folder.best if "fid" in evaluator.metrics else None,
+                                  sample_fn=lambda _: sample_fn, verbose=verbose)
+    best = (folder.read_record() or {}).get("best") or {}
+    if callback.best_checkpoint is not None and "fid" in best and folder.best.is_file():
+        callback.best, callback.best_epoch = float(best["fid"]), int(best["epoch"])
+    return callback
 
 
 def run_name(name: str | os.PathLike) -> str:
@@ -184,6 +235,12 @@ def train(
     overwrite: bool = False,
     monitor: bool = True,
     stop_on: Iterable[str] | str = (),
+    tensorboard: bool = True,
+    eval_every: int | None = None,
+    eval_metrics: str | Iterable[str] = "fid",
+    eval_samples: int = 2000,
+    eval_extractor: str | FeatureExtractor | None = None,
+    recipe_text: str | None = None,
     verbose: int | str = "auto",
 ) -> TrainingRun:
     """Train zoo entry ``name`` on ``dataset`` and write a run folder (``keras-gan-zoo train``).
@@ -197,8 +254,9 @@ def train(
             already: finished with ``epochs`` or more, nothing is done; otherwise training
             resumes from the backup or continues from the checkpoint up to ``epochs``.
         output: the run folder (default ``runs/<name>``): sample grids, loss curves,
-            ``history.csv``, ``model.keras``, ``backup/``, ``run.json``, ``health.json`` and
-            ``saved_model/<name>/<version>`` (see `callbacks.RunFolder`). Only the chief of a
+            ``history.csv``, ``model.keras``, ``best.keras``, ``backup/``, ``run.json``,
+            ``health.json``, ``tensorboard/`` and ``saved_model/<name>/<version>`` (see
+            `callbacks.RunFolder`). Only the chief of a
             multi-worker job writes.
         batch_size: the global batch size (default: the entry's).
         strategy, tpu: a `tf.distribute.Strategy`, or its name for
@@ -211,15 +269,29 @@ def train(
         monitor: watch the run with a `TrainingMonitor` (diagnoses in ``health.json``,
             the training data as its reference).
         stop_on: diagnoses of the monitor that fail the run (`monitor.DIAGNOSES`).
+        tensorboard: write ``tensorboard/`` (`summaries.TensorBoardLog`): each step's
+            logged values, the epoch logs, the sample grids, the monitor's diagnoses, the
+            run's settings and ``recipe_text`` (the recipe it follows, shown as text).
+        eval_every: evaluate every this many epochs (and after the last one)
+            (`evaluation_callback`): ``eval_metrics`` (``fid``, ``kid``, ``is``,
+            ``msssim``, ``pr``) of ``eval_samples`` generated images, against the
+            training data, with ``eval_extractor`` (``digits``, ``inception_v3``, the
+            path of InceptionV3's weights, or ``None``: `default_extractor`). Results go
+            to the history, ``history.csv`` and TensorBoard; with FID, the best epoch's
+            model to ``best.keras`` (its epoch and FID in ``run.json``).
         verbose: `fit`'s verbosity; when not 0, also what is trained and where the files are.
 
     Raises:
         ValueError: a bad argument or a folder that cannot be used, naming the fix.
         callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
-    for key, value in (("epochs", epochs), ("steps_per_execution", steps_per_execution)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{key} must be a whole number of at least 1, got {value!r}.")
+    counts = [("epochs", epochs, 1), ("steps_per_execution", steps_per_execution, 1)]
+    if eval_every is not None:
+        counts += [("eval_every", eval_every, 1), ("eval_samples", eval_samples, 2)]
+        eval_metrics = parse_metrics(eval_metrics)
+    for key, value, least in counts:
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"{key} must be a whole number of at least {least}, got {value!r}.")
     stop_on = parse_stop_on(stop_on)
     folder = RunFolder(output or Path("runs") / run_name(name), run_name(name))
     folder.check_writable()
@@ -250,9 +322,23 @@ def train(
                                   drop_remainder=needs_static_shapes(strategy), **batch)
         if chief and overwrite:
             folder.clear()
+        evaluation = None if eval_every is None else evaluation_callback(
+            model, folder, eval_every, eval_metrics, eval_samples, eval_extractor, dataset,
+            split, data_dir, verbose=int(bool(verbose and chief)))
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
+        settings = {"entry": getattr(model, "zoo_name", type(model).__name__), "dataset": dataset,
+                    "split": split, "epochs": epochs, "batch_size": batch_size, "seed": seed,
+                    "strategy": type(strategy).__name__, "mixed_precision": mixed_precision,
+                    "eval_every": eval_every, "config": run_config(model)}
+        if eval_every is not None:
+            settings.update(eval_metrics=list(eval_metrics), eval_samples=eval_samples,
+                            eval_extractor=evaluation.evaluator.extractor.name)
+        texts = {"config": code_block(yaml.safe_dump(settings, sort_keys=False))}
+        if recipe_text:
+            texts["recipe"] = code_block(recipe_text)
         callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",
-                                  monitor=watch, restore=False)
+                                  monitor=watch, restore=False, evaluation=evaluation,
+                                  tensorboard=tensorboard, texts=texts)
         if verbose:
             how = f"continuing after epoch {start}" if start else "afresh"
             print(f"Training {folder.name} ({type(model).__name__}) on {dataset!r} for {epochs} "
@@ -273,5 +359,10 @@ def train(
         print(f"Sample grids:  {folder.samples}/epoch_*.png")
         print(f"Loss curves:   {folder.loss_curves}")
         print(f"Checkpoint:    {folder.checkpoint}")
+        if evaluation is not None and evaluation.best_epoch is not None:
+            print(f"Best ({evaluation.monitor}): {folder.best} (epoch {evaluation.best_epoch}, "
+                  f"{evaluation.monitor} {evaluation.best:.4g})")
+        if tensorboard:
+            print(f"TensorBoard:   tensorboard --logdir {folder.tensorboard}")
         print(f"SavedModel:    {exported}")
     return TrainingRun(model, history, folder, initial_epoch=start, exported=exported)

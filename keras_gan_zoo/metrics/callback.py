@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import keras
 
+from keras_gan_zoo.callbacks import replacing
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.metrics.evaluator import METRICS, Evaluator, SampleFn, model_sample_fn
 
@@ -23,9 +24,11 @@ class EvaluationCallback(keras.callbacks.Callback):
     (Keras' own `History` always comes last). On epochs without an evaluation
     the keys are present with NaN, so a CSV has the same columns every epoch.
 
-    With ``best_checkpoint``, the model is saved there (``.keras``) whenever
+    With ``best_checkpoint``, the model is saved there (``.keras``, atomically) whenever
     ``monitor`` (default ``fid``; lower is better, ``mode="max"`` for ``is``
     or ``precision``) improves: DCGAN's FID often gets worse late in training.
+    A continued run sets ``best`` and ``best_epoch`` first (`keras_gan_zoo.train` takes
+    them from ``run.json``), so it keeps the best so far.
 
     Args:
         evaluator: an `Evaluator` with its reference set, e.g.
@@ -86,7 +89,8 @@ class EvaluationCallback(keras.callbacks.Callback):
             self.best, self.best_epoch = value, epoch + 1
             if self.best_checkpoint is not None and is_chief(self.model.distribute_strategy):
                 self.best_checkpoint.parent.mkdir(parents=True, exist_ok=True)
-                self.model.save(str(self.best_checkpoint))
+                with replacing(self.best_checkpoint) as temporary:  # a kill keeps the last best
+                    self.model.save(str(temporary))
         if self.verbose and is_chief(self.model.distribute_strategy):
             shown = ", ".join(f"{k} {results[k]:.4g}" for k in self.keys)
             best = ("" if self.best is None else
