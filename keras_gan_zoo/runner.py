@@ -113,21 +113,22 @@ def evaluation_callback(model: keras.Model, folder: RunFolder, every: int,
                         metrics: str | Iterable[str] = "fid", num_samples: int = 2000,
                         extractor: str | FeatureExtractor | None = None,
                         dataset: str = "digits", split: str = "train",
-                        data_dir: str | None = None, verbose: int = 0) -> EvaluationCallback:
+                        data_dir: str | None = None, best: Mapping[str, Any] | None = None,
+                        verbose: int = 0) -> EvaluationCallback:
     """`metrics.EvaluationCallback` of a run: ``metrics`` of ``num_samples`` images every
     ``every`` epochs against ``dataset``'s ``split`` (`metrics.prepare_entry_evaluation`;
     image-to-image entries: the held-out offline digits pairs), with ``extractor`` (a
     name, the path of InceptionV3's weights file, or ``None``: `default_extractor`). With
-    FID, the best epoch's model is kept in ``best.keras``; a continued run starts from the
-    best that ``run.json`` records."""
+    FID, the best epoch's model is kept in ``best.keras``; ``best`` (``run.json``'s, in a
+    continued run) is the best so far, which only a better epoch replaces."""
     extractor = extractor if extractor is not None else default_extractor(model.image_shape)
     try:
         if isinstance(extractor, (str, os.PathLike)) and os.fspath(extractor).endswith(".h5"):
             extractor = get_extractor("inception_v3", weights=extractor)
         evaluator = Evaluator(metrics, extractor=extractor)
     except FileNotFoundError as error:
-        raise ValueError(f"{error} To evaluate during training: --eval-extractor "
-                         "PATH.h5 (eval_extractor=PATH), or --eval-extractor digits "
+        raise ValueError(f"{error} To evaluate during training: --inception-weights PATH "
+                         "(eval_extractor=PATH), or --eval-extractor digits "
                          "(eval_extractor='digits') for digit-like images.") from None
     sample_fn, num_samples = prepare_entry_evaluation(
         evaluator, model, num_samples, dataset=dataset, split=split,
@@ -135,7 +136,7 @@ def evaluation_callback(model: keras.Model, folder: RunFolder, every: int,
     callback = EvaluationCallback(evaluator, num_samples, every=every,
                                   best_checkpoint=folder.best if "fid" in evaluator.metrics else None,
                                   sample_fn=lambda _: sample_fn, verbose=verbose)
-    best = (folder.read_record() or {}).get("best") or {}
+    best = best or {}
     if callback.best_checkpoint is not None and "fid" in best and folder.best.is_file():
         callback.best, callback.best_epoch = float(best["fid"]), int(best["epoch"])
     return callback
@@ -317,14 +318,15 @@ def train(
             history.history = folder.read_history()
             return TrainingRun(model, history, folder, initial_epoch=done)
         dataset = os.fspath(dataset)
+        evaluation = None if eval_every is None else evaluation_callback(
+            model, folder, eval_every, eval_metrics, eval_samples, eval_extractor, dataset,
+            split, data_dir, best=(folder.read_record() or {}).get("best") if start else None,
+            verbose=int(bool(verbose and chief)))
         batch = {} if batch_size is None else {"batch_size": batch_size}
         data = model.load_dataset(dataset, split=split, seed=seed, data_dir=data_dir,
                                   drop_remainder=needs_static_shapes(strategy), **batch)
         if chief and overwrite:
             folder.clear()
-        evaluation = None if eval_every is None else evaluation_callback(
-            model, folder, eval_every, eval_metrics, eval_samples, eval_extractor, dataset,
-            split, data_dir, verbose=int(bool(verbose and chief)))
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
         settings = {"entry": getattr(model, "zoo_name", type(model).__name__), "dataset": dataset,
                     "split": split, "epochs": epochs, "batch_size": batch_size, "seed": seed,
