@@ -330,7 +330,7 @@ def train(
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
         settings = {"entry": getattr(model, "zoo_name", type(model).__name__), "dataset": dataset,
                     "split": split, "epochs": epochs, "batch_size": batch_size, "seed": seed,
-                    "strategy": type(strategy).__name__, "mixed_precision": mixed_precision,
+                    "strategy": type(strategy).__name__.lstrip("_"), "mixed_precision": mixed_precision,
                     "eval_every": eval_every, "config": run_config(model)}
         if eval_every is not None:
             settings.update(eval_metrics=list(eval_metrics), eval_samples=eval_samples,
@@ -362,8 +362,8 @@ def train(
         print(f"Loss curves:   {folder.loss_curves}")
         print(f"Checkpoint:    {folder.checkpoint}")
         if evaluation is not None and evaluation.best_epoch is not None:
-            print(f"Best ({evaluation.monitor}): {folder.best} (epoch {evaluation.best_epoch}, "
-                  f"{evaluation.monitor} {evaluation.best:.4g})")
+            print(f"Best {evaluation.monitor.upper()}:      {folder.best} (epoch "
+                  f"{evaluation.best_epoch}, {evaluation.monitor} {evaluation.best:.4g})")
         if tensorboard:
             print(f"TensorBoard:   tensorboard --logdir {folder.tensorboard}")
         print(f"SavedModel:    {exported}")
