@@ -142,6 +142,20 @@ def evaluation_callback(model: keras.Model, folder: RunFolder, every: int,
     return callback
 
 
+def settings_text(model: keras.Model, evaluation: EvaluationCallback | None = None,
+                  **settings: Any) -> str:
+    """A run's settings (``settings``, the evaluation, the entry's config) as YAML in a
+    Markdown code block: the ``config`` text of its TensorBoard events."""
+    settings = {"entry": getattr(model, "zoo_name", type(model).__name__), **settings}
+    if evaluation is not None:
+        evaluator = evaluation.evaluator
+        settings["evaluation"] = {"every": evaluation.every, "metrics": list(evaluator.metrics),
+                                  "samples": evaluation.num_samples,
+                                  "extractor": evaluator.extractor.name}
+    settings["config"] = run_config(model)
+    return code_block(yaml.safe_dump(settings, sort_keys=False))
+
+
 def run_name(name: str | os.PathLike) -> str:
     """The name of a run of ``name``: the entry, or a config file's stem (``my_gan.yaml``:
     ``my_gan``), used for the default folder ``runs/<name>`` and the export's model name."""
@@ -328,14 +342,9 @@ def train(
         if chief and overwrite:
             folder.clear()
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
-        settings = {"entry": getattr(model, "zoo_name", type(model).__name__), "dataset": dataset,
-                    "split": split, "epochs": epochs, "batch_size": batch_size, "seed": seed,
-                    "strategy": type(strategy).__name__.lstrip("_"), "mixed_precision": mixed_precision,
-                    "eval_every": eval_every, "config": run_config(model)}
-        if eval_every is not None:
-            settings.update(eval_metrics=list(eval_metrics), eval_samples=eval_samples,
-                            eval_extractor=evaluation.evaluator.extractor.name)
-        texts = {"config": code_block(yaml.safe_dump(settings, sort_keys=False))}
+        texts = {"config": settings_text(
+            model, evaluation, dataset=dataset, split=split, epochs=epochs, batch_size=batch_size,
+            seed=seed, strategy=type(strategy).__name__.lstrip("_"), mixed_precision=mixed_precision)}
         if recipe_text:
             texts["recipe"] = code_block(recipe_text)
         callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",

@@ -124,7 +124,7 @@ def test_train_writes_tensorboard_evaluates_every_n_epochs_and_keeps_the_best(tm
     assert [value for _, value in events["eval/fid"]] == pytest.approx(fids[1:])
     images = events["samples"]
     assert [step for step, _ in images] == [6, 12, 18] and images[0][1][2][:4] == b"\x89PNG"
-    assert "entry: gan" in events["config"][0][1] and "eval_every: 2" in events["config"][0][1]
+    assert "entry: gan" in events["config"][0][1] and "every: 2" in events["config"][0][1]
     assert events["recipe"][0][1] == "    entry: gan\n    epochs: 3"
 
     best = json.loads(folder.record.read_text())["best"]
