@@ -127,17 +127,22 @@ def command_train(args: argparse.Namespace) -> int:
 
     overrides = parse_overrides(args.set)
     check_override_types(args.name, overrides)
+    evaluation = {"eval_metrics": args.eval_metrics,
+                  "eval_samples": whole_number("--eval-samples", args.eval_samples),
+                  "eval_extractor": (args.inception_weights if args.inception_weights and
+                                     args.eval_extractor in (None, "inception_v3")
+                                     else args.eval_extractor)}
+    evaluation = {key: value for key, value in evaluation.items() if value is not None}
+    if evaluation and args.eval_every is None:
+        raise ValueError("--eval-metrics, --eval-samples, --eval-extractor and --inception-weights "
+                         "apply to evaluation during training: add --eval-every N (every N epochs).")
     train(args.name, dataset=args.dataset, epochs=args.epochs, output=args.output,
           overrides=overrides, batch_size=args.batch_size, split=args.split,
           seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,
           mixed_precision=args.mixed_precision, steps_per_execution=args.steps_per_execution,
           overwrite=args.overwrite, monitor=not args.no_monitor, stop_on=args.stop_on,
           tensorboard=not args.no_tensorboard,
-          eval_every=whole_number("--eval-every", args.eval_every),
-          eval_metrics=args.eval_metrics,
-          eval_samples=whole_number("--eval-samples", args.eval_samples),
-          eval_extractor=(args.inception_weights if args.inception_weights
-                          and args.eval_extractor in (None, "inception_v3") else args.eval_extractor),
+          eval_every=whole_number("--eval-every", args.eval_every), **evaluation,
           verbose=1 if sys.stdout.isatty() else 2)
     return 0
 
@@ -243,9 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--eval-every", default=None, metavar="N",
                        help="evaluate every N epochs (and after the last): results in history.csv "
                             "and TensorBoard; the best FID's model kept in OUTPUT/best.keras")
-    train.add_argument("--eval-metrics", default="fid",
+    train.add_argument("--eval-metrics", default=None,
                        help="with --eval-every: comma-separated fid,kid,is,msssim,pr (default fid)")
-    train.add_argument("--eval-samples", default="2000", metavar="N",
+    train.add_argument("--eval-samples", default=None, metavar="N",
                        help="with --eval-every: generated images per evaluation (default 2000)")
     train.add_argument("--eval-extractor", default=None, metavar="{digits,inception_v3}",
                        help="with --eval-every: default digits for 1-channel images up to 32 px, "

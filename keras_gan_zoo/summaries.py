@@ -70,7 +70,9 @@ class TensorBoardLog(keras.callbacks.Callback):
     * ``texts`` (e.g. ``{"config": ..., "recipe": ...}``, Markdown) at the start.
 
     Steps are global: they go on from the optimizer's iterations (`step_logs.trained_steps`),
-    so a resumed or continued run extends the same curves. Each session adds an events file.
+    so a resumed or continued run extends the same curves. Each session adds an events file
+    (a session killed mid-epoch leaves that epoch's first steps, which the resumed run
+    trains again: TensorBoard then shows two values at those steps).
     """
 
     def __init__(self, directory: str | os.PathLike, texts: Mapping[str, str] | None = None,

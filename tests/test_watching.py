@@ -154,6 +154,7 @@ def test_bad_evaluation_options_are_one_line_before_any_work(tmp_path, monkeypat
                        *tiny_gan_args(), *extra)
 
     train("--eval-every", "0").assert_user_error("eval_every", "at least 1")
+    train("--eval-metrics", "kid").assert_user_error("--eval-metrics", "--eval-every N")
     train("--eval-every", "two").assert_user_error("--eval-every", "'two'")
     train("--eval-every", "1", "--eval-metrics", "fdi").assert_user_error("fdi", "fid")
     train("--eval-every", "1", "--eval-extractor", "vgg").assert_user_error("vgg", "digits")
