@@ -9,6 +9,7 @@ import json
 import math
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -18,7 +19,9 @@ import tensorflow as tf
 import keras_gan_zoo as zoo
 from keras_gan_zoo import metrics
 from keras_gan_zoo.callbacks import HistoryCSV, LossPlot
+from keras_gan_zoo.monitor import Diagnosis
 from keras_gan_zoo.step_logs import StepValues
+from keras_gan_zoo.summaries import TensorBoardLog
 from tests.cli_capture import run_cli, tiny_gan_args
 
 TINY = {"generator_units": [16], "discriminator_units": [16], "latent_dim": 8, "seed": 0}
@@ -91,6 +94,26 @@ def test_loss_curves_plot_each_step_across_epochs_and_resumes(tmp_path):
     lines = [json.loads(line) for line in plot.data_path.read_text().splitlines()]
     assert [line["epoch"] for line in lines] == [0, 1, 2]
     assert lines[2]["steps"] == lines[2]["values"]["value"] == list(range(13, 19))
+
+
+def test_tensorboard_log_writes_each_step_and_each_diagnosis_at_its_step(tmp_path):
+    model = CountingModel()
+    model.compile(optimizer=keras.optimizers.SGD(0.0), run_eagerly=True)
+    monitor = SimpleNamespace(diagnoses=[])  # what TensorBoardLog reads of a TrainingMonitor
+    diagnosis = Diagnosis("mode_collapse", 1, 3, "probe diversity 0.01")
+
+    def diagnose(batch, logs):
+        if batch == 2 and not monitor.diagnoses:  # at the third step
+            monitor.diagnoses.append(diagnosis)
+
+    board = TensorBoardLog(tmp_path, {"config": "    entry: counting"}, monitor=monitor)
+    model.fit(np.zeros((12, 1), np.float32), batch_size=2, epochs=2, verbose=0,
+              callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=diagnose), board])
+    events = read_events(tmp_path)
+    assert events["step/value"] == [(step, float(step)) for step in range(1, 13)]
+    assert events["epoch/value"] == [(6, 3.5), (12, 9.5)]  # Keras' epoch means
+    assert events["diagnoses"] == [(3, diagnosis.line())]
+    assert events["config"] == [(0, "    entry: counting")]
 
 
 def test_history_csv_drops_the_empty_val_columns_of_older_runs(tmp_path):
