@@ -18,7 +18,7 @@ import tensorflow as tf
 
 import keras_gan_zoo as zoo
 from keras_gan_zoo import metrics
-from keras_gan_zoo.callbacks import HistoryCSV, LossPlot
+from keras_gan_zoo.callbacks import HistoryCSV, LossPlot, _step_record
 from keras_gan_zoo.monitor import Diagnosis
 from keras_gan_zoo.step_logs import StepValues
 from keras_gan_zoo.summaries import TensorBoardLog
@@ -72,6 +72,9 @@ def test_step_values_undo_keras_running_means():
     assert recovery.update(2, {"x": 2.0}) == (2, {"x": 2.5})  # steps_per_execution 2: steps 2, 3
     recovery.start_epoch()
     assert recovery.update(0, {"x": 7.0}) == (1, {"x": 7.0}) and recovery.step == 4
+    # A loss_curves.jsonl line of an earlier version kept the running means: converted.
+    old_line = {"epoch": 0, "batches": {"x": [1.0, 1.5, 2.0]}, "means": {"x": 2.0}}
+    assert _step_record(old_line, last_step=0) == ([1, 2, 3], {"x": [1.0, 2.0, 3.0]})
 
 
 def test_loss_curves_plot_each_step_across_epochs_and_resumes(tmp_path):
