@@ -120,7 +120,7 @@ class RunFolder:
         self.loss_curves = self.root / "loss_curves.png"    # its data: loss_curves.jsonl
         self.history = self.root / "history.csv"            # a row of logs per epoch
         self.checkpoint = self.root / "model.keras"         # after the last finished epoch
-        self.best = self.root / "best.keras"                # the best evaluated epoch (run.json: best)
+        self.best = self.root / "best.keras"                # the best evaluated epoch (run.json)
         self.backup = self.root / "backup"                  # BackupAndRestore: a restart resumes
         self.saved_models = self.root / "saved_model" / name  # TF Serving's base path
         self.health = self.root / "health.json"             # the TrainingMonitor's diagnoses
@@ -292,7 +292,8 @@ class LossPlot(keras.callbacks.Callback):
             save_loss_curves(self.steps, self.values, self.path, self.title, self.epoch_ends)
 
 
-def _step_record(record: dict[str, Any], last_step: int) -> tuple[list[int], dict[str, list[float]]]:
+def _step_record(record: dict[str, Any], last_step: int
+                 ) -> tuple[list[int], dict[str, list[float]]]:
     """``(steps, values)`` of a line of ``loss_curves.jsonl``; a line of an older version
     (``batches``: Keras' running means, one per step) is converted to each step's values."""
     if "values" in record:

@@ -134,8 +134,9 @@ def command_train(args: argparse.Namespace) -> int:
                                      else args.eval_extractor)}
     evaluation = {key: value for key, value in evaluation.items() if value is not None}
     if evaluation and args.eval_every is None:
-        raise ValueError("--eval-metrics, --eval-samples, --eval-extractor and --inception-weights "
-                         "apply to evaluation during training: add --eval-every N (every N epochs).")
+        raise ValueError("--eval-metrics, --eval-samples, --eval-extractor and "
+                         "--inception-weights apply to evaluation during training: add "
+                         "--eval-every N (every N epochs).")
     train(args.name, dataset=args.dataset, epochs=args.epochs, output=args.output,
           overrides=overrides, batch_size=args.batch_size, split=args.split,
           seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,

@@ -319,8 +319,9 @@ class TrainingMonitor(keras.callbacks.Callback):
     a quality signal). Each diagnosis is reported once per run.
 
     Per step, the monitor recovers each step's value from the running epoch means
-    Keras logs (`step_logs.StepValues`; cheap: a few floats). The probe (``probe_size`` images from fixed
-    noise) is generated at each epoch end and, with ``probe_every_steps``, every N steps.
+    Keras logs (`step_logs.StepValues`; cheap: a few floats). The probe (``probe_size``
+    images from fixed noise) is generated at each epoch end and, with
+    ``probe_every_steps``, every N steps.
 
     Args:
         directory: the run folder; diagnoses are appended to ``directory/health.json``

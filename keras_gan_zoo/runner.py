@@ -29,17 +29,16 @@ from typing import Any, Iterable, Mapping
 
 import keras
 import tensorflow as tf
-import yaml
 
 from keras_gan_zoo.callbacks import (Diverged, LossPlot, RunFolder, SampleGrid, ServingExport,
                                      StopOnNonFinite, TrainingFailed, backup_epoch,
                                      chief_callbacks, load_state, run_config)
 from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shapes, set_precision
-from keras_gan_zoo.metrics import (EvaluationCallback, Evaluator, FeatureExtractor, get_extractor,
-                                   parse_metrics, prepare_entry_evaluation)
+from keras_gan_zoo.metrics import (EvaluationCallback, FeatureExtractor, entry_evaluation,
+                                   parse_metrics)
 from keras_gan_zoo.monitor import TrainingMonitor, parse_stop_on
 from keras_gan_zoo.registry import build
-from keras_gan_zoo.summaries import TensorBoardLog, code_block
+from keras_gan_zoo.summaries import TensorBoardLog, code_block, settings_text
 
 
 @dataclass
@@ -99,61 +98,6 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
         StopOnNonFinite(),
         *chief_callbacks(folder.root, folder.name, restore=restore, evaluation=evaluation),
     ]
-
-
-def default_extractor(image_shape: Iterable[int]) -> str:
-    """The extractor `train` evaluates with when none is named: ``digits`` (the shipped
-    digits classifier, offline) for one-channel images of at most 32 px (the digits,
-    MNIST), else ``inception_v3`` (its ImageNet weights are downloaded once)."""
-    height, width, channels = (int(v) for v in image_shape)
-    return "digits" if channels == 1 and max(height, width) <= 32 else "inception_v3"
-
-
-def evaluation_callback(model: keras.Model, folder: RunFolder, every: int,
-                        metrics: str | Iterable[str] = "fid", num_samples: int = 2000,
-                        extractor: str | FeatureExtractor | None = None,
-                        dataset: str = "digits", split: str = "train",
-                        data_dir: str | None = None, best: Mapping[str, Any] | None = None,
-                        verbose: int = 0) -> EvaluationCallback:
-    """`metrics.EvaluationCallback` of a run: ``metrics`` of ``num_samples`` images every
-    ``every`` epochs against ``dataset``'s ``split`` (`metrics.prepare_entry_evaluation`;
-    image-to-image entries: the held-out offline digits pairs), with ``extractor`` (a
-    name, the path of InceptionV3's weights file, or ``None``: `default_extractor`). With
-    FID, the best epoch's model is kept in ``best.keras``; ``best`` (``run.json``'s, in a
-    continued run) is the best so far, which only a better epoch replaces."""
-    extractor = extractor if extractor is not None else default_extractor(model.image_shape)
-    try:
-        if isinstance(extractor, (str, os.PathLike)) and os.fspath(extractor).endswith(".h5"):
-            extractor = get_extractor("inception_v3", weights=extractor)
-        evaluator = Evaluator(metrics, extractor=extractor)
-    except FileNotFoundError as error:
-        raise ValueError(f"{error} To evaluate during training: --inception-weights PATH "
-                         "(eval_extractor=PATH), or --eval-extractor digits "
-                         "(eval_extractor='digits') for digit-like images.") from None
-    sample_fn, num_samples = prepare_entry_evaluation(
-        evaluator, model, num_samples, dataset=dataset, split=split,
-        max_reference=max(num_samples, 10000), data_dir=data_dir)
-    callback = EvaluationCallback(evaluator, num_samples, every=every,
-                                  best_checkpoint=folder.best if "fid" in evaluator.metrics else None,
-                                  sample_fn=lambda _: sample_fn, verbose=verbose)
-    best = best or {}
-    if callback.best_checkpoint is not None and "fid" in best and folder.best.is_file():
-        callback.best, callback.best_epoch = float(best["fid"]), int(best["epoch"])
-    return callback
-
-
-def settings_text(model: keras.Model, evaluation: EvaluationCallback | None = None,
-                  **settings: Any) -> str:
-    """A run's settings (``settings``, the evaluation, the entry's config) as YAML in a
-    Markdown code block: the ``config`` text of its TensorBoard events."""
-    settings = {"entry": getattr(model, "zoo_name", type(model).__name__), **settings}
-    if evaluation is not None:
-        evaluator = evaluation.evaluator
-        settings["evaluation"] = {"every": evaluation.every, "metrics": list(evaluator.metrics),
-                                  "samples": evaluation.num_samples,
-                                  "extractor": evaluator.extractor.name}
-    settings["config"] = run_config(model)
-    return code_block(yaml.safe_dump(settings, sort_keys=False))
 
 
 def run_name(name: str | os.PathLike) -> str:
@@ -288,12 +232,12 @@ def train(
             logged values, the epoch logs, the sample grids, the monitor's diagnoses, the
             run's settings and ``recipe_text`` (the recipe it follows, shown as text).
         eval_every: evaluate every this many epochs (and after the last one)
-            (`evaluation_callback`): ``eval_metrics`` (``fid``, ``kid``, ``is``,
+            (`metrics.entry_evaluation`): ``eval_metrics`` (``fid``, ``kid``, ``is``,
             ``msssim``, ``pr``) of ``eval_samples`` generated images, against the
             training data, with ``eval_extractor`` (``digits``, ``inception_v3``, the
-            path of InceptionV3's weights, or ``None``: `default_extractor`). Results go
-            to the history, ``history.csv`` and TensorBoard; with FID, the best epoch's
-            model to ``best.keras`` (its epoch and FID in ``run.json``).
+            path of InceptionV3's weights, or ``None``: `metrics.default_extractor`).
+            Results go to the history, ``history.csv`` and TensorBoard; with FID, the best
+            epoch's model to ``best.keras`` (its epoch and FID in ``run.json``).
         verbose: `fit`'s verbosity; when not 0, also what is trained and where the files are.
 
     Raises:
@@ -332,9 +276,10 @@ def train(
             history.history = folder.read_history()
             return TrainingRun(model, history, folder, initial_epoch=done)
         dataset = os.fspath(dataset)
-        evaluation = None if eval_every is None else evaluation_callback(
-            model, folder, eval_every, eval_metrics, eval_samples, eval_extractor, dataset,
-            split, data_dir, best=(folder.read_record() or {}).get("best") if start else None,
+        evaluation = None if eval_every is None else entry_evaluation(
+            model, eval_every, eval_metrics, eval_samples, eval_extractor, dataset, split,
+            data_dir, best_checkpoint=folder.best,
+            best=(folder.read_record() or {}).get("best") if start else None,
             verbose=int(bool(verbose and chief)))
         batch = {} if batch_size is None else {"batch_size": batch_size}
         data = model.load_dataset(dataset, split=split, seed=seed, data_dir=data_dir,
@@ -344,7 +289,8 @@ def train(
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
         texts = {"config": settings_text(
             model, evaluation, dataset=dataset, split=split, epochs=epochs, batch_size=batch_size,
-            seed=seed, strategy=type(strategy).__name__.lstrip("_"), mixed_precision=mixed_precision)}
+            seed=seed, strategy=type(strategy).__name__.lstrip("_"),
+            mixed_precision=mixed_precision)}
         if recipe_text:
             texts["recipe"] = code_block(recipe_text)
         callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",

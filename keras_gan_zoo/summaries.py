@@ -15,12 +15,15 @@ from typing import Any, Mapping
 
 import keras
 import tensorflow as tf
+import yaml
 from tensorflow.core.framework import summary_pb2
 
+from keras_gan_zoo.callbacks import run_config
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.step_logs import StepValues
 
-_PLUGINS = {"scalars": summary_pb2.DATA_CLASS_SCALAR, "images": summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
+_PLUGINS = {"scalars": summary_pb2.DATA_CLASS_SCALAR,
+            "images": summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
             "text": summary_pb2.DATA_CLASS_TENSOR}
 
 
@@ -137,3 +140,16 @@ class TensorBoardLog(keras.callbacks.Callback):
         if len(diagnoses) > self._diagnosed:
             self._diagnosed = len(diagnoses)
             self.writer.flush()  # a stop_on diagnosis fails the run next
+
+
+def settings_text(model: keras.Model, evaluation: Any = None, **settings: Any) -> str:
+    """A run's ``settings``, its ``evaluation`` (a `metrics.EvaluationCallback`) and the
+    entry's config as YAML in a Markdown code block: the ``config`` text of its events."""
+    settings = {"entry": getattr(model, "zoo_name", type(model).__name__), **settings}
+    if evaluation is not None:
+        evaluator = evaluation.evaluator
+        settings["evaluation"] = {"every": evaluation.every, "metrics": list(evaluator.metrics),
+                                  "samples": evaluation.num_samples,
+                                  "extractor": evaluator.extractor.name}
+    settings["config"] = run_config(model)
+    return code_block(yaml.safe_dump(settings, sort_keys=False))
