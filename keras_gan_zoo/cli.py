@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--eval-every", default=None, metavar="N",
                        help="evaluate every N epochs (and after the last): results in history.csv "
                             "and TensorBoard; the best FID's model kept in OUTPUT/best.keras")
-    train.add_argument("--eval-metrics", default=None,
+    train.add_argument("--eval-metrics", default=None, metavar="NAMES",
                        help="with --eval-every: comma-separated fid,kid,is,msssim,pr (default fid)")
     train.add_argument("--eval-samples", default=None, metavar="N",
                        help="with --eval-every: generated images per evaluation (default 2000)")
