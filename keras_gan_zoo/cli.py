@@ -80,6 +80,17 @@ def check_override_types(name: str, overrides: Mapping[str, Any]) -> None:
                          f"(default {default!r}), not the text {value!r}.")
 
 
+def whole_number(option: str, text: str | None) -> int | None:
+    """The value of ``option`` as an int (``None`` stays ``None``), or a ValueError that
+    names the option (one error line, where argparse's ``type=int`` prints two)."""
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{option} takes a whole number, got {text!r}.") from None
+
+
 def _load_checkpoint(path: str):
     import zipfile
 
@@ -116,11 +127,23 @@ def command_train(args: argparse.Namespace) -> int:
 
     overrides = parse_overrides(args.set)
     check_override_types(args.name, overrides)
+    evaluation = {"eval_metrics": args.eval_metrics,
+                  "eval_samples": whole_number("--eval-samples", args.eval_samples),
+                  "eval_extractor": (args.inception_weights if args.inception_weights and
+                                     args.eval_extractor in (None, "inception_v3")
+                                     else args.eval_extractor)}
+    evaluation = {key: value for key, value in evaluation.items() if value is not None}
+    if evaluation and args.eval_every is None:
+        raise ValueError("--eval-metrics, --eval-samples, --eval-extractor and "
+                         "--inception-weights apply to evaluation during training: add "
+                         "--eval-every N (every N epochs).")
     train(args.name, dataset=args.dataset, epochs=args.epochs, output=args.output,
           overrides=overrides, batch_size=args.batch_size, split=args.split,
           seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,
           mixed_precision=args.mixed_precision, steps_per_execution=args.steps_per_execution,
           overwrite=args.overwrite, monitor=not args.no_monitor, stop_on=args.stop_on,
+          tensorboard=not args.no_tensorboard,
+          eval_every=whole_number("--eval-every", args.eval_every), **evaluation,
           verbose=1 if sys.stdout.isatty() else 2)
     return 0
 
@@ -195,8 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train", help="train an entry; writes grids, curves, checkpoint, SavedModel",
         description="Train a zoo entry into an output folder: sample grids, loss curves, "
-                    "history.csv, model.keras, backup/, run.json, health.json and "
-                    "saved_model/NAME/VERSION.",
+                    "history.csv, model.keras, backup/, run.json, health.json, tensorboard/, "
+                    "best.keras (with --eval-every) and saved_model/NAME/VERSION.",
         epilog=f"{RERUNS}\n\n{EXIT_CODES}", formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("name", help="zoo entry, e.g. dcgan (see 'keras-gan-zoo list'), or the "
                                     "path of a config file (the run is named after its stem)")
@@ -220,6 +243,22 @@ def build_parser() -> argparse.ArgumentParser:
                             f"as failed (exit 3, no export): {', '.join(DIAGNOSES)}")
     train.add_argument("--no-monitor", action="store_true",
                        help="do not watch the run for GAN failures (health.json)")
+    train.add_argument("--no-tensorboard", action="store_true",
+                       help="do not write OUTPUT/tensorboard/ (each step's losses, sample grids, "
+                            "diagnoses, settings; view with: tensorboard --logdir runs)")
+    train.add_argument("--eval-every", default=None, metavar="N",
+                       help="evaluate every N epochs (and after the last): results in history.csv "
+                            "and TensorBoard; the best FID's model kept in OUTPUT/best.keras")
+    train.add_argument("--eval-metrics", default=None, metavar="NAMES",
+                       help="with --eval-every: comma-separated fid,kid,is,msssim,pr (default fid)")
+    train.add_argument("--eval-samples", default=None, metavar="N",
+                       help="with --eval-every: generated images per evaluation (default 2000)")
+    train.add_argument("--eval-extractor", default=None, metavar="{digits,inception_v3}",
+                       help="with --eval-every: default digits for 1-channel images up to 32 px, "
+                            "else inception_v3 (its weights are downloaded once)")
+    train.add_argument("--inception-weights", default=None, metavar="PATH",
+                       help="with --eval-every: the file "
+                            "inception_v3_weights_tf_dim_ordering_tf_kernels.h5 (offline)")
     train.add_argument("--strategy", default="auto", choices=STRATEGIES,
                        help="tf.distribute strategy; multi_worker reads TF_CONFIG (or SLURM)")
     train.add_argument("--tpu", default=None, help="TPU name or grpc:// address (--strategy tpu)")

@@ -42,36 +42,61 @@ def save_image_grid(images: np.ndarray, path: str | os.PathLike, rows: int,
     return path
 
 
+def smooth(values: Sequence[float], window: int) -> np.ndarray:
+    """Exponential moving average of ``values`` over about ``window`` steps (weight
+    ``2 / (window + 1)``), debiased at the start as TensorBoard's smoothing is; NaN and
+    infinite values are skipped (NaN in the output)."""
+    alpha = 2.0 / (max(1, int(window)) + 1.0)
+    out = np.full(len(values), np.nan)
+    average, weight = 0.0, 0.0
+    for i, value in enumerate(np.asarray(values, np.float64)):
+        if np.isfinite(value):
+            average = (1.0 - alpha) * average + alpha * value
+            weight = (1.0 - alpha) * weight + alpha
+            out[i] = average / weight
+    return out
+
+
 def save_loss_curves(
-    batch_logs: Mapping[str, Sequence[float]],
-    epoch_logs: Mapping[str, Sequence[float]],
+    steps: Sequence[int],
+    values: Mapping[str, Sequence[float]],
     path: str | os.PathLike,
     title: str = "",
+    epoch_ends: Sequence[int] = (),
 ) -> Path:
-    """Plot every logged quantity per batch (thin) and per epoch (dots) into one PNG."""
+    """Plot each logged quantity against the global training step into one PNG: the value
+    of every step (thin, light), an exponential moving average over it (`smooth` over 1/25
+    of the steps shown, from 50 steps on) and the epoch ends (dotted; epoch numbers on top)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = sorted(set(batch_logs) | set(epoch_logs))
+    names = sorted(values)
+    steps = np.asarray(steps)
+    window = max(1, min(len(steps) // 25, 500))
     fig, axes = plt.subplots(len(names), 1, figsize=(8, 2.2 * max(1, len(names))),
                              sharex=True, squeeze=False)
-    steps_per_epoch = None
     for ax, name in zip(axes[:, 0], names):
-        batch_values = list(batch_logs.get(name, []))
-        epoch_values = list(epoch_logs.get(name, []))
-        if batch_values:
-            ax.plot(np.arange(1, len(batch_values) + 1), batch_values, lw=0.6, alpha=0.6,
-                    label="per batch (running mean in the epoch)")
-        if epoch_values:
-            steps_per_epoch = len(batch_values) / len(epoch_values) if batch_values else 1.0
-            x = np.arange(1, len(epoch_values) + 1) * steps_per_epoch
-            ax.plot(x, epoch_values, "o-", ms=3, label="epoch mean")
+        series = np.asarray(values[name], np.float64)
+        if window == 1:  # too few steps to smooth
+            ax.plot(steps, series, lw=1.2, color="C0", label="each step")
+        else:
+            ax.plot(steps, series, lw=0.5, alpha=0.35, color="C0", label="each step")
+            ax.plot(steps, smooth(series, window), lw=1.5, color="C0",
+                    label=f"exponential moving average (~{window} steps)")
+        for end in epoch_ends:
+            ax.axvline(end, color="0.6", lw=0.6, ls=":")
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(loc="upper right", fontsize="small")
-    axes[-1, 0].set_xlabel("training step" if steps_per_epoch else "epoch")
+    top = axes[0, 0]
+    top.legend(loc="upper right", fontsize="small")
+    if len(epoch_ends):
+        shown = list(range(0, len(epoch_ends), max(1, len(epoch_ends) // 10)))
+        epochs = top.secondary_xaxis("top")
+        epochs.set_xticks([epoch_ends[i] for i in shown], [str(i + 1) for i in shown])
+        epochs.set_xlabel("end of epoch", fontsize="small")
+    axes[-1, 0].set_xlabel("training step")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -34,8 +34,11 @@ from keras_gan_zoo.callbacks import (Diverged, LossPlot, RunFolder, SampleGrid, 
                                      StopOnNonFinite, TrainingFailed, backup_epoch,
                                      chief_callbacks, load_state, run_config)
 from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shapes, set_precision
+from keras_gan_zoo.metrics import (EvaluationCallback, FeatureExtractor, entry_evaluation,
+                                   parse_metrics)
 from keras_gan_zoo.monitor import TrainingMonitor, parse_stop_on
 from keras_gan_zoo.registry import build
+from keras_gan_zoo.summaries import TensorBoardLog, code_block, settings_text
 
 
 @dataclass
@@ -72,21 +75,28 @@ class FailOnStopOn(keras.callbacks.Callback):
 
 
 def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
-                  monitor: TrainingMonitor | None = None, restore: bool = True
-                  ) -> list[keras.callbacks.Callback]:
+                  monitor: TrainingMonitor | None = None, restore: bool = True,
+                  evaluation: EvaluationCallback | None = None, tensorboard: bool = False,
+                  texts: Mapping[str, str] | None = None) -> list[keras.callbacks.Callback]:
     """The callbacks of a training run, in order: the entry's schedule
-    (``model.training_callbacks()``), sample grids and loss curves, the monitor (its
-    ``stop_on`` diagnoses fail the run), the divergence guard, then history, checkpoint,
-    run record, backup and export (`callbacks.chief_callbacks`), all into ``folder``.
-    A failure raised before the writers keeps the last good epoch's files."""
-    watch = [monitor, FailOnStopOn(monitor)] if monitor is not None else []
+    (``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into the
+    epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
+    `summaries.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
+    the divergence guard, then history, checkpoint, run record, backup and export
+    (`callbacks.chief_callbacks`), all into ``folder``. A failure raised before the
+    writers keeps the last good epoch's files."""
+    grid = SampleGrid(folder.samples)
+    board = [TensorBoardLog(folder.tensorboard, texts, grid, monitor)] if tensorboard else []
     return [
         *model.training_callbacks(),
-        SampleGrid(folder.samples),
+        grid,
+        *([evaluation] if evaluation is not None else []),
         LossPlot(folder.loss_curves, title=title),
-        *watch,
+        *([monitor] if monitor is not None else []),
+        *board,
+        *([FailOnStopOn(monitor)] if monitor is not None else []),
         StopOnNonFinite(),
-        *chief_callbacks(folder.root, folder.name, restore=restore),
+        *chief_callbacks(folder.root, folder.name, restore=restore, evaluation=evaluation),
     ]
 
 
@@ -184,6 +194,12 @@ def train(
     overwrite: bool = False,
     monitor: bool = True,
     stop_on: Iterable[str] | str = (),
+    tensorboard: bool = True,
+    eval_every: int | None = None,
+    eval_metrics: str | Iterable[str] = "fid",
+    eval_samples: int = 2000,
+    eval_extractor: str | FeatureExtractor | None = None,
+    recipe_text: str | None = None,
     verbose: int | str = "auto",
 ) -> TrainingRun:
     """Train zoo entry ``name`` on ``dataset`` and write a run folder (``keras-gan-zoo train``).
@@ -197,8 +213,9 @@ def train(
             already: finished with ``epochs`` or more, nothing is done; otherwise training
             resumes from the backup or continues from the checkpoint up to ``epochs``.
         output: the run folder (default ``runs/<name>``): sample grids, loss curves,
-            ``history.csv``, ``model.keras``, ``backup/``, ``run.json``, ``health.json`` and
-            ``saved_model/<name>/<version>`` (see `callbacks.RunFolder`). Only the chief of a
+            ``history.csv``, ``model.keras``, ``best.keras``, ``backup/``, ``run.json``,
+            ``health.json``, ``tensorboard/`` and ``saved_model/<name>/<version>`` (see
+            `callbacks.RunFolder`). Only the chief of a
             multi-worker job writes.
         batch_size: the global batch size (default: the entry's).
         strategy, tpu: a `tf.distribute.Strategy`, or its name for
@@ -211,15 +228,29 @@ def train(
         monitor: watch the run with a `TrainingMonitor` (diagnoses in ``health.json``,
             the training data as its reference).
         stop_on: diagnoses of the monitor that fail the run (`monitor.DIAGNOSES`).
+        tensorboard: write ``tensorboard/`` (`summaries.TensorBoardLog`): each step's
+            logged values, the epoch logs, the sample grids, the monitor's diagnoses, the
+            run's settings and ``recipe_text`` (the recipe it follows, shown as text).
+        eval_every: evaluate every this many epochs (and after the last one)
+            (`metrics.entry_evaluation`): ``eval_metrics`` (``fid``, ``kid``, ``is``,
+            ``msssim``, ``pr``) of ``eval_samples`` generated images, against the
+            training data, with ``eval_extractor`` (``digits``, ``inception_v3``, the
+            path of InceptionV3's weights, or ``None``: `metrics.default_extractor`).
+            Results go to the history, ``history.csv`` and TensorBoard; with FID, the best
+            epoch's model to ``best.keras`` (its epoch and FID in ``run.json``).
         verbose: `fit`'s verbosity; when not 0, also what is trained and where the files are.
 
     Raises:
         ValueError: a bad argument or a folder that cannot be used, naming the fix.
         callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
-    for key, value in (("epochs", epochs), ("steps_per_execution", steps_per_execution)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{key} must be a whole number of at least 1, got {value!r}.")
+    counts = [("epochs", epochs, 1), ("steps_per_execution", steps_per_execution, 1)]
+    if eval_every is not None:
+        counts += [("eval_every", eval_every, 1), ("eval_samples", eval_samples, 2)]
+        eval_metrics = parse_metrics(eval_metrics)
+    for key, value, least in counts:
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"{key} must be a whole number of at least {least}, got {value!r}.")
     stop_on = parse_stop_on(stop_on)
     folder = RunFolder(output or Path("runs") / run_name(name), run_name(name))
     folder.check_writable()
@@ -245,14 +276,26 @@ def train(
             history.history = folder.read_history()
             return TrainingRun(model, history, folder, initial_epoch=done)
         dataset = os.fspath(dataset)
+        evaluation = None if eval_every is None else entry_evaluation(
+            model, eval_every, eval_metrics, eval_samples, eval_extractor, dataset, split,
+            data_dir, best_checkpoint=folder.best,
+            best=(folder.read_record() or {}).get("best") if start else None,
+            verbose=int(bool(verbose and chief)))
         batch = {} if batch_size is None else {"batch_size": batch_size}
         data = model.load_dataset(dataset, split=split, seed=seed, data_dir=data_dir,
                                   drop_remainder=needs_static_shapes(strategy), **batch)
         if chief and overwrite:
             folder.clear()
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
+        texts = {"config": settings_text(
+            model, evaluation, dataset=dataset, split=split, epochs=epochs, batch_size=batch_size,
+            seed=seed, strategy=type(strategy).__name__.lstrip("_"),
+            mixed_precision=mixed_precision)}
+        if recipe_text:
+            texts["recipe"] = code_block(recipe_text)
         callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",
-                                  monitor=watch, restore=False)
+                                  monitor=watch, restore=False, evaluation=evaluation,
+                                  tensorboard=tensorboard, texts=texts)
         if verbose:
             how = f"continuing after epoch {start}" if start else "afresh"
             print(f"Training {folder.name} ({type(model).__name__}) on {dataset!r} for {epochs} "
@@ -273,5 +316,10 @@ def train(
         print(f"Sample grids:  {folder.samples}/epoch_*.png")
         print(f"Loss curves:   {folder.loss_curves}")
         print(f"Checkpoint:    {folder.checkpoint}")
+        if evaluation is not None and evaluation.best_epoch is not None:
+            print(f"Best {evaluation.monitor.upper()}:      {folder.best} (epoch "
+                  f"{evaluation.best_epoch}, {evaluation.monitor} {evaluation.best:.4g})")
+        if tensorboard:
+            print(f"TensorBoard:   tensorboard --logdir {folder.tensorboard}")
         print(f"SavedModel:    {exported}")
     return TrainingRun(model, history, folder, initial_epoch=start, exported=exported)
