@@ -164,19 +164,24 @@ def compare_runs(panels: Sequence[RunPanel], path: str | os.PathLike,
     # Each row is as tall as its tallest picture at the column's width.
     aspects = [max(column[row].shape[0] / column[row].shape[1] for column in images)
                for row in range(len(images[0]))]
-    title_inches = 0.6
+    title_inches = 0.8
     fig, axes = plt.subplots(
         len(aspects), len(panels), squeeze=False, gridspec_kw={"height_ratios": aspects},
         figsize=(column_inches * len(panels), column_inches * sum(aspects) + title_inches))
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, wspace=0.04, hspace=0.04,
+                        top=1 - title_inches / height)
     for c, (panel, column) in enumerate(zip(panels, images)):
         for r, image in enumerate(column):
             axes[r, c].imshow(image, interpolation="nearest")
             axes[r, c].set_axis_off()
-        axes[0, c].set_title(f"{panel.title}\n", fontsize=13, fontweight="bold")
-        axes[0, c].text(0.5, 1.02, panel.note, transform=axes[0, c].transAxes, ha="center",
-                        va="bottom", fontsize=10, color="firebrick" if panel.alarm else "darkgreen")
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, wspace=0.04, hspace=0.04,
-                        top=1 - title_inches / fig.get_figheight())
+            axes[r, c].set_anchor("N")  # pictures shorter than their row hang from its top
+        box = axes[0, c].get_position(original=True)
+        x = (box.x0 + box.x1) / 2
+        fig.text(x, 1 - 0.25 / height, panel.title, ha="center", va="center", fontsize=13,
+                 fontweight="bold")
+        fig.text(x, 1 - 0.58 / height, panel.note, ha="center", va="center", fontsize=11,
+                 color="firebrick" if panel.alarm else "darkgreen")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
