@@ -135,6 +135,16 @@ def command_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def diagnosis_note(first: Mapping[str, int] | None) -> str:
+    """The line under a run's label in `compare`: its diagnoses and the epochs they were first
+    named (``None``: an unwatched run)."""
+    if first is None:
+        return "not monitored (no health.json)"
+    if not first:
+        return "no diagnosis"
+    return "diagnosis: " + ", ".join(f"{name} at epoch {epoch}" for name, epoch in first.items())
+
+
 def command_compare(args: argparse.Namespace) -> int:
     from keras_gan_zoo.callbacks import RunFolder
     from keras_gan_zoo.plotting import RunPanel, compare_runs
@@ -148,9 +158,7 @@ def command_compare(args: argparse.Namespace) -> int:
     for run, label in zip(args.runs, labels):
         folder = RunFolder(run, "")
         pictures, first = folder.picture_files(), folder.first_diagnoses()
-        note = ("not monitored (no health.json)" if first is None else "diagnosis: " + ", ".join(
-            f"{name} at epoch {epoch}" for name, epoch in first.items()) if first else "no diagnosis")
-        panels.append(RunPanel(label, note, pictures, alarm=bool(first)))
+        panels.append(RunPanel(label, diagnosis_note(first), pictures, alarm=bool(first)))
     path = compare_runs(panels, args.output)
     print(f"Wrote {path}: " + "; ".join(f"{p.title}: {p.note}" for p in panels))
     return 0
