@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from keras_gan_zoo.distribute import is_chief
-from keras_gan_zoo.plotting import save_image_grid, save_loss_curves
+from keras_gan_zoo.plotting import save_loss_curves, save_sample_grid
 from keras_gan_zoo.step_logs import StepValues
 
 
@@ -191,6 +191,52 @@ class RunFolder:
         return {name: [float(row[name]) if row[name] not in (None, "", "NA") else math.nan
                        for row in rows] for name in names}
 
+    def latest_samples(self) -> Path | None:
+        """The last epoch's sample grid, ``samples/epoch_XXX.png`` (``None`` before any)."""
+        grids = [(int(p.stem.split("_")[1]), p) for p in self.samples.glob("epoch_*.png")
+                 if p.stem.split("_")[1].isdigit()]
+        return max(grids)[1] if grids else None
+
+    def read_health(self) -> list[dict[str, Any]] | None:
+        """The monitor's diagnoses (``health.json``), or ``None`` for an unwatched run."""
+        if not self.health.is_file():
+            return None
+        try:
+            records = json.loads(self.health.read_text())
+        except ValueError:
+            records = None
+        if not isinstance(records, list) or not all(
+                isinstance(r, dict) and {"name", "epoch"} <= set(r) for r in records):
+            raise ValueError(f"{self.health} is not a JSON list of diagnoses (the "
+                             "TrainingMonitor writes it); remove it or train the run again.")
+        return records
+
+    def first_diagnoses(self) -> dict[str, int] | None:
+        """Each diagnosis of ``health.json`` with the epoch it was first named (``None``:
+        an unwatched run)."""
+        records = self.read_health()
+        if records is None:
+            return None
+        first: dict[str, int] = {}
+        for record in records:
+            first.setdefault(record["name"], record["epoch"])
+        return first
+
+    def picture_files(self) -> tuple[Path, Path]:
+        """``(loss_curves.png, the latest sample grid)``; a ValueError names the missing one
+        and how to make the run."""
+        latest = self.latest_samples()
+        if not self.root.is_dir():
+            problem = "it does not exist"
+        elif not self.loss_curves.is_file():
+            problem = f"it has no {self.loss_curves.name}"
+        elif latest is None:
+            problem = f"it has no sample grid {self.samples.name}/epoch_*.png"
+        else:
+            return self.loss_curves, latest
+        raise ValueError(f"{self.root} is not a run folder: {problem}; make a run with "
+                         f"'keras-gan-zoo train NAME --output {self.root}'.")
+
     def __repr__(self) -> str:
         return f"RunFolder({str(self.root)!r}, {self.name!r})"
 
@@ -199,10 +245,11 @@ class SampleGrid(keras.callbacks.Callback):
     """Write the model's sample grid (from fixed noise) to ``directory/epoch_XXX.png``.
 
     Uses the entry's own ``sample_grid`` (a class per row for CGAN, pairs for
-    CoupledGAN, ...), so progress on the same noise can be compared across epochs.
+    CoupledGAN, an example per row for pix2pix, ...; ``num_samples=None``: the entry's
+    default), so progress on the same noise can be compared across epochs.
     """
 
-    def __init__(self, directory: str | os.PathLike, num_samples: int = 64, seed: int = 0,
+    def __init__(self, directory: str | os.PathLike, num_samples: int | None = None, seed: int = 0,
                  every: int = 1) -> None:
         super().__init__()
         self.directory = Path(directory)
@@ -212,8 +259,8 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if (epoch + 1) % self.every or not is_chief(self.model.distribute_strategy):
             return
-        images, rows = self.model.sample_grid(num_samples=self.num_samples, seed=self.seed)
-        self.last_path = save_image_grid(images, self.directory / f"epoch_{epoch + 1:03d}.png", rows)
+        self.last_path = save_sample_grid(self.model, self.directory / f"epoch_{epoch + 1:03d}.png",
+                                          self.num_samples, self.seed)
 
 
 class LossPlot(keras.callbacks.Callback):

@@ -1,7 +1,8 @@
-"""``keras-gan-zoo``: list, train, sample, evaluate and export zoo entries.
+"""``keras-gan-zoo``: list, train, sample, compare, evaluate and export zoo entries.
 
 A thin layer over the Python API: every command parses its arguments and
-calls `train`, `sample_grid`, `callbacks.export_saved_model` or `metrics.Evaluator`.
+calls `train`, `sample_grid`, `plotting.compare_runs`, `callbacks.export_saved_model`
+or `metrics.Evaluator`.
 A user's mistake is one ``error:`` line (exit 2), never a traceback.
 """
 
@@ -149,12 +150,40 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def command_sample(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.plotting import save_image_grid
+    from keras_gan_zoo.plotting import save_sample_grid
 
     model = _load_checkpoint(args.checkpoint)
-    images, rows = model.sample_grid(num_samples=args.num, seed=args.seed)
-    path = save_image_grid(images, args.output, rows)
-    print(f"Wrote {len(images)} samples of {type(model).__name__} to {path}")
+    path = save_sample_grid(model, args.output, args.num, args.seed)
+    print(f"Wrote a sample grid of {type(model).__name__} to {path}")
+    return 0
+
+
+def diagnosis_note(first: Mapping[str, int] | None) -> str:
+    """The line under a run's label in `compare`: its diagnoses and the epochs they were first
+    named (``None``: an unwatched run)."""
+    if first is None:
+        return "not monitored (no health.json)"
+    if not first:
+        return "no diagnosis"
+    return "diagnosis: " + ", ".join(f"{name} at epoch {epoch}" for name, epoch in first.items())
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    from keras_gan_zoo.callbacks import RunFolder
+    from keras_gan_zoo.plotting import RunPanel, compare_runs
+
+    labels = [label.strip() for label in args.labels.split(",")] if args.labels else [
+        Path(run).name for run in args.runs]
+    if len(labels) != len(args.runs):
+        raise ValueError(f"--labels names {len(labels)} run(s) but {len(args.runs)} were given: "
+                         "pass one comma-separated label per run folder.")
+    panels = []
+    for run, label in zip(args.runs, labels):
+        folder = RunFolder(run, "")
+        pictures, first = folder.picture_files(), folder.first_diagnoses()
+        panels.append(RunPanel(label, diagnosis_note(first), pictures, alarm=bool(first)))
+    path = compare_runs(panels, args.output)
+    print(f"Wrote {path}: " + "; ".join(f"{p.title}: {p.note}" for p in panels))
     return 0
 
 
@@ -270,10 +299,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
     sample.add_argument("--checkpoint", required=True, help=".keras file written by train")
-    sample.add_argument("--num", type=int, default=64)
+    sample.add_argument("--num", type=int, default=None,
+                        help="samples (default: the entry's; 64, or 8 examples for pix2pix/CycleGAN)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--output", default="samples.png")
     sample.set_defaults(run=command_sample)
+
+    compare = commands.add_parser(
+        "compare", help="a picture of runs side by side: loss curves, last samples, diagnoses",
+        description="Compose runs' loss_curves.png above their latest samples/epoch_*.png, a "
+                    "column per run, titled with its label and the monitor's diagnoses "
+                    "(health.json: names and first epochs) or 'no diagnosis'.")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders written by train")
+    compare.add_argument("--output", default="compare.png", help="PNG to write")
+    compare.add_argument("--labels", default=None,
+                         help="comma-separated column titles, one per run (default: folder names)")
+    compare.set_defaults(run=command_compare)
 
     export = commands.add_parser("export", help="export a checkpoint as a TF Serving SavedModel")
     export.add_argument("--checkpoint", required=True, help=".keras file written by train")
