@@ -16,6 +16,12 @@ on what training already logs plus a fixed-noise probe batch:
   (non-convergence); steady losses mean the run has converged as far as it can.
 * ``diverged``: a logged value became NaN or infinite.
 
+Each entry declares which of its logged values these rules read, and on what scale
+(`BaseGAN.monitor_signals`, a `signals.MonitorSignals`): a rule is judged only where the
+entry logs what it needs (D(G(z)) only where D gives a probability; pix2pix's halved loss
+and per-patch D(G(x)) after its first epoch; CycleGAN's summed least-squares D losses;
+no D rule for EBGAN's energies), so the monitor has no entry names in it.
+
 Each diagnosis is printed as one line, appended to ``<directory>/health.json``
 (by the chief only) and, if its name is in ``stop_on``, stops training::
 
@@ -465,7 +471,8 @@ class TrainingMonitor(keras.callbacks.Callback):
     def _diagnose(self, name: str, evidence: str) -> None:
         if any(d.name == name for d in self.diagnoses):
             return
-        diagnosis = Diagnosis(name, self._epoch + 1, self._steps.step, evidence)
+        diagnosis = Diagnosis(name, self._epoch + 1, self._steps.step, evidence,
+                              self.signals.advice.get(name, ""))
         self.diagnoses.append(diagnosis)
         if self._chief():
             if self.verbose:

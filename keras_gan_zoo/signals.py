@@ -16,7 +16,8 @@ loss has no floor, an energy is not a probability).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class MonitorSignals:
             blurry outputs while L1 trains G; D leading there is normal).
         noise_probe: G maps noise to images (``model.generate(num_samples=, seed=)``), so
             ``mode_collapse`` is judged on a fixed-noise probe.
+        advice: what to try for a diagnosis, by name, where the entry does not take the
+            switches of `monitor.ADVICE` (image-to-image entries: only the learning rates).
     """
 
     d_loss: str | None = None
@@ -49,6 +52,7 @@ class MonitorSignals:
     d_fake: str | None = None
     grace_epochs: int = 0
     noise_probe: bool = False
+    advice: Mapping[str, str] = field(default_factory=dict)
 
 
 def binary_entropy(p: float) -> float:

@@ -3,6 +3,7 @@ Conditional Adversarial Networks", CVPR (arXiv:1611.07004)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -115,8 +116,8 @@ class Pix2Pix(ImageToImageGAN):
         """``d_loss`` (halved, floor 0) and D(x, G(x)) (``d_fake``: the mean over patches of
         D's per-patch probability), not judged in the first epoch: the L1 term (x100)
         dominates G's objective, and D rejecting its early, blurry outputs is normal there."""
-        return MonitorSignals(d_loss="d_loss", d_loss_floor=0.0, d_loss_scale=0.5,
-                              d_fake="d_fake", grace_epochs=1)
+        return replace(super().monitor_signals(), d_loss="d_loss", d_loss_floor=0.0,
+                       d_loss_scale=0.5, d_fake="d_fake", grace_epochs=1)
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         inputs, targets = self.image_pair(data)
