@@ -214,16 +214,34 @@ def test_healthy_dcgan_run_gets_no_diagnosis(tmp_path):
     assert json.loads((tmp_path / "health.json").read_text()) == []
 
 
+def small_pix2pix():
+    return zoo.build("pix2pix", image_shape=[32, 32, 1], generator_filters=16,
+                     discriminator_filters=16, seed=0)
+
+
 def test_healthy_pix2pix_run_gets_no_diagnosis(tmp_path):
     """pix2pix's PatchGAN D rejects G's early, blurry outputs with near certainty while the
     L1 term (x100) trains G: a strong D in the first epoch is normal there, not
     ``discriminator_wins`` (it was named at epoch 1 step ~70 before the entry's signals).
     Small networks at 32x32, batch 8: 180 steps per epoch; D(G(x)) recovers to ~0.3 in epoch 2."""
-    model = zoo.build("pix2pix", image_shape=[32, 32, 1], generator_filters=16,
-                      discriminator_filters=16, seed=0)
+    model = small_pix2pix()
     model.compile()
     data = model.load_dataset(batch_size=8, seed=0)
     watch = TrainingMonitor(tmp_path, reference=data, verbose=0)
     model.fit(data, epochs=2, callbacks=[watch], verbose=0)
     assert watch.diagnoses == []
     assert json.loads((tmp_path / "health.json").read_text()) == []
+
+
+def test_pix2pix_with_a_far_stronger_discriminator_is_diagnosed_after_its_grace_epoch(tmp_path):
+    """D at Adam(1e-2), G at Adam(1e-6): D(G(x)) ~1e-5 and L1 flat (0.68, healthy: 0.1), named
+    at the first step of epoch 2."""
+    model = small_pix2pix()
+    model.compile(g_optimizer=keras.optimizers.Adam(1e-6, beta_1=0.5),
+                  d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5))
+    watch = TrainingMonitor(tmp_path, verbose=0)
+    data = model.load_dataset(batch_size=8, seed=0).repeat()
+    model.fit(data, steps_per_epoch=30, epochs=2, callbacks=[watch], verbose=0)
+    (diagnosis,) = watch.diagnoses
+    assert (diagnosis.name, diagnosis.epoch) == ("discriminator_wins", 2)
+    assert 31 <= diagnosis.step <= 60  # the first step judged: 31
