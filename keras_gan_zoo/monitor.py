@@ -76,7 +76,6 @@ ADVICE: dict[str, str] = {
 DIAGNOSES: tuple[str, ...] = tuple(ADVICE)
 
 
-
 @dataclass(frozen=True)
 class Thresholds:
     """When the monitor speaks. Each default has a margin of about 3x over what healthy
