@@ -24,12 +24,14 @@ from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN  # noqa: E402
 from keras_gan_zoo.monitor import TrainingMonitor  # noqa: E402
 from keras_gan_zoo.registry import available, build, entry_class, load_config, register  # noqa: E402
 from keras_gan_zoo.runner import train  # noqa: E402
+from keras_gan_zoo.signals import MonitorSignals  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BaseGAN",
     "ImageToImageGAN",
+    "MonitorSignals",
     "NoiseToImageGAN",
     "TrainingMonitor",
     "available",

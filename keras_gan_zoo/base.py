@@ -46,6 +46,7 @@ import tensorflow as tf
 from keras_gan_zoo import config_checks, inputs, losses, registry
 from keras_gan_zoo.callbacks import guard_divergence
 from keras_gan_zoo.distribute import fold_in_replica, needs_custom_loop
+from keras_gan_zoo.signals import MonitorSignals
 from keras_gan_zoo.training import distributed_fit
 
 Endpoint = tuple[Callable[..., Any], Sequence[tf.TensorSpec]]
@@ -371,6 +372,11 @@ class BaseGAN(keras.Model):
         height, width, channels = self.image_shape
         return data.load(source, image_size=(height, width), channels=channels,
                          batch_size=batch_size, split=split, seed=seed, **kwargs)
+
+    def monitor_signals(self) -> MonitorSignals:
+        """What `monitor.TrainingMonitor` may read of this entry's logs (`signals.MonitorSignals`):
+        nothing by default, so no rule is judged on values the entry does not log."""
+        return MonitorSignals()
 
     def training_callbacks(self) -> list[keras.callbacks.Callback]:
         """Callbacks the paper's training schedule needs (CycleGAN: learning-rate decay);

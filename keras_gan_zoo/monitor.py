@@ -16,6 +16,12 @@ on what training already logs plus a fixed-noise probe batch:
   (non-convergence); steady losses mean the run has converged as far as it can.
 * ``diverged``: a logged value became NaN or infinite.
 
+Each entry declares which of its logged values these rules read, and on what scale
+(`BaseGAN.monitor_signals`, a `signals.MonitorSignals`): a rule is judged only where the
+entry logs what it needs (D(G(z)) only where D gives a probability; pix2pix's halved loss
+and per-patch D(G(x)) after its first epoch; CycleGAN's summed least-squares D losses;
+no D rule for EBGAN's energies), so the monitor has no entry names in it.
+
 Each diagnosis is printed as one line, appended to ``<directory>/health.json``
 (by the chief only) and, if its name is in ``stop_on``, stops training::
 
@@ -40,6 +46,8 @@ import tensorflow as tf
 from keras_gan_zoo import metrics
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.signals import PROBABILITY_LOSSES, MonitorSignals
+from keras_gan_zoo.signals import discriminator_loss_floor as loss_floor
 from keras_gan_zoo.step_logs import StepValues
 
 #: What to try for each diagnosis: the config switches (issue 11) that address it.
@@ -67,11 +75,6 @@ ADVICE: dict[str, str] = {
 #: The names a diagnosis can have (valid values of ``stop_on``).
 DIAGNOSES: tuple[str, ...] = tuple(ADVICE)
 
-#: Adversarial losses whose D loss is bounded below by a known floor (0 without
-#: label smoothing), so "D's loss near its floor" means D wins. Wasserstein's is not.
-_LOG_LOSSES = (None, "minimax", "non_saturating", "standard", "bce", "cross_entropy")
-_ZERO_FLOOR_LOSSES = ("hinge", "least_squares")
-
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -79,17 +82,27 @@ class Thresholds:
     DCGAN runs on the digits showed (30 epochs, widths 128/64 and 32/16, batch 64 = 23
     steps per epoch), while the failures of tests/test_monitor.py are named within 3 epochs.
 
+    Each entry declares which logged values the rules read and on what scale
+    (`BaseGAN.monitor_signals`, `signals.MonitorSignals`): ``d_loss_margin`` is for one
+    log-loss D (times the entry's ``d_loss_scale``), ``d_fake_max`` and ``g_wins_d_fake``
+    are probabilities, judged only where D gives one.
+
     Args:
         window: logged batches a per-step rule must hold (on the median over the
             window): short enough to name a failure within one 23-step digits epoch,
             long enough that single bad batches do not count.
         d_loss_margin: ``discriminator_wins`` needs D's loss within this many nats
             of its floor (0, or the binary entropy of the smoothed real target; a
-            balanced game sits at 2 log 2 = 1.39). Healthy runs: window medians
-            >= 0.136 (early, when D leads for a while); D winning: 1e-4...
-        d_fake_max: ...and, for the log-loss, D(G(z)) (sigmoid of the mean fake
-            logit) below this: D rejects the fakes with near certainty. Healthy:
-            >= 0.06; D winning: 3e-5.
+            balanced game sits at 2 log 2 = 1.39), times the entry's ``d_loss_scale``
+            (pix2pix: 0.5, CycleGAN: 2). Healthy DCGAN runs: window medians >= 0.136
+            (early, when D leads for a while); MLP GAN on digits (seed 0): >= 0.036 in
+            epochs 3-4, with D(G(z)) >= 0.028; CycleGAN (32 px, batch 8, 3 epochs):
+            >= 0.21; D winning: 1e-4 (DCGAN, pix2pix)...
+        d_fake_max: ...and, where D gives a probability (the log-losses), D(G(z))
+            below this: D rejects the fakes with near certainty. Healthy DCGAN:
+            >= 0.06; D winning: 3e-5. Healthy pix2pix (32 px digits, batch 8) dips
+            to 0.012 in its first epoch while L1 trains G, and stays >= 0.11 after:
+            its first epoch is not judged (``grace_epochs``).
         g_wins_d_fake: ``generator_wins`` when D(G(z)) stays above this (D calls
             the fakes real). Healthy: <= 0.56 (the first steps), about 0.3 later.
         diversity_ratio: ``mode_collapse`` when the probe's diversity is below this
@@ -160,23 +173,25 @@ def mean_pairwise_distance(images: Any) -> float:
     return float(distances[np.triu_indices(len(flat), k=1)].mean())
 
 
-def binary_entropy(p: float) -> float:
-    """``-p log p - (1 - p) log(1 - p)`` in nats: the least a cross-entropy with target p reaches."""
-    return max(0.0, -sum(q * math.log(q) for q in (p, 1.0 - p) if q > 0.0))
+def entry_signals(model: Any) -> MonitorSignals:
+    """What the rules read of ``model``'s logs: its `monitor_signals` (zoo entries); for
+    another model with an ``adversarial_loss`` attribute, the noise-to-image reading of it."""
+    if hasattr(model, "monitor_signals"):
+        return model.monitor_signals()
+    loss = getattr(model, "adversarial_loss", "non_saturating")
+    return MonitorSignals(
+        d_loss="d_loss", d_loss_floor=loss_floor(loss, getattr(model, "label_smoothing", 0.0)),
+        d_fake="d_fake" if loss in PROBABILITY_LOSSES else None,
+        noise_probe=hasattr(model, "generate"))
 
 
-def discriminator_loss_floor(model: keras.Model) -> float | None:
-    """The least D's logged ``d_loss`` can be, or ``None`` if it has none (Wasserstein).
-
-    Log-loss: the real term is a cross-entropy with target ``1 - label_smoothing``
-    (floor: its binary entropy), the fake term can reach 0. Hinge and least squares: 0.
-    """
-    loss = getattr(model, "adversarial_loss", None)
-    if loss in _ZERO_FLOOR_LOSSES:
-        return 0.0
-    if loss in _LOG_LOSSES:
-        return binary_entropy(1.0 - float(getattr(model, "label_smoothing", 0.0) or 0.0))
-    return None
+def discriminator_loss_floor(model: Any) -> float | None:
+    """The least ``model``'s logged D loss can be (`entry_signals`, on the logged scale), or
+    ``None`` if it has none (Wasserstein) or logs none: see `signals.discriminator_loss_floor`."""
+    signals = entry_signals(model)
+    if signals.d_loss is None or signals.d_loss_floor is None:
+        return None
+    return signals.d_loss_floor * signals.d_loss_scale
 
 
 def reference_images(reference: Any, num_images: int = 500) -> np.ndarray:
@@ -230,11 +245,13 @@ def _median(values: Iterable[float]) -> float:
 
 
 def check_discriminator_wins(d_loss: Sequence[float], d_fake: Sequence[float] | None,
-                             floor: float, thresholds: Thresholds) -> str | None:
-    """Evidence that D wins over the window, or ``None``. ``d_fake`` is checked when
-    given (log-loss entries); hinge/least-squares entries pass ``None``."""
+                             floor: float, thresholds: Thresholds, scale: float = 1.0
+                             ) -> str | None:
+    """Evidence that D wins over the window, or ``None``: D's loss within ``scale *
+    d_loss_margin`` of its ``floor`` (both on the logged scale) and, when given (D gives
+    a probability), D(G(z)) below ``d_fake_max``; hinge/least-squares entries pass ``None``."""
     loss = _median(d_loss)
-    if loss - floor > thresholds.d_loss_margin:
+    if loss - floor > scale * thresholds.d_loss_margin:
         return None
     evidence = f"median d_loss {loss:.4f} (floor {floor:.3f})"
     if d_fake is not None:
@@ -312,11 +329,12 @@ def check_stalled_quality(quality: Sequence[float], g_loss: Sequence[float],
 class TrainingMonitor(keras.callbacks.Callback):
     """Watch a GAN's logged values and a fixed-noise probe; name failures as they appear.
 
-    Rules that need a value an entry does not log are skipped for it
-    (``discriminator_wins``/``generator_wins`` need ``d_loss``/``d_fake``;
-    ``mode_collapse`` needs ``model.generate(num_samples=, seed=)``, so it is
-    skipped for image-to-image entries; ``oscillation``/``non_convergence`` need
-    a quality signal). Each diagnosis is reported once per run.
+    The entry says what its logs mean (`BaseGAN.monitor_signals`): rules that need a
+    value it does not log are skipped for it (``discriminator_wins`` needs a D loss with
+    a floor, and D(G(z)) where D gives a probability; ``generator_wins`` needs D(G(z));
+    ``mode_collapse`` needs a noise-to-image G, so it is skipped for image-to-image
+    entries; ``oscillation``/``non_convergence`` need a quality signal), and D's strength
+    is not judged in the entry's ``grace_epochs``. Each diagnosis is reported once per run.
 
     Per step, the monitor recovers each step's value from the running epoch means
     Keras logs (`step_logs.StepValues`; cheap: a few floats). The probe (``probe_size``
@@ -377,9 +395,9 @@ class TrainingMonitor(keras.callbacks.Callback):
         self._steps.start(self.model)
         self._next_probe = self._steps.step + (self.probe_every_steps or 0)
         self._recent = {}
+        self.signals = entry_signals(self.model)
         self._floor = discriminator_loss_floor(self.model)
-        self._log_loss = getattr(self.model, "adversarial_loss", None) in _LOG_LOSSES
-        self._can_probe = not hasattr(self.model, "translate") and hasattr(self.model, "generate")
+        self._can_probe = self.signals.noise_probe
         if self._can_probe and self.reference is not None and self.real_diversity is None:
             self.real_diversity = mean_pairwise_distance(reference_images(self.reference))
         if self.health_path is not None and self._chief() and not self.health_path.exists():
@@ -417,18 +435,22 @@ class TrainingMonitor(keras.callbacks.Callback):
                 self._diagnose(*stalled)
 
     # ---------------------------------------------------------------- checks
-    def _window(self, name: str) -> deque[float] | None:
-        values = self._recent.get(name)
+    def _window(self, name: str | None) -> deque[float] | None:
+        values = self._recent.get(name) if name is not None else None
         return values if values is not None and len(values) == self.thresholds.window else None
 
     def _check_steps(self) -> None:
-        d_loss, d_fake, log_loss = self._window("d_loss"), self._window("d_fake"), self._log_loss
-        if d_loss is not None and self._floor is not None and (d_fake is not None or not log_loss):
-            evidence = check_discriminator_wins(d_loss, d_fake if log_loss else None,
-                                                self._floor, self.thresholds)
+        signals = self.signals
+        if self._epoch < signals.grace_epochs:
+            return
+        d_loss, d_fake = self._window(signals.d_loss), self._window(signals.d_fake)
+        if d_loss is not None and self._floor is not None and (
+                d_fake is not None or signals.d_fake is None):
+            evidence = check_discriminator_wins(d_loss, d_fake, self._floor, self.thresholds,
+                                                signals.d_loss_scale)
             if evidence:
                 self._diagnose("discriminator_wins", evidence)
-        if d_fake is not None and log_loss:
+        if d_fake is not None:
             evidence = check_generator_wins(d_fake, self.thresholds)
             if evidence:
                 self._diagnose("generator_wins", evidence)
@@ -450,7 +472,8 @@ class TrainingMonitor(keras.callbacks.Callback):
     def _diagnose(self, name: str, evidence: str) -> None:
         if any(d.name == name for d in self.diagnoses):
             return
-        diagnosis = Diagnosis(name, self._epoch + 1, self._steps.step, evidence)
+        diagnosis = Diagnosis(name, self._epoch + 1, self._steps.step, evidence,
+                              self.signals.advice.get(name, ""))
         self.diagnoses.append(diagnosis)
         if self._chief():
             if self.verbose:

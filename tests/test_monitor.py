@@ -48,6 +48,55 @@ def test_discriminator_loss_floor_follows_label_smoothing_and_loss():
     assert monitor.discriminator_loss_floor(Wasserstein()) is None
 
 
+def test_entries_declare_what_the_rules_read():
+    """Each entry's `monitor_signals`: its D loss's key, floor and scale, D(G(z)) where D
+    gives a probability, the noise probe, the epochs in which D's strength is not judged."""
+    signals = small_dcgan().monitor_signals()
+    assert (signals.d_loss, signals.d_loss_floor, signals.d_fake, signals.noise_probe) == (
+        "d_loss", 0.0, "d_fake", True)
+    assert small_dcgan(adversarial_loss="least_squares").monitor_signals().d_fake is None
+    assert small_dcgan(adversarial_loss="wasserstein").monitor_signals().d_loss_floor is None
+    ebgan = zoo.build("ebgan", generator_filters=8, discriminator_filters=8).monitor_signals()
+    assert ebgan.d_loss is None and ebgan.noise_probe
+    pix2pix = zoo.build("pix2pix", image_shape=[32, 32, 1], generator_filters=8,
+                        discriminator_filters=8).monitor_signals()
+    assert (pix2pix.d_loss_scale, pix2pix.d_fake, pix2pix.grace_epochs) == (0.5, "d_fake", 1)
+    assert not pix2pix.noise_probe
+    cyclegan = zoo.build("cyclegan", image_shape=[32, 32, 1], generator_filters=8,
+                         discriminator_filters=8).monitor_signals()
+    assert (cyclegan.d_loss_floor, cyclegan.d_loss_scale, cyclegan.d_fake) == (0.0, 2.0, None)
+
+
+def test_grace_epochs_and_scale_follow_the_entry(tmp_path):
+    """pix2pix: D winning is not named in its first epoch, and is from the second, on its
+    halved loss (margin 0.025); CycleGAN: on its summed least-squares loss alone."""
+    model = zoo.build("pix2pix", image_shape=[32, 32, 1], generator_filters=8,
+                      discriminator_filters=8, seed=0)
+    watch = TrainingMonitor(tmp_path, verbose=0)
+    watch.set_model(model)
+    watch.on_train_begin()
+    for epoch in range(2):
+        watch.on_epoch_begin(epoch)
+        for batch in range(25):
+            watch.on_train_batch_end(batch, {"d_loss": 0.02, "d_fake": 0.001})
+        assert [d.epoch for d in watch.diagnoses] == ([] if epoch == 0 else [2])
+    assert watch.diagnoses[0].name == "discriminator_wins"
+    assert "d_learning_rate" in watch.diagnoses[0].advice  # the switches pix2pix takes
+    assert "label_smoothing" not in watch.diagnoses[0].advice
+    assert monitor.check_discriminator_wins([0.03] * 4, [0.001] * 4, 0.0, Thresholds(), 0.5) is None
+
+    cyclegan = zoo.build("cyclegan", image_shape=[32, 32, 1], generator_filters=8,
+                         discriminator_filters=8, seed=0)
+    watch = TrainingMonitor(None, verbose=0)
+    watch.set_model(cyclegan)
+    watch.on_train_begin()
+    watch.on_epoch_begin(0)
+    d_loss = [0.25] * 20 + [0.08] * 20  # healthy: ~0.25 (balanced: 0.5); floor 0, margin 0.1
+    for batch in range(40):  # Keras logs the epoch's running mean
+        watch.on_train_batch_end(batch, {"d_loss": float(np.mean(d_loss[:batch + 1]))})
+        assert bool(watch.diagnoses) == (batch >= 30)  # the window's median: 0.08
+
+
 def test_rules_on_made_up_histories():
     t = Thresholds(window=4)
     assert monitor.check_discriminator_wins([0.01] * 4, [0.001] * 4, 0.0, t)
@@ -163,3 +212,36 @@ def test_healthy_dcgan_run_gets_no_diagnosis(tmp_path):
           f"(real {watch.real_diversity:.3f}); quality {watch.quality_history[-1]:.1f}")
     assert watch.diagnoses == []
     assert json.loads((tmp_path / "health.json").read_text()) == []
+
+
+def small_pix2pix():
+    return zoo.build("pix2pix", image_shape=[32, 32, 1], generator_filters=16,
+                     discriminator_filters=16, seed=0)
+
+
+def test_healthy_pix2pix_run_gets_no_diagnosis(tmp_path):
+    """pix2pix's PatchGAN D rejects G's early, blurry outputs with near certainty while the
+    L1 term (x100) trains G: a strong D in the first epoch is normal there, not
+    ``discriminator_wins`` (it was named at epoch 1 step ~70 before the entry's signals).
+    Small networks at 32x32, batch 8: 180 steps per epoch; D(G(x)) recovers to ~0.3 in epoch 2."""
+    model = small_pix2pix()
+    model.compile()
+    data = model.load_dataset(batch_size=8, seed=0)
+    watch = TrainingMonitor(tmp_path, reference=data, verbose=0)
+    model.fit(data, epochs=2, callbacks=[watch], verbose=0)
+    assert watch.diagnoses == []
+    assert json.loads((tmp_path / "health.json").read_text()) == []
+
+
+def test_pix2pix_with_a_far_stronger_discriminator_is_diagnosed_after_its_grace_epoch(tmp_path):
+    """D at Adam(1e-2), G at Adam(1e-6): D(G(x)) ~1e-5 and L1 flat (0.68, healthy: 0.1), named
+    at the first step of epoch 2."""
+    model = small_pix2pix()
+    model.compile(g_optimizer=keras.optimizers.Adam(1e-6, beta_1=0.5),
+                  d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5))
+    watch = TrainingMonitor(tmp_path, verbose=0)
+    data = model.load_dataset(batch_size=8, seed=0).repeat()
+    model.fit(data, steps_per_epoch=30, epochs=2, callbacks=[watch], verbose=0)
+    (diagnosis,) = watch.diagnoses
+    assert (diagnosis.name, diagnosis.epoch) == ("discriminator_wins", 2)
+    assert 31 <= diagnosis.step <= 60  # the first step judged: 31

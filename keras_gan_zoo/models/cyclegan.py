@@ -3,6 +3,7 @@ using Cycle-Consistent Adversarial Networks", ICCV (arXiv:1703.10593)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 import keras
@@ -16,6 +17,7 @@ from keras_gan_zoo.data.unpaired import digits_domains, load_unpaired
 from keras_gan_zoo.models.image_to_image import ImageToImageGAN
 from keras_gan_zoo.networks import patchgan_discriminator, resnet_generator
 from keras_gan_zoo.registry import register
+from keras_gan_zoo.signals import MonitorSignals
 
 
 class ImagePool:
@@ -189,6 +191,12 @@ class CycleGAN(ImageToImageGAN):
         with self.distribute_strategy.scope():
             self.pool_a = ImagePool(self.pool_size, self.source_shape, name="pool_a")
             self.pool_b = ImagePool(self.pool_size, self.image_shape, name="pool_b")
+
+    def monitor_signals(self) -> MonitorSignals:
+        """``d_loss``: two least-squares D losses summed (floor 0, twice one D's scale); its
+        D gives scores, not probabilities (no D(G(z)))."""
+        return replace(super().monitor_signals(), d_loss="d_loss", d_loss_floor=0.0,
+                       d_loss_scale=2.0)
 
     def training_callbacks(self) -> list[keras.callbacks.Callback]:
         """The paper's learning-rate schedule (`callbacks.LinearDecay`)."""

@@ -11,6 +11,7 @@ from keras_gan_zoo import losses
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import dcgan_autoencoder, dcgan_generator
 from keras_gan_zoo.registry import register
+from keras_gan_zoo.signals import MonitorSignals
 
 
 @register("ebgan")
@@ -85,6 +86,11 @@ class EBGAN(NoiseToImageGAN):
             "margin": self.margin,
             "pt_weight": self.pt_weight,
         }
+
+    def monitor_signals(self) -> MonitorSignals:
+        """The fixed-noise probe only: D gives energies, not probabilities, and its margin
+        loss is not judged for ``discriminator_wins``."""
+        return MonitorSignals(noise_probe=True)
 
     def energy(self, images: tf.Tensor, training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
         """``(energies [batch], embeddings [batch, embedding_dim])`` of ``images`` in [-1, 1]."""

@@ -32,6 +32,7 @@ import tensorflow as tf
 from keras_gan_zoo import inputs
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_model_range, to_unit_range
+from keras_gan_zoo.signals import MonitorSignals
 
 #: What the generators take and give at inference: images in [0, 1].
 UNIT_IMAGES = inputs.Range(0.0, 1.0, "divide 8-bit images by 255")
@@ -84,6 +85,15 @@ class ImageToImageGAN(BaseGAN):
         rng = np.random.default_rng(seed)
         return tuple(rng.uniform(-1.0, 1.0, (batch_size, *shape)).astype(np.float32)
                      for shape in (self.source_shape, self.image_shape))
+
+    def monitor_signals(self) -> MonitorSignals:
+        """No noise probe (G takes images); of the monitor's remedies, these entries take
+        the two learning rates (their papers' losses are kept). Entries add their D's values."""
+        return MonitorSignals(advice={
+            "discriminator_wins": "a lower d_learning_rate or higher g_learning_rate",
+            "generator_wins": "a higher d_learning_rate or lower g_learning_rate",
+            "diverged": "a lower d_learning_rate and g_learning_rate",
+        })
 
     # ------------------------------------------------------------- inference
     def inference_training_flag(self) -> bool:

@@ -3,6 +3,7 @@ Conditional Adversarial Networks", CVPR (arXiv:1611.07004)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from keras_gan_zoo.models.image_to_image import ImageToImageGAN
 from keras_gan_zoo.networks import patchgan_discriminator, unet_generator
 from keras_gan_zoo.networks.layers import check_normalization
 from keras_gan_zoo.registry import register
+from keras_gan_zoo.signals import MonitorSignals
 
 
 @register("pix2pix")
@@ -106,9 +108,16 @@ class Pix2Pix(ImageToImageGAN):
         self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
         return {
             "d_loss": per_example,
-            "d_real": tf.sigmoid(losses.per_example_mean(real_logits)),
-            "d_fake": tf.sigmoid(losses.per_example_mean(fake_logits)),
+            "d_real": losses.per_example_mean(tf.sigmoid(real_logits)),
+            "d_fake": losses.per_example_mean(tf.sigmoid(fake_logits)),
         }
+
+    def monitor_signals(self) -> MonitorSignals:
+        """``d_loss`` (halved, floor 0) and D(x, G(x)) (``d_fake``: the mean over patches of
+        D's per-patch probability), not judged in the first epoch: the L1 term (x100)
+        dominates G's objective, and D rejecting its early, blurry outputs is normal there."""
+        return replace(super().monitor_signals(), d_loss="d_loss", d_loss_floor=0.0,
+                       d_loss_scale=0.5, d_fake="d_fake", grace_epochs=1)
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         inputs, targets = self.image_pair(data)
