@@ -35,7 +35,8 @@ from keras_gan_zoo.callbacks import (Diverged, LossPlot, RunFolder, SampleGrid, 
                                      chief_callbacks, load_state, run_config)
 from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shapes, set_precision
 from keras_gan_zoo.monitor import TrainingMonitor, parse_stop_on
-from keras_gan_zoo.registry import build
+from keras_gan_zoo.recipes import Recipe, available_recipes, digits_recipe_name, load_recipe
+from keras_gan_zoo.registry import build, entry_class
 
 
 @dataclass
@@ -72,16 +73,17 @@ class FailOnStopOn(keras.callbacks.Callback):
 
 
 def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
-                  monitor: TrainingMonitor | None = None, restore: bool = True
+                  monitor: TrainingMonitor | None = None, restore: bool = True,
+                  schedule: list[keras.callbacks.Callback] | None = None
                   ) -> list[keras.callbacks.Callback]:
-    """The callbacks of a training run, in order: the entry's schedule
-    (``model.training_callbacks()``), sample grids and loss curves, the monitor (its
+    """The callbacks of a training run, in order: the schedule (``schedule``, default the
+    entry's ``model.training_callbacks()``), sample grids and loss curves, the monitor (its
     ``stop_on`` diagnoses fail the run), the divergence guard, then history, checkpoint,
     run record, backup and export (`callbacks.chief_callbacks`), all into ``folder``.
     A failure raised before the writers keeps the last good epoch's files."""
     watch = [monitor, FailOnStopOn(monitor)] if monitor is not None else []
     return [
-        *model.training_callbacks(),
+        *(model.training_callbacks() if schedule is None else schedule),
         SampleGrid(folder.samples),
         LossPlot(folder.loss_curves, title=title),
         *watch,
@@ -167,14 +169,35 @@ def _restore_backup(model: keras.Model, folder: RunFolder) -> int | None:
     return epoch
 
 
+def choose_recipe(name: str | os.PathLike | None, recipe: str | os.PathLike | Recipe | None,
+                  dataset: str | os.PathLike | None) -> tuple[Recipe | None, bool]:
+    """``(recipe, chosen_by_default)`` of a `train` call: the recipe asked for (checked to be
+    of entry ``name`` if both are given), or, with neither a recipe nor a dataset, the entry's
+    offline ``<entry>_digits`` recipe where the zoo has one (the first run: ``train("dcgan")``);
+    ``(None, False)`` for the entry's own config (a dataset given, or a config file)."""
+    if recipe is not None:
+        recipe = load_recipe(recipe)
+        if name is not None and Path(name).suffix not in (".yaml", ".yml") and \
+                entry_class(str(name)).zoo_name != recipe.entry:
+            raise ValueError(f"Recipe {recipe.name} trains {recipe.entry!r}, not {str(name)!r}: "
+                             f"drop the entry name or pass a recipe of {str(name)!r}.")
+        return recipe, False
+    if name is None:
+        raise ValueError("Name a zoo entry (e.g. dcgan) or a recipe (recipe=..., --recipe NAME).")
+    if dataset is not None or Path(name).suffix in (".yaml", ".yml"):
+        return None, False
+    default = digits_recipe_name(str(name))
+    return (load_recipe(default), True) if default in available_recipes() else (None, False)
+
+
 def train(
-    name: str,
-    dataset: str | os.PathLike = "digits",
-    epochs: int = 5,
+    name: str | os.PathLike | None = None,
+    dataset: str | os.PathLike | None = None,
+    epochs: int | None = None,
     output: str | os.PathLike | None = None,
     overrides: Mapping[str, Any] | None = None,
     batch_size: int | None = None,
-    split: str = "train",
+    split: str | None = None,
     seed: int | None = None,
     data_dir: str | None = None,
     strategy: str | tf.distribute.Strategy = "auto",
@@ -185,22 +208,32 @@ def train(
     monitor: bool = True,
     stop_on: Iterable[str] | str = (),
     verbose: int | str = "auto",
+    recipe: str | os.PathLike | Recipe | None = None,
 ) -> TrainingRun:
-    """Train zoo entry ``name`` on ``dataset`` and write a run folder (``keras-gan-zoo train``).
+    """Train zoo entry ``name`` (or a recipe) and write a run folder (``keras-gan-zoo train``).
+
+    The first run: with neither ``recipe`` nor ``dataset``, an entry that has an offline
+    recipe ``<entry>_digits`` trains that recipe (``train("dcgan")`` is
+    ``train(recipe="dcgan_digits")``, into ``runs/dcgan``), and says so first;
+    ``dataset="digits"`` trains the entry's own (paper) config on the digits instead.
 
     Args:
         name: zoo entry (``keras_gan_zoo.available()``) or the path of a config file;
-            ``overrides`` change its config keys.
-        dataset, split, data_dir, seed: the entry's data (``model.load_dataset``): ``digits``,
-            a folder of images, a TFDS name, or two domains; ``seed`` shuffles it.
-        epochs: the run's total epochs (at least 1). In a folder that holds this run
-            already: finished with ``epochs`` or more, nothing is done; otherwise training
-            resumes from the backup or continues from the checkpoint up to ``epochs``.
-        output: the run folder (default ``runs/<name>``): sample grids, loss curves,
+            ``overrides`` change its config keys. Optional with ``recipe``.
+        dataset, split, data_dir, seed: the entry's data (``model.load_dataset``): ``digits``
+            (the default without a recipe), a folder of images, a TFDS name, or two domains;
+            ``seed`` shuffles it. With a recipe, ``dataset`` and ``split`` replace its data.
+        epochs: the run's total epochs (at least 1; default the recipe's, else 5). In a folder
+            that holds this run already: finished with ``epochs`` or more, nothing is done;
+            otherwise training resumes from the backup or continues from the checkpoint.
+        recipe: a recipe name (``keras_gan_zoo.available_recipes()``), path or `Recipe`: its
+            config, data, batch size, schedule and learning-rate schedule, each replaced by
+            the arguments given here (``overrides`` update its config).
+        output: the run folder (default ``runs/<name>``, or ``runs/<recipe>``): sample grids, loss curves,
             ``history.csv``, ``model.keras``, ``backup/``, ``run.json``, ``health.json`` and
             ``saved_model/<name>/<version>`` (see `callbacks.RunFolder`). Only the chief of a
             multi-worker job writes.
-        batch_size: the global batch size (default: the entry's).
+        batch_size: the global batch size (default: the recipe's, else the entry's).
         strategy, tpu: a `tf.distribute.Strategy`, or its name for
             `distribute.make_strategy` (``auto``, ``one_device``, ``mirrored``,
             ``multi_worker``, ``tpu``).
@@ -217,6 +250,17 @@ def train(
         ValueError: a bad argument or a folder that cannot be used, naming the fix.
         callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
+    recipe, by_default = choose_recipe(name, recipe, dataset)
+    if recipe is not None:
+        if by_default and verbose:
+            print(f"Training recipe {recipe.name} ({recipe.description.rstrip('.')}; "
+                  f"{recipe.path}). For the {recipe.entry} paper config instead, pass "
+                  "--dataset digits (Python: dataset=\"digits\").")
+        name = name if by_default else recipe.name
+        overrides = {**recipe.config, **dict(overrides or {})}
+        epochs = recipe.epochs if epochs is None else epochs
+        batch_size = recipe.batch_size if batch_size is None else batch_size
+    epochs = 5 if epochs is None else epochs
     for key, value in (("epochs", epochs), ("steps_per_execution", steps_per_execution)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{key} must be a whole number of at least 1, got {value!r}.")
@@ -229,7 +273,8 @@ def train(
         if not isinstance(strategy, tf.distribute.Strategy):
             strategy = make_strategy(strategy, tpu=tpu)
         with strategy.scope():
-            model = build(name, **dict(overrides or {}))
+            model = (recipe.build(**overrides) if recipe is not None
+                     else build(name, **dict(overrides or {})))
             model.compile(steps_per_execution=steps_per_execution)
         chief = is_chief(strategy)
         start = resume_point(model, folder, epochs, overwrite)
@@ -244,15 +289,22 @@ def train(
             history = keras.callbacks.History()
             history.history = folder.read_history()
             return TrainingRun(model, history, folder, initial_epoch=done)
-        dataset = os.fspath(dataset)
         batch = {} if batch_size is None else {"batch_size": batch_size}
-        data = model.load_dataset(dataset, split=split, seed=seed, data_dir=data_dir,
-                                  drop_remainder=needs_static_shapes(strategy), **batch)
+        where = {"seed": seed, "data_dir": data_dir, "drop_remainder": needs_static_shapes(strategy)}
+        if recipe is not None:
+            changes = {key: value for key, value in (("source", dataset), ("split", split))
+                       if value is not None}
+            data = recipe.load_data(model, **where, **batch, **changes)
+            dataset, schedule = changes.get("source", recipe.source), recipe.schedule_callbacks(model)
+            fit_steps = {"steps_per_epoch": recipe.steps_per_epoch} if recipe.steps_per_epoch else {}
+        else:
+            dataset, schedule, fit_steps = os.fspath(dataset or "digits"), None, {}
+            data = model.load_dataset(dataset, split=split or "train", **where, **batch)
         if chief and overwrite:
             folder.clear()
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
         callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",
-                                  monitor=watch, restore=False)
+                                  monitor=watch, restore=False, schedule=schedule)
         if verbose:
             how = f"continuing after epoch {start}" if start else "afresh"
             print(f"Training {folder.name} ({type(model).__name__}) on {dataset!r} for {epochs} "
@@ -260,7 +312,7 @@ def train(
                   f"{folder.root}/")
         try:
             history = model.fit(data, epochs=epochs, initial_epoch=start, callbacks=callbacks,
-                                shuffle=False, verbose=verbose)
+                                shuffle=False, verbose=verbose, **fit_steps)
         except TrainingFailed as error:
             if chief:
                 folder.write_record(status="diverged" if isinstance(error, Diverged) else "stopped",
