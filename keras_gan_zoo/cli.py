@@ -132,8 +132,8 @@ def command_train(args: argparse.Namespace) -> int:
     from keras_gan_zoo.runner import choose_recipe, train
 
     if args.name is None and args.recipe is None:
-        raise SystemExit("error: name a zoo entry (e.g. 'keras-gan-zoo train dcgan') or a "
-                         "recipe (--recipe NAME; 'keras-gan-zoo list --recipes' lists them).")
+        raise ValueError("name a zoo entry (e.g. 'keras-gan-zoo train dcgan') or a recipe "
+                         "(--recipe NAME; 'keras-gan-zoo list --recipes' lists them).")
     overrides = parse_overrides(args.set)
     recipe, _ = choose_recipe(args.name, args.recipe, args.dataset)
     check_override_types(args.name if recipe is None else recipe.entry, overrides)
