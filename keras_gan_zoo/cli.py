@@ -141,6 +141,7 @@ def command_train(args: argparse.Namespace) -> int:
           overrides=overrides, batch_size=args.batch_size, split=args.split,
           seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,
           mixed_precision=args.mixed_precision, steps_per_execution=args.steps_per_execution,
+          steps_per_epoch=args.steps_per_epoch,
           overwrite=args.overwrite, monitor=not args.no_monitor, stop_on=args.stop_on,
           verbose=1 if sys.stdout.isatty() else 2)
     return 0
@@ -241,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=None,
                        help="the run's total epochs (>= 1; default: the recipe's, else 5); on an "
                             "existing run, more continue it")
+    train.add_argument("--steps-per-epoch", type=int, default=None,
+                       help="training steps per epoch, the data repeating (default: the recipe's, "
+                            "else one pass over the data)")
     train.add_argument("--batch-size", type=int, default=None,
                        help="global batch size (default: the recipe's, else the entry's; 64, or "
                             "1 for pix2pix/CycleGAN)")

@@ -204,6 +204,7 @@ def train(
     tpu: str | None = None,
     mixed_precision: str = "off",
     steps_per_execution: int = 1,
+    steps_per_epoch: int | None = None,
     overwrite: bool = False,
     monitor: bool = True,
     stop_on: Iterable[str] | str = (),
@@ -240,6 +241,8 @@ def train(
         mixed_precision: ``off``, ``float16`` or ``bfloat16`` (`distribute.set_precision`),
             in effect during the call; the previous global policy is restored after.
         steps_per_execution: training steps per `tf.function` call (at least 1).
+        steps_per_epoch: training steps per epoch, the data repeating (default: the recipe's
+            for a ``steps`` schedule, else one pass over the data).
         overwrite: start afresh: the run files in ``output`` are removed first.
         monitor: watch the run with a `TrainingMonitor` (diagnoses in ``health.json``,
             the training data as its reference).
@@ -261,7 +264,9 @@ def train(
         epochs = recipe.epochs if epochs is None else epochs
         batch_size = recipe.batch_size if batch_size is None else batch_size
     epochs = 5 if epochs is None else epochs
-    for key, value in (("epochs", epochs), ("steps_per_execution", steps_per_execution)):
+    whole = {"epochs": epochs, "steps_per_execution": steps_per_execution,
+             "steps_per_epoch": 1 if steps_per_epoch is None else steps_per_epoch}
+    for key, value in whole.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{key} must be a whole number of at least 1, got {value!r}.")
     stop_on = parse_stop_on(stop_on)
@@ -296,10 +301,13 @@ def train(
                        if value is not None}
             data = recipe.load_data(model, **where, **batch, **changes)
             dataset, schedule = changes.get("source", recipe.source), recipe.schedule_callbacks(model)
-            fit_steps = {"steps_per_epoch": recipe.steps_per_epoch} if recipe.steps_per_epoch else {}
+            steps_per_epoch = steps_per_epoch or recipe.steps_per_epoch
         else:
-            dataset, schedule, fit_steps = os.fspath(dataset or "digits"), None, {}
+            dataset, schedule = os.fspath(dataset or "digits"), None
             data = model.load_dataset(dataset, split=split or "train", **where, **batch)
+        if steps_per_epoch and data.cardinality() != tf.data.INFINITE_CARDINALITY:
+            data = data.repeat()
+        fit_steps = {"steps_per_epoch": steps_per_epoch} if steps_per_epoch else {}
         if chief and overwrite:
             folder.clear()
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None

@@ -167,8 +167,8 @@ TINY_DCGAN = ["--set", "generator_filters=4", "--set", "discriminator_filters=4"
 
 
 def test_first_run_trains_the_digits_recipe_and_says_how_to_get_the_paper_config(tmp_path):
-    result = run_cli("train", "dcgan", "--epochs", "1", "--batch-size", "256", *TINY_DCGAN,
-                     "--output", tmp_path / "first")
+    result = run_cli("train", "dcgan", "--epochs", "1", "--steps-per-epoch", "2", "--batch-size",
+                     "256", *TINY_DCGAN, "--output", tmp_path / "first")
     result.assert_no_traceback()
     assert result.code == 0, result.err
     first = result.out.splitlines()[0]
@@ -177,6 +177,7 @@ def test_first_run_trains_the_digits_recipe_and_says_how_to_get_the_paper_config
     assert record["config"]["r1_penalty"] == 1.0 and record["config"]["instance_noise"] == 0.1
     assert record["config"]["generator_filters"] == 4  # --set goes over the recipe
     assert (tmp_path / "first" / "saved_model" / "dcgan" / "1" / "saved_model.pb").is_file()
+    assert "steps" in zoo.load_recipe("dcgan_digits").schedule  # --steps-per-epoch 2 replaced 184
 
     paper = run_cli("train", "dcgan", "--dataset", "digits", "--epochs", "1", "--batch-size",
                     "256", *TINY_DCGAN, "--output", tmp_path / "paper")
