@@ -177,8 +177,10 @@ def choose_recipe(name: str | os.PathLike | None, recipe: str | os.PathLike | Re
     ``(None, False)`` for the entry's own config (a dataset given, or a config file)."""
     if recipe is not None:
         recipe = load_recipe(recipe)
-        if name is not None and Path(name).suffix not in (".yaml", ".yml") and \
-                entry_class(str(name)).zoo_name != recipe.entry:
+        if name is not None and Path(name).suffix in (".yaml", ".yml"):
+            raise ValueError(f"Pass a config file ({name}) or a recipe ({recipe.name}), not both: "
+                             "a recipe's 'config' holds its overrides of the entry's config.")
+        if name is not None and entry_class(str(name)).zoo_name != recipe.entry:
             raise ValueError(f"Recipe {recipe.name} trains {recipe.entry!r}, not {str(name)!r}: "
                              f"drop the entry name or pass a recipe of {str(name)!r}.")
         return recipe, False
