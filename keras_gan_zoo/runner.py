@@ -262,7 +262,6 @@ def train(
                   f"{recipe.path}). For the {recipe.entry} paper config instead, pass "
                   "--dataset digits (Python: dataset=\"digits\").")
         name = name if by_default else recipe.name
-        overrides = {**recipe.config, **dict(overrides or {})}
         epochs = recipe.epochs if epochs is None else epochs
         batch_size = recipe.batch_size if batch_size is None else batch_size
     epochs = 5 if epochs is None else epochs
@@ -280,8 +279,8 @@ def train(
         if not isinstance(strategy, tf.distribute.Strategy):
             strategy = make_strategy(strategy, tpu=tpu)
         with strategy.scope():
-            model = (recipe.build(**overrides) if recipe is not None
-                     else build(name, **dict(overrides or {})))
+            overrides = dict(overrides or {})
+            model = recipe.build(**overrides) if recipe is not None else build(name, **overrides)
             model.compile(steps_per_execution=steps_per_execution)
         chief = is_chief(strategy)
         start = resume_point(model, folder, epochs, overwrite)
