@@ -86,6 +86,9 @@ class BaseGAN(keras.Model):
     #: Arguments of a base class that the entry does not use (EBGAN: ``label_smoothing``):
     #: not among its `constructor_defaults`, rejected when passed.
     excluded_arguments: ClassVar[frozenset[str]] = frozenset()
+    #: Column titles of the `sample_grid` picture, in groups set apart by a wider gap
+    #: (pix2pix: ``(("input", "output", "target"),)``); empty: no titles.
+    grid_titles: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "BaseGAN":
         # Every way of making an entry (`registry.build`, `from_config`, ``DCGAN(...)``)

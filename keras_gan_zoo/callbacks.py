@@ -23,7 +23,8 @@ import keras
 import numpy as np
 
 from keras_gan_zoo.distribute import is_chief
-from keras_gan_zoo.plotting import save_image_grid, save_loss_curves
+from keras_gan_zoo.plotting import save_loss_curves, save_sample_grid
+from keras_gan_zoo.step_logs import StepValues
 
 
 class TrainingFailed(RuntimeError):
@@ -104,13 +105,14 @@ class RunFolder:
     """The files of a training run of entry ``name`` under ``root`` (``keras-gan-zoo train``).
 
     ``run.json`` says what the folder holds: the entry and its config, the epochs asked for
-    and done, and the status (``running``, ``finished``, ``diverged`` or ``stopped``), so
-    a re-run knows whether to resume, continue, do nothing or refuse (`keras_gan_zoo.train`).
+    and done, the status (``running``, ``finished``, ``diverged`` or ``stopped``), so
+    a re-run knows whether to resume, continue, do nothing or refuse (`keras_gan_zoo.train`),
+    and, when the run is evaluated, the ``best`` epoch so far (kept in ``best.keras``).
     """
 
     #: What a run writes into its folder; ``--overwrite`` removes these and nothing else.
     ENTRIES = ("samples", "loss_curves.png", "loss_curves.jsonl", "history.csv", "model.keras",
-               "backup", "saved_model", "health.json", "run.json")
+               "best.keras", "backup", "saved_model", "health.json", "tensorboard", "run.json")
 
     def __init__(self, root: str | os.PathLike, name: str) -> None:
         self.root, self.name = Path(root), name
@@ -118,9 +120,11 @@ class RunFolder:
         self.loss_curves = self.root / "loss_curves.png"    # its data: loss_curves.jsonl
         self.history = self.root / "history.csv"            # a row of logs per epoch
         self.checkpoint = self.root / "model.keras"         # after the last finished epoch
+        self.best = self.root / "best.keras"                # the best evaluated epoch (run.json)
         self.backup = self.root / "backup"                  # BackupAndRestore: a restart resumes
         self.saved_models = self.root / "saved_model" / name  # TF Serving's base path
         self.health = self.root / "health.json"             # the TrainingMonitor's diagnoses
+        self.tensorboard = self.root / "tensorboard"        # TensorBoard's events files
         self.record = self.root / "run.json"                # what the folder holds
 
     @property
@@ -184,7 +188,54 @@ class RunFolder:
         with open(self.history, newline="") as file:
             rows = list(csv.DictReader(file))
         names = [name for name in (rows[0] if rows else {}) if name != "epoch"]
-        return {name: [float(row[name] or "nan") for row in rows] for name in names}
+        return {name: [float(row[name]) if row[name] not in (None, "", "NA") else math.nan
+                       for row in rows] for name in names}
+
+    def latest_samples(self) -> Path | None:
+        """The last epoch's sample grid, ``samples/epoch_XXX.png`` (``None`` before any)."""
+        grids = [(int(p.stem.split("_")[1]), p) for p in self.samples.glob("epoch_*.png")
+                 if p.stem.split("_")[1].isdigit()]
+        return max(grids)[1] if grids else None
+
+    def read_health(self) -> list[dict[str, Any]] | None:
+        """The monitor's diagnoses (``health.json``), or ``None`` for an unwatched run."""
+        if not self.health.is_file():
+            return None
+        try:
+            records = json.loads(self.health.read_text())
+        except ValueError:
+            records = None
+        if not isinstance(records, list) or not all(
+                isinstance(r, dict) and {"name", "epoch"} <= set(r) for r in records):
+            raise ValueError(f"{self.health} is not a JSON list of diagnoses (the "
+                             "TrainingMonitor writes it); remove it or train the run again.")
+        return records
+
+    def first_diagnoses(self) -> dict[str, int] | None:
+        """Each diagnosis of ``health.json`` with the epoch it was first named (``None``:
+        an unwatched run)."""
+        records = self.read_health()
+        if records is None:
+            return None
+        first: dict[str, int] = {}
+        for record in records:
+            first.setdefault(record["name"], record["epoch"])
+        return first
+
+    def picture_files(self) -> tuple[Path, Path]:
+        """``(loss_curves.png, the latest sample grid)``; a ValueError names the missing one
+        and how to make the run."""
+        latest = self.latest_samples()
+        if not self.root.is_dir():
+            problem = "it does not exist"
+        elif not self.loss_curves.is_file():
+            problem = f"it has no {self.loss_curves.name}"
+        elif latest is None:
+            problem = f"it has no sample grid {self.samples.name}/epoch_*.png"
+        else:
+            return self.loss_curves, latest
+        raise ValueError(f"{self.root} is not a run folder: {problem}; make a run with "
+                         f"'keras-gan-zoo train NAME --output {self.root}'.")
 
     def __repr__(self) -> str:
         return f"RunFolder({str(self.root)!r}, {self.name!r})"
@@ -194,10 +245,11 @@ class SampleGrid(keras.callbacks.Callback):
     """Write the model's sample grid (from fixed noise) to ``directory/epoch_XXX.png``.
 
     Uses the entry's own ``sample_grid`` (a class per row for CGAN, pairs for
-    CoupledGAN, ...), so progress on the same noise can be compared across epochs.
+    CoupledGAN, an example per row for pix2pix, ...; ``num_samples=None``: the entry's
+    default), so progress on the same noise can be compared across epochs.
     """
 
-    def __init__(self, directory: str | os.PathLike, num_samples: int = 64, seed: int = 0,
+    def __init__(self, directory: str | os.PathLike, num_samples: int | None = None, seed: int = 0,
                  every: int = 1) -> None:
         super().__init__()
         self.directory = Path(directory)
@@ -207,33 +259,42 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if (epoch + 1) % self.every or not is_chief(self.model.distribute_strategy):
             return
-        images, rows = self.model.sample_grid(num_samples=self.num_samples, seed=self.seed)
-        self.last_path = save_image_grid(images, self.directory / f"epoch_{epoch + 1:03d}.png", rows)
+        self.last_path = save_sample_grid(self.model, self.directory / f"epoch_{epoch + 1:03d}.png",
+                                          self.num_samples, self.seed)
 
 
 class LossPlot(keras.callbacks.Callback):
-    """Plot every logged loss/metric per batch and per epoch to ``path`` after each epoch
-    (so a crash loses nothing already trained).
+    """Plot every logged loss/metric of every training step to ``path`` after each epoch
+    (so a crash loses nothing already trained): each step's own value, recovered from the
+    running epoch means Keras logs (`step_logs.StepValues`: no sawtooth restarting every
+    epoch), with a moving average over it, against the global step (`plotting.save_loss_curves`).
 
-    The values also go to ``path`` with the suffix ``.jsonl`` (a line per epoch): a new
-    `LossPlot` whose first epoch is ``E`` (a resumed or continued run) starts from the
-    epochs before ``E`` found there, so the plot covers the whole run.
+    The values also go to ``path`` with the suffix ``.jsonl``, a line per epoch
+    (``{"epoch": E, "steps": [...], "values": {name: [...]}, "means": {name: ...}}``,
+    ``epoch`` counted from 0, ``steps`` the global steps): a new `LossPlot` whose first
+    epoch is ``E`` (a resumed or continued run) starts from the epochs before ``E`` found
+    there, so the plot covers the whole run.
     """
 
     def __init__(self, path: str | os.PathLike, title: str = "") -> None:
         super().__init__()
         self.path, self.title = Path(path), title
         self.data_path = self.path.with_suffix(".jsonl")
-        self.batch_logs: dict[str, list[float]] = defaultdict(list)
-        self.epoch_logs: dict[str, list[float]] = defaultdict(list)
-        self._epoch_batches: dict[str, list[float]] = defaultdict(list)
+        self.steps: list[int] = []                                  # global step of each value
+        self.values: dict[str, list[float]] = defaultdict(list)     # name -> a value per step
+        self.epoch_ends: list[int] = []                             # the step each epoch ended at
+        self._recovery = StepValues()
+        self._epoch_steps: list[int] = []
+        self._epoch_values: dict[str, list[float]] = defaultdict(list)
         self._resume = False
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._resume = not self.epoch_logs  # a new plot: take what earlier sessions wrote
+        self._recovery.start(self.model)
+        self._resume = not self.epoch_ends  # a new plot: take what earlier sessions wrote
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._epoch_batches = defaultdict(list)
+        self._recovery.start_epoch()
+        self._epoch_steps, self._epoch_values = [], defaultdict(list)
         if self._resume:
             self._resume = False
             self._load_epochs_before(epoch)
@@ -249,28 +310,51 @@ class LossPlot(keras.callbacks.Callback):
                 continue
             if record["epoch"] < epoch:
                 kept.append(line)
-                for name, values in record["batches"].items():
-                    self.batch_logs[name].extend(values)
-                for name, value in record["means"].items():
-                    self.epoch_logs[name].append(value)
+                self._add(*_step_record(record, self.steps[-1] if self.steps else 0))
         if is_chief(self.model.distribute_strategy):
             write_text(self.data_path, "".join(f"{line}\n" for line in kept))
 
+    def _add(self, steps: list[int], values: dict[str, list[float]]) -> None:
+        self.steps.extend(steps)
+        for name, series in values.items():
+            self.values[name].extend(series)
+        if steps:
+            self.epoch_ends.append(steps[-1])
+
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        for name, value in (logs or {}).items():
-            self.batch_logs[name].append(float(value))
-            self._epoch_batches[name].append(float(value))
+        _, values = self._recovery.update(batch, logs)
+        self._epoch_steps.append(self._recovery.step)
+        for name, value in values.items():
+            self._epoch_values[name].append(value)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        means = {name: float(value) for name, value in (logs or {}).items()}
-        for name, value in means.items():
-            self.epoch_logs[name].append(value)
+        self._add(self._epoch_steps, self._epoch_values)
         if is_chief(self.model.distribute_strategy):
+            means = {name: float(logs[name]) for name in self._epoch_values if name in (logs or {})}
             self.data_path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.data_path, "a") as file:
-                record = {"epoch": epoch, "batches": self._epoch_batches, "means": means}
+                record = {"epoch": epoch, "steps": self._epoch_steps,
+                          "values": self._epoch_values, "means": means}
                 file.write(json.dumps(record) + "\n")
-            save_loss_curves(self.batch_logs, self.epoch_logs, self.path, self.title)
+            save_loss_curves(self.steps, self.values, self.path, self.title, self.epoch_ends)
+
+
+def _step_record(record: dict[str, Any], last_step: int
+                 ) -> tuple[list[int], dict[str, list[float]]]:
+    """``(steps, values)`` of a line of ``loss_curves.jsonl``; a line of an older version
+    (``batches``: Keras' running means, one per step) is converted to each step's values."""
+    if "values" in record:
+        return list(record["steps"]), record["values"]
+    recovery, steps, values = StepValues(), [], defaultdict(list)
+    recovery.step = last_step
+    batches = record.get("batches", {})
+    for batch in range(max(map(len, batches.values()), default=0)):
+        _, step_values = recovery.update(batch, {name: series[batch] for name, series in
+                                                 batches.items() if batch < len(series)})
+        steps.append(recovery.step)
+        for name, value in step_values.items():
+            values[name].append(value)
+    return steps, values
 
 
 class HistoryCSV(keras.callbacks.Callback):
@@ -278,7 +362,9 @@ class HistoryCSV(keras.callbacks.Callback):
     `keras.callbacks.CSVLogger` writes it; rewritten atomically by the chief each epoch.
 
     Rows of this epoch or later (left by an interrupted session that is being resumed) are
-    replaced, so the epoch column counts up through resumes and continuations.
+    replaced, so the epoch column counts up through resumes and continuations. Columns
+    that hold no value (the ``val_*`` columns of ``NA`` that `keras.callbacks.CSVLogger`
+    adds for a run without validation data, in folders of earlier versions) are dropped.
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -296,10 +382,12 @@ class HistoryCSV(keras.callbacks.Callback):
                 rows = [row for row in reader
                         if (row.get("epoch") or "").isdigit() and int(row["epoch"]) < epoch]
         logs = {name: float(value) for name, value in (logs or {}).items()}
+        fields = [name for name in fields if name == "epoch" or name in logs
+                  or any(row.get(name) not in (None, "", "NA") for row in rows)]
         fields += [name for name in sorted(logs) if name not in fields]
         with replacing(self.path) as temporary:
             with open(temporary, "w", newline="") as file:
-                writer = csv.DictWriter(file, fields, restval="")
+                writer = csv.DictWriter(file, fields, restval="", extrasaction="ignore")
                 writer.writeheader()
                 writer.writerows([*rows, {"epoch": epoch, **logs}])
 
@@ -320,11 +408,13 @@ class Checkpoint(keras.callbacks.Callback):
 
 class RunRecord(keras.callbacks.Callback):
     """Keep a `RunFolder`'s ``run.json`` (the chief only): the entry, its config and the
-    epochs asked for at the start, the epochs done after each epoch, ``finished`` at the end."""
+    epochs asked for at the start, the epochs done after each epoch, ``finished`` at the end.
+    With ``evaluation`` (a `metrics.EvaluationCallback` listed before it), also its best
+    epoch so far: ``"best": {"epoch": E, "fid": value, "checkpoint": "best.keras"}``."""
 
-    def __init__(self, folder: RunFolder) -> None:
+    def __init__(self, folder: RunFolder, evaluation: Any = None) -> None:
         super().__init__()
-        self.folder = folder
+        self.folder, self.evaluation = folder, evaluation
 
     def _write(self, **changes: Any) -> None:
         if is_chief(self.model.distribute_strategy):
@@ -336,7 +426,12 @@ class RunRecord(keras.callbacks.Callback):
                     status="running")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._write(epochs_done=epoch + 1)
+        best = self.evaluation
+        if best is not None and best.best_epoch == epoch + 1 and best.best_checkpoint is not None:
+            self._write(epochs_done=epoch + 1, best={"epoch": epoch + 1, best.monitor: best.best,
+                                                     "checkpoint": best.best_checkpoint.name})
+        else:
+            self._write(epochs_done=epoch + 1)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self._write(status="finished")
@@ -503,19 +598,20 @@ def guard_divergence(callbacks: Sequence[keras.callbacks.Callback] | None
     return [StopOnNonFinite(), *callbacks]
 
 
-def chief_callbacks(directory: str | os.PathLike, name: str, restore: bool = True
-                    ) -> list[keras.callbacks.Callback]:
+def chief_callbacks(directory: str | os.PathLike, name: str, restore: bool = True,
+                    evaluation: Any = None) -> list[keras.callbacks.Callback]:
     """The callbacks `keras-gan-zoo train` uses to keep a run safe, written by the chief only
     into `RunFolder` ``(directory, name)``: ``history.csv``, ``model.keras`` and ``run.json``
-    every epoch, ``backup/`` (resume after a crash; ``restore`` as in `BackupAndRestore`)
-    and, at the end, a SavedModel in the next free version of ``saved_model/<name>/``."""
+    (with ``evaluation``'s best epoch, see `RunRecord`) every epoch, ``backup/`` (resume
+    after a crash; ``restore`` as in `BackupAndRestore`) and, at the end, a SavedModel in
+    the next free version of ``saved_model/<name>/``."""
     folder = RunFolder(directory, name)
     if is_chief():
         folder.root.mkdir(parents=True, exist_ok=True)
     return [
         HistoryCSV(folder.history),
         Checkpoint(folder.checkpoint),
-        RunRecord(folder),
+        RunRecord(folder, evaluation),
         BackupAndRestore(folder.backup, restore=restore),
         ServingExport(folder.saved_models),
     ]

@@ -1,7 +1,8 @@
-"""``keras-gan-zoo``: list, train, sample, evaluate and export zoo entries.
+"""``keras-gan-zoo``: list, train, sample, compare, evaluate and export zoo entries.
 
 A thin layer over the Python API: every command parses its arguments and
-calls `train`, `sample_grid`, `callbacks.export_saved_model` or `metrics.Evaluator`.
+calls `train`, `sample_grid`, `plotting.compare_runs`, `callbacks.export_saved_model`
+or `metrics.Evaluator`.
 A user's mistake is one ``error:`` line (exit 2), never a traceback.
 """
 
@@ -80,6 +81,17 @@ def check_override_types(name: str, overrides: Mapping[str, Any]) -> None:
                          f"(default {default!r}), not the text {value!r}.")
 
 
+def whole_number(option: str, text: str | None) -> int | None:
+    """The value of ``option`` as an int (``None`` stays ``None``), or a ValueError that
+    names the option (one error line, where argparse's ``type=int`` prints two)."""
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{option} takes a whole number, got {text!r}.") from None
+
+
 def _load_checkpoint(path: str):
     import zipfile
 
@@ -137,23 +149,64 @@ def command_train(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.set)
     recipe, _ = choose_recipe(args.name, args.recipe, args.dataset)
     check_override_types(args.name if recipe is None else recipe.entry, overrides)
-    train(args.name, recipe=args.recipe, dataset=args.dataset, epochs=args.epochs, output=args.output,
+    evaluation = {"eval_metrics": args.eval_metrics,
+                  "eval_samples": whole_number("--eval-samples", args.eval_samples),
+                  "eval_extractor": (args.inception_weights if args.inception_weights and
+                                     args.eval_extractor in (None, "inception_v3")
+                                     else args.eval_extractor)}
+    evaluation = {key: value for key, value in evaluation.items() if value is not None}
+    if evaluation and args.eval_every is None and not (recipe and recipe.evaluation):
+        raise ValueError("--eval-metrics, --eval-samples, --eval-extractor and "
+                         "--inception-weights apply to evaluation during training: add "
+                         "--eval-every N (every N epochs).")
+    train(args.name, recipe=args.recipe, dataset=args.dataset, epochs=args.epochs,
+          output=args.output,
           overrides=overrides, batch_size=args.batch_size, split=args.split,
           seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,
           mixed_precision=args.mixed_precision, steps_per_execution=args.steps_per_execution,
           steps_per_epoch=args.steps_per_epoch,
           overwrite=args.overwrite, monitor=not args.no_monitor, stop_on=args.stop_on,
+          tensorboard=not args.no_tensorboard,
+          eval_every=whole_number("--eval-every", args.eval_every), **evaluation,
           verbose=1 if sys.stdout.isatty() else 2)
     return 0
 
 
 def command_sample(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.plotting import save_image_grid
+    from keras_gan_zoo.plotting import save_sample_grid
 
     model = _load_checkpoint(args.checkpoint)
-    images, rows = model.sample_grid(num_samples=args.num, seed=args.seed)
-    path = save_image_grid(images, args.output, rows)
-    print(f"Wrote {len(images)} samples of {type(model).__name__} to {path}")
+    path = save_sample_grid(model, args.output, args.num, args.seed)
+    print(f"Wrote a sample grid of {type(model).__name__} to {path}")
+    return 0
+
+
+def diagnosis_note(first: Mapping[str, int] | None) -> str:
+    """The line under a run's label in `compare`: its diagnoses and the epochs they were first
+    named (``None``: an unwatched run)."""
+    if first is None:
+        return "not monitored (no health.json)"
+    if not first:
+        return "no diagnosis"
+    return "diagnosis: " + ", ".join(f"{name} at epoch {epoch}" for name, epoch in first.items())
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    from keras_gan_zoo.callbacks import RunFolder
+    from keras_gan_zoo.plotting import RunPanel, compare_runs
+
+    labels = [label.strip() for label in args.labels.split(",")] if args.labels else [
+        Path(run).name for run in args.runs]
+    if len(labels) != len(args.runs):
+        raise ValueError(f"--labels names {len(labels)} run(s) but {len(args.runs)} were given: "
+                         "pass one comma-separated label per run folder.")
+    panels = []
+    for run, label in zip(args.runs, labels):
+        folder = RunFolder(run, "")
+        pictures, first = folder.picture_files(), folder.first_diagnoses()
+        panels.append(RunPanel(label, diagnosis_note(first), pictures, alarm=bool(first)))
+    path = compare_runs(panels, args.output)
+    print(f"Wrote {path}: " + "; ".join(f"{p.title}: {p.note}" for p in panels))
     return 0
 
 
@@ -221,8 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train", help="train an entry; writes grids, curves, checkpoint, SavedModel",
         description="Train a zoo entry into an output folder: sample grids, loss curves, "
-                    "history.csv, model.keras, backup/, run.json, health.json and "
-                    "saved_model/NAME/VERSION.",
+                    "history.csv, model.keras, backup/, run.json, health.json, tensorboard/, "
+                    "best.keras (with --eval-every) and saved_model/NAME/VERSION.",
         epilog=f"{RERUNS}\n\n{EXIT_CODES}", formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("name", nargs="?", default=None,
                        help="zoo entry, e.g. dcgan (see 'keras-gan-zoo list'), or the path of a "
@@ -259,6 +312,22 @@ def build_parser() -> argparse.ArgumentParser:
                             f"as failed (exit 3, no export): {', '.join(DIAGNOSES)}")
     train.add_argument("--no-monitor", action="store_true",
                        help="do not watch the run for GAN failures (health.json)")
+    train.add_argument("--no-tensorboard", action="store_true",
+                       help="do not write OUTPUT/tensorboard/ (each step's losses, sample grids, "
+                            "diagnoses, settings; view with: tensorboard --logdir runs)")
+    train.add_argument("--eval-every", default=None, metavar="N",
+                       help="evaluate every N epochs (and after the last): results in history.csv "
+                            "and TensorBoard; the best FID's model kept in OUTPUT/best.keras")
+    train.add_argument("--eval-metrics", default=None, metavar="NAMES",
+                       help="with --eval-every: comma-separated fid,kid,is,msssim,pr (default fid)")
+    train.add_argument("--eval-samples", default=None, metavar="N",
+                       help="with --eval-every: generated images per evaluation (default 2000)")
+    train.add_argument("--eval-extractor", default=None, metavar="{digits,inception_v3}",
+                       help="with --eval-every: default digits for 1-channel images up to 32 px, "
+                            "else inception_v3 (its weights are downloaded once)")
+    train.add_argument("--inception-weights", default=None, metavar="PATH",
+                       help="with --eval-every: the file "
+                            "inception_v3_weights_tf_dim_ordering_tf_kernels.h5 (offline)")
     train.add_argument("--strategy", default="auto", choices=STRATEGIES,
                        help="tf.distribute strategy; multi_worker reads TF_CONFIG (or SLURM)")
     train.add_argument("--tpu", default=None, help="TPU name or grpc:// address (--strategy tpu)")
@@ -270,10 +339,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
     sample.add_argument("--checkpoint", required=True, help=".keras file written by train")
-    sample.add_argument("--num", type=int, default=64)
+    sample.add_argument("--num", type=int, default=None,
+                        help="samples (default: the entry's; 64, or 8 examples for pix2pix/CycleGAN)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--output", default="samples.png")
     sample.set_defaults(run=command_sample)
+
+    compare = commands.add_parser(
+        "compare", help="a picture of runs side by side: loss curves, last samples, diagnoses",
+        description="Compose runs' loss_curves.png above their latest samples/epoch_*.png, a "
+                    "column per run, titled with its label and the monitor's diagnoses "
+                    "(health.json: names and first epochs) or 'no diagnosis'.")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders written by train")
+    compare.add_argument("--output", default="compare.png", help="PNG to write")
+    compare.add_argument("--labels", default=None,
+                         help="comma-separated column titles, one per run (default: folder names)")
+    compare.set_defaults(run=command_compare)
 
     export = commands.add_parser("export", help="export a checkpoint as a TF Serving SavedModel")
     export.add_argument("--checkpoint", required=True, help=".keras file written by train")

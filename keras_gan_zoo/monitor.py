@@ -40,6 +40,7 @@ import tensorflow as tf
 from keras_gan_zoo import metrics
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.step_logs import StepValues
 
 #: What to try for each diagnosis: the config switches (issue 11) that address it.
 ADVICE: dict[str, str] = {
@@ -318,8 +319,9 @@ class TrainingMonitor(keras.callbacks.Callback):
     a quality signal). Each diagnosis is reported once per run.
 
     Per step, the monitor recovers each step's value from the running epoch means
-    Keras logs (cheap: a few floats). The probe (``probe_size`` images from fixed
-    noise) is generated at each epoch end and, with ``probe_every_steps``, every N steps.
+    Keras logs (`step_logs.StepValues`; cheap: a few floats). The probe (``probe_size``
+    images from fixed noise) is generated at each epoch end and, with
+    ``probe_every_steps``, every N steps.
 
     Args:
         directory: the run folder; diagnoses are appended to ``directory/health.json``
@@ -362,10 +364,8 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.quality_history: list[float] = []
         self.g_loss_history: list[float] = []
         self._recent: dict[str, deque[float]] = {}
-        self._means: dict[str, float] = {}
-        self._last_batch = -1
+        self._steps = StepValues()
         self._epoch = 0
-        self._step = 0
         self._next_probe = 0
 
     @property
@@ -374,9 +374,8 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     # ------------------------------------------------------------------ hooks
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        optimizer = getattr(self.model, "g_optimizer", None)
-        self._step = int(optimizer.iterations.numpy()) if optimizer is not None else 0
-        self._next_probe = self._step + (self.probe_every_steps or 0)
+        self._steps.start(self.model)
+        self._next_probe = self._steps.step + (self.probe_every_steps or 0)
         self._recent = {}
         self._floor = discriminator_loss_floor(self.model)
         self._log_loss = getattr(self.model, "adversarial_loss", None) in _LOG_LOSSES
@@ -388,26 +387,19 @@ class TrainingMonitor(keras.callbacks.Callback):
             self.health_path.write_text("[]\n")
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._epoch, self._last_batch, self._means = epoch, -1, {}
+        self._epoch = epoch
+        self._steps.start_epoch()
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        steps = batch - self._last_batch
-        if steps <= 0:  # a new epoch without on_epoch_begin: the means were reset
-            self._last_batch, self._means, steps = -1, {}, batch + 1
-        self._step += steps
+        _, values = self._steps.update(batch, logs)  # each step's, not Keras' running means
         window = self.thresholds.window
-        for name, mean in (logs or {}).items():
-            mean = float(mean)
-            # Keras logs the epoch's running mean: recover the mean of these `steps` steps.
-            value = ((batch + 1) * mean - (self._last_batch + 1) * self._means.get(name, 0.0)) / steps
-            self._means[name] = mean
+        for name, value in values.items():
             self._recent.setdefault(name, deque(maxlen=window)).append(value)
-            if not math.isfinite(mean):
-                self._diagnose("diverged", f"{name} is {mean}")
-        self._last_batch = batch
+            if not math.isfinite(value):
+                self._diagnose("diverged", f"{name} is {float(logs[name])}")
         self._check_steps()
-        if self.probe_every_steps and self._step >= self._next_probe:
-            self._next_probe = self._step + self.probe_every_steps
+        if self.probe_every_steps and self._steps.step >= self._next_probe:
+            self._next_probe = self._steps.step + self.probe_every_steps
             self._probe()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -458,7 +450,7 @@ class TrainingMonitor(keras.callbacks.Callback):
     def _diagnose(self, name: str, evidence: str) -> None:
         if any(d.name == name for d in self.diagnoses):
             return
-        diagnosis = Diagnosis(name, self._epoch + 1, self._step, evidence)
+        diagnosis = Diagnosis(name, self._epoch + 1, self._steps.step, evidence)
         self.diagnoses.append(diagnosis)
         if self._chief():
             if self.verbose:

@@ -34,9 +34,12 @@ from keras_gan_zoo.callbacks import (Diverged, LossPlot, RunFolder, SampleGrid, 
                                      StopOnNonFinite, TrainingFailed, backup_epoch,
                                      chief_callbacks, load_state, run_config)
 from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shapes, set_precision
+from keras_gan_zoo.metrics import (EvaluationCallback, FeatureExtractor, entry_evaluation,
+                                   parse_metrics)
 from keras_gan_zoo.monitor import TrainingMonitor, parse_stop_on
 from keras_gan_zoo.recipes import Recipe, available_recipes, digits_recipe_name, load_recipe
 from keras_gan_zoo.registry import build, entry_class
+from keras_gan_zoo.summaries import TensorBoardLog, code_block, settings_text
 
 
 @dataclass
@@ -74,21 +77,29 @@ class FailOnStopOn(keras.callbacks.Callback):
 
 def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
                   monitor: TrainingMonitor | None = None, restore: bool = True,
+                  evaluation: EvaluationCallback | None = None, tensorboard: bool = False,
+                  texts: Mapping[str, str] | None = None,
                   schedule: list[keras.callbacks.Callback] | None = None
                   ) -> list[keras.callbacks.Callback]:
     """The callbacks of a training run, in order: the schedule (``schedule``, default the
-    entry's ``model.training_callbacks()``), sample grids and loss curves, the monitor (its
-    ``stop_on`` diagnoses fail the run), the divergence guard, then history, checkpoint,
-    run record, backup and export (`callbacks.chief_callbacks`), all into ``folder``.
-    A failure raised before the writers keeps the last good epoch's files."""
-    watch = [monitor, FailOnStopOn(monitor)] if monitor is not None else []
+    entry's ``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into
+    the epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
+    `summaries.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
+    the divergence guard, then history, checkpoint, run record, backup and export
+    (`callbacks.chief_callbacks`), all into ``folder``. A failure raised before the
+    writers keeps the last good epoch's files."""
+    grid = SampleGrid(folder.samples)
+    board = [TensorBoardLog(folder.tensorboard, texts, grid, monitor)] if tensorboard else []
     return [
         *(model.training_callbacks() if schedule is None else schedule),
-        SampleGrid(folder.samples),
+        grid,
+        *([evaluation] if evaluation is not None else []),
         LossPlot(folder.loss_curves, title=title),
-        *watch,
+        *([monitor] if monitor is not None else []),
+        *board,
+        *([FailOnStopOn(monitor)] if monitor is not None else []),
         StopOnNonFinite(),
-        *chief_callbacks(folder.root, folder.name, restore=restore),
+        *chief_callbacks(folder.root, folder.name, restore=restore, evaluation=evaluation),
     ]
 
 
@@ -210,6 +221,12 @@ def train(
     overwrite: bool = False,
     monitor: bool = True,
     stop_on: Iterable[str] | str = (),
+    tensorboard: bool = True,
+    eval_every: int | None = None,
+    eval_metrics: str | Iterable[str] | None = None,
+    eval_samples: int | None = None,
+    eval_extractor: str | FeatureExtractor | None = None,
+    recipe_text: str | None = None,
     verbose: int | str = "auto",
     recipe: str | os.PathLike | Recipe | None = None,
 ) -> TrainingRun:
@@ -230,11 +247,13 @@ def train(
             that holds this run already: finished with ``epochs`` or more, nothing is done;
             otherwise training resumes from the backup or continues from the checkpoint.
         recipe: a recipe name (``keras_gan_zoo.available_recipes()``), path or `Recipe`: its
-            config, data, batch size, schedule and learning-rate schedule, each replaced by
-            the arguments given here (``overrides`` update its config).
-        output: the run folder (default ``runs/<name>``, or ``runs/<recipe>``): sample grids, loss curves,
-            ``history.csv``, ``model.keras``, ``backup/``, ``run.json``, ``health.json`` and
-            ``saved_model/<name>/<version>`` (see `callbacks.RunFolder`). Only the chief of a
+            config, data, batch size, schedule, learning-rate schedule and evaluation, each
+            replaced by the arguments given here (``overrides`` update its config); its text
+            is the ``recipe_text``.
+        output: the run folder (default ``runs/<name>``, or ``runs/<recipe>``): sample grids,
+            loss curves, ``history.csv``, ``model.keras``, ``best.keras``, ``backup/``,
+            ``run.json``, ``health.json``, ``tensorboard/`` and ``saved_model/<name>/<version>``
+            (see `callbacks.RunFolder`). Only the chief of a
             multi-worker job writes.
         batch_size: the global batch size (default: the recipe's, else the entry's).
         strategy, tpu: a `tf.distribute.Strategy`, or its name for
@@ -249,6 +268,17 @@ def train(
         monitor: watch the run with a `TrainingMonitor` (diagnoses in ``health.json``,
             the training data as its reference).
         stop_on: diagnoses of the monitor that fail the run (`monitor.DIAGNOSES`).
+        tensorboard: write ``tensorboard/`` (`summaries.TensorBoardLog`): each step's
+            logged values, the epoch logs, the sample grids, the monitor's diagnoses, the
+            run's settings and ``recipe_text`` (the recipe it follows, shown as text).
+        eval_every: evaluate every this many epochs (and after the last one)
+            (`metrics.entry_evaluation`): ``eval_metrics`` (``fid``, ``kid``, ``is``,
+            ``msssim``, ``pr``) of ``eval_samples`` generated images, against the
+            training data, with ``eval_extractor`` (``digits``, ``inception_v3``, the
+            path of InceptionV3's weights, or ``None``: `metrics.default_extractor`).
+            Results go to the history, ``history.csv`` and TensorBoard; with FID, the best
+            epoch's model to ``best.keras`` (its epoch and FID in ``run.json``). Each ``None``
+            takes the recipe's ``evaluation`` (none without), then ``fid``, 2000 samples.
         verbose: `fit`'s verbosity; when not 0, also what is trained and where the files are.
 
     Raises:
@@ -256,6 +286,7 @@ def train(
         callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
     recipe, by_default = choose_recipe(name, recipe, dataset)
+    planned = recipe.evaluation_arguments() if recipe is not None else {}
     if recipe is not None:
         if by_default and verbose:
             print(f"Training recipe {recipe.name} ({recipe.description.rstrip('.')}; "
@@ -264,12 +295,20 @@ def train(
         name = name if by_default else recipe.name
         epochs = recipe.epochs if epochs is None else epochs
         batch_size = recipe.batch_size if batch_size is None else batch_size
+        recipe_text = recipe.path.read_text() if recipe_text is None else recipe_text
     epochs = 5 if epochs is None else epochs
-    whole = {"epochs": epochs, "steps_per_execution": steps_per_execution,
-             "steps_per_epoch": 1 if steps_per_epoch is None else steps_per_epoch}
-    for key, value in whole.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{key} must be a whole number of at least 1, got {value!r}.")
+    eval_every = planned.get("eval_every") if eval_every is None else eval_every
+    eval_metrics = planned.get("eval_metrics", "fid") if eval_metrics is None else eval_metrics
+    eval_samples = planned.get("eval_samples", 2000) if eval_samples is None else eval_samples
+    eval_extractor = planned.get("eval_extractor") if eval_extractor is None else eval_extractor
+    counts = [("epochs", epochs, 1), ("steps_per_execution", steps_per_execution, 1),
+              ("steps_per_epoch", 1 if steps_per_epoch is None else steps_per_epoch, 1)]
+    if eval_every is not None:
+        counts += [("eval_every", eval_every, 1), ("eval_samples", eval_samples, 2)]
+        eval_metrics = parse_metrics(eval_metrics)
+    for key, value, least in counts:
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(f"{key} must be a whole number of at least {least}, got {value!r}.")
     stop_on = parse_stop_on(stop_on)
     folder = RunFolder(output or Path("runs") / run_name(name), run_name(name))
     folder.check_writable()
@@ -295,25 +334,40 @@ def train(
             history = keras.callbacks.History()
             history.history = folder.read_history()
             return TrainingRun(model, history, folder, initial_epoch=done)
+        if recipe is not None:
+            dataset = recipe.source if dataset is None else os.fspath(dataset)
+            split = recipe.split if split is None else split
+        else:
+            dataset, split = os.fspath(dataset or "digits"), split or "train"
+        evaluation = None if eval_every is None else entry_evaluation(
+            model, eval_every, eval_metrics, eval_samples, eval_extractor, dataset, split,
+            data_dir, best_checkpoint=folder.best,
+            best=(folder.read_record() or {}).get("best") if start else None,
+            verbose=int(bool(verbose and chief)))
         batch = {} if batch_size is None else {"batch_size": batch_size}
         where = {"seed": seed, "data_dir": data_dir, "drop_remainder": needs_static_shapes(strategy)}
         if recipe is not None:
-            changes = {key: value for key, value in (("source", dataset), ("split", split))
-                       if value is not None}
-            data = recipe.load_data(model, **where, **batch, **changes)
-            dataset, schedule = changes.get("source", recipe.source), recipe.schedule_callbacks(model)
+            data = recipe.load_data(model, **where, **batch, source=dataset, split=split)
+            schedule = recipe.schedule_callbacks(model)
             steps_per_epoch = steps_per_epoch or recipe.steps_per_epoch
         else:
-            dataset, schedule = os.fspath(dataset or "digits"), None
-            data = model.load_dataset(dataset, split=split or "train", **where, **batch)
+            data = model.load_dataset(dataset, split=split, **where, **batch)
+            schedule = None
         if steps_per_epoch and data.cardinality() != tf.data.INFINITE_CARDINALITY:
             data = data.repeat()
         fit_steps = {"steps_per_epoch": steps_per_epoch} if steps_per_epoch else {}
         if chief and overwrite:
             folder.clear()
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
+        texts = {"config": settings_text(
+            model, evaluation, dataset=dataset, split=split, epochs=epochs, batch_size=batch_size,
+            seed=seed, strategy=type(strategy).__name__.lstrip("_"),
+            mixed_precision=mixed_precision)}
+        if recipe_text:
+            texts["recipe"] = code_block(recipe_text)
         callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",
-                                  monitor=watch, restore=False, schedule=schedule)
+                                  monitor=watch, restore=False, evaluation=evaluation,
+                                  tensorboard=tensorboard, texts=texts, schedule=schedule)
         if verbose:
             how = f"continuing after epoch {start}" if start else "afresh"
             print(f"Training {folder.name} ({type(model).__name__}) on {dataset!r} for {epochs} "
@@ -334,5 +388,10 @@ def train(
         print(f"Sample grids:  {folder.samples}/epoch_*.png")
         print(f"Loss curves:   {folder.loss_curves}")
         print(f"Checkpoint:    {folder.checkpoint}")
+        if evaluation is not None and evaluation.best_epoch is not None:
+            print(f"Best {evaluation.monitor.upper()}:      {folder.best} (epoch "
+                  f"{evaluation.best_epoch}, {evaluation.monitor} {evaluation.best:.4g})")
+        if tensorboard:
+            print(f"TensorBoard:   tensorboard --logdir {folder.tensorboard}")
         print(f"SavedModel:    {exported}")
     return TrainingRun(model, history, folder, initial_epoch=start, exported=exported)

@@ -125,7 +125,7 @@ def test_rgb_input_to_gray_output():
                              tf.constant(_images(2) * 2 - 1)))  # eagerly
     assert np.isfinite(float(logs["l1_loss"]))
     images, rows = model.sample_grid(4)
-    assert images.shape == (12, 32, 32, 3) and rows == 2
+    assert images.shape == (12, 32, 32, 3) and rows == 4  # an example per row
 
 
 def test_paper_test_mode_keeps_dropout_at_inference():
@@ -135,7 +135,7 @@ def test_paper_test_mode_keeps_dropout_at_inference():
     plain = zoo.build("pix2pix", paper_test_mode=False, **SMALL)
     np.testing.assert_array_equal(plain.translate(x), plain.translate(x))
     images, rows = plain.sample_grid(num_samples=8, seed=0)
-    assert images.shape == (24, 32, 32, 1) and rows == 4  # (input | output | target) x 8
+    assert images.shape == (24, 32, 32, 1) and rows == 8  # (input | output | target) x 8 rows
     assert 0.0 <= images.min() and images.max() <= 1.0
 
 

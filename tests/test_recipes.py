@@ -118,7 +118,7 @@ def test_recipe_schedules_steps_and_replaces_the_entrys_learning_rate_schedule()
     facades = zoo.load_recipe("pix2pix_facades")  # the entry has no schedule: the recipe adds it
     assert facades.data["direction"] == "b_to_a" and facades.learning_rate_schedule
     assert zoo.load_recipe("dcgan_digits").evaluation_arguments() == {
-        "eval_metrics": ["fid"], "eval_extractor": "digits", "eval_every": 2, "eval_samples": 2000}
+        "eval_metrics": ["fid"], "eval_extractor": "digits", "eval_every": 5, "eval_samples": 2000}
 
 
 BAD_RECIPES = {  # file text -> words the error names

@@ -13,10 +13,11 @@
   distance and classifier score as TF-GAN does for MNIST) or
   ``"inception_v3"`` (Keras' InceptionV3, pool-3 features, 299x299).
 * `prepare_entry_evaluation`: the sample function and reference a zoo entry is evaluated with.
-* `EvaluationCallback`: metrics every N epochs in ``fit``'s logs, best checkpoint by FID.
+* `EvaluationCallback`: metrics every N epochs in ``fit``'s logs, best checkpoint by FID;
+  `entry_evaluation`: the one ``keras-gan-zoo train --eval-every`` uses.
 """
 
-from keras_gan_zoo.metrics.callback import EvaluationCallback
+from keras_gan_zoo.metrics.callback import EvaluationCallback, default_extractor, entry_evaluation
 from keras_gan_zoo.metrics.evaluator import (
     METRICS,
     Evaluator,
@@ -62,6 +63,8 @@ __all__ = [
     "ReferenceCache",
     "RunningMoments",
     "class_sample_fn",
+    "default_extractor",
+    "entry_evaluation",
     "frechet_distance",
     "frechet_distance_from_activations",
     "get_extractor",

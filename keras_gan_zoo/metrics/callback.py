@@ -1,16 +1,20 @@
-"""`EvaluationCallback`: FID & co. every N epochs during ``fit``, best checkpoint by FID."""
+"""`EvaluationCallback`: FID & co. every N epochs during ``fit``, best checkpoint by FID;
+`entry_evaluation`: the one a zoo entry's training run uses."""
 
 from __future__ import annotations
 
 import math
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import keras
 
+from keras_gan_zoo.callbacks import replacing
 from keras_gan_zoo.distribute import is_chief
-from keras_gan_zoo.metrics.evaluator import METRICS, Evaluator, SampleFn, model_sample_fn
+from keras_gan_zoo.metrics.evaluator import (METRICS, Evaluator, SampleFn, model_sample_fn,
+                                             prepare_entry_evaluation)
+from keras_gan_zoo.metrics.extractors import FeatureExtractor, get_extractor
 
 
 class EvaluationCallback(keras.callbacks.Callback):
@@ -23,9 +27,11 @@ class EvaluationCallback(keras.callbacks.Callback):
     (Keras' own `History` always comes last). On epochs without an evaluation
     the keys are present with NaN, so a CSV has the same columns every epoch.
 
-    With ``best_checkpoint``, the model is saved there (``.keras``) whenever
+    With ``best_checkpoint``, the model is saved there (``.keras``, atomically) whenever
     ``monitor`` (default ``fid``; lower is better, ``mode="max"`` for ``is``
     or ``precision``) improves: DCGAN's FID often gets worse late in training.
+    A continued run sets ``best`` and ``best_epoch`` first (`keras_gan_zoo.train` takes
+    them from ``run.json``), so it keeps the best so far.
 
     Args:
         evaluator: an `Evaluator` with its reference set, e.g.
@@ -86,10 +92,55 @@ class EvaluationCallback(keras.callbacks.Callback):
             self.best, self.best_epoch = value, epoch + 1
             if self.best_checkpoint is not None and is_chief(self.model.distribute_strategy):
                 self.best_checkpoint.parent.mkdir(parents=True, exist_ok=True)
-                self.model.save(str(self.best_checkpoint))
+                with replacing(self.best_checkpoint) as temporary:  # a kill keeps the last best
+                    self.model.save(str(temporary))
         if self.verbose and is_chief(self.model.distribute_strategy):
             shown = ", ".join(f"{k} {results[k]:.4g}" for k in self.keys)
             best = ("" if self.best is None else
                     f"; best {self.monitor} {self.best:.4g} at epoch {self.best_epoch}")
             print(f"\nEpoch {epoch + 1}: {shown} ({results['num_samples']} samples, "
                   f"{results['seconds']:.1f} s){best}")
+
+
+def default_extractor(image_shape: Iterable[int]) -> str:
+    """The extractor a zoo entry is evaluated with when none is named: ``digits`` (the
+    shipped digits classifier, offline) for one-channel images of at most 32 px (the
+    digits, MNIST), else ``inception_v3`` (its ImageNet weights are downloaded once)."""
+    height, width, channels = (int(v) for v in image_shape)
+    return "digits" if channels == 1 and max(height, width) <= 32 else "inception_v3"
+
+
+def entry_evaluation(model: Any, every: int, metrics: str | Sequence[str] = "fid",
+                     num_samples: int = 2000, extractor: str | FeatureExtractor | None = None,
+                     dataset: str = "digits", split: str = "train", data_dir: str | None = None,
+                     best_checkpoint: str | os.PathLike | None = None,
+                     best: Mapping[str, Any] | None = None, verbose: int = 0
+                     ) -> EvaluationCallback:
+    """The `EvaluationCallback` of a zoo entry's training run (``keras-gan-zoo train
+    --eval-every``): ``metrics`` of ``num_samples`` images every ``every`` epochs against
+    ``dataset``'s ``split`` (`prepare_entry_evaluation`; image-to-image entries: the
+    held-out offline digits pairs), with ``extractor`` (a name, the path of InceptionV3's
+    weights file, or ``None``: `default_extractor`). With FID, the best epoch's model goes
+    to ``best_checkpoint``; ``best`` (``{"epoch": E, "fid": F}``, a continued run's best so
+    far, from its ``run.json``) is replaced only by a better epoch. A ValueError names the
+    fix when the extractor cannot be loaded (InceptionV3's weights, offline)."""
+    extractor = extractor if extractor is not None else default_extractor(model.image_shape)
+    try:
+        if isinstance(extractor, (str, os.PathLike)) and os.fspath(extractor).endswith(".h5"):
+            extractor = get_extractor("inception_v3", weights=extractor)
+        evaluator = Evaluator(metrics, extractor=extractor)
+    except FileNotFoundError as error:
+        raise ValueError(f"{error} To evaluate during training: --inception-weights PATH "
+                         "(eval_extractor=PATH), or --eval-extractor digits "
+                         "(eval_extractor='digits') for digit-like images.") from None
+    sample_fn, num_samples = prepare_entry_evaluation(
+        evaluator, model, num_samples, dataset=dataset, split=split,
+        max_reference=max(num_samples, 10000), data_dir=data_dir)
+    callback = EvaluationCallback(
+        evaluator, num_samples, every=every, sample_fn=lambda _: sample_fn, verbose=verbose,
+        best_checkpoint=best_checkpoint if "fid" in evaluator.metrics else None)
+    best = best or {}
+    checkpoint = callback.best_checkpoint
+    if checkpoint is not None and "fid" in best and checkpoint.is_file():
+        callback.best, callback.best_epoch = float(best["fid"]), int(best["epoch"])
+    return callback

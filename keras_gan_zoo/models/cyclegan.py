@@ -113,6 +113,7 @@ class CycleGAN(ImageToImageGAN):
     paper = ("Zhu et al. 2017, Unpaired Image-to-Image Translation using Cycle-Consistent "
              "Adversarial Networks (arXiv:1703.10593)")
     metric_names = ("d_loss", "g_loss", "cycle_loss", "identity_loss")
+    grid_titles = (("a", "G(a)", "F(G(a))"), ("b", "F(b)", "G(F(b))"))
 
     def __init__(
         self,
@@ -262,16 +263,13 @@ class CycleGAN(ImageToImageGAN):
         return digits_domains("test", self.image_shape[:2], self.image_shape[2])
 
     def sample_columns(self, images_a: np.ndarray, images_b: np.ndarray) -> list[np.ndarray]:
-        """Rows ``a | G(a) | F(G(a))`` for the first half of the samples, then
-        ``b | F(b) | G(F(b))`` (input | translation | cycle reconstruction)."""
+        """Rows ``a | G(a) | F(G(a))`` next to ``b | F(b) | G(F(b))`` (input | translation |
+        cycle reconstruction, both directions): a from the first half of the samples, b from
+        the second."""
         half = (len(images_a) + 1) // 2
-        a, b = images_a[:half], images_b[half:]
+        a, b = images_a[:half], images_b[-half:]
         fake_b, fake_a = self.translate(a), self.translate(b, "b_to_a")
-        columns_a = [a, fake_b, self.translate(fake_b, "b_to_a")]
-        columns_b = [b, fake_a, self.translate(fake_a)]
-        channels = max(self.input_channels, self.image_shape[2])
-        widen = lambda x: np.repeat(x, channels // x.shape[-1], axis=-1)  # noqa: E731
-        return [np.concatenate([widen(x), widen(y)]) for x, y in zip(columns_a, columns_b)]
+        return [a, fake_b, self.translate(fake_b, "b_to_a"), b, fake_a, self.translate(fake_a)]
 
     def serving_endpoints(self) -> dict[str, Endpoint]:
         a_to_b = self.image_endpoint(lambda x: self.translate_images(x, self.generator_ab),

@@ -9,9 +9,9 @@ Their generators take an image instead of noise:
 * At inference the generators run through `run_generator`: in training mode
   when ``inference_training_flag`` says so (pix2pix's test mode), with the
   batch-norm moving averages kept as they are.
-* ``sample_grid`` shows rows of (input | output | target) triplets, from
-  data set with ``use_sample_data`` or the offline default's held-out split
-  (``default_sample_data``, at the model's channels).
+* ``sample_grid`` shows one example per row (pix2pix: input | output | target,
+  titled by ``grid_titles``), from data set with ``use_sample_data`` or the
+  offline default's held-out split (``default_sample_data``, at the model's channels).
 * ``load_dataset`` reads the entry's kind of data (pairs or two domains) at
   the model's shapes, and ``training_callbacks`` lists the callbacks the
   paper's schedule needs (a CLI can add both without knowing the entry).
@@ -23,7 +23,6 @@ input's (pix2pix's inputs, CycleGAN's domain A).
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Sequence
 
 import keras
@@ -156,18 +155,19 @@ class ImageToImageGAN(BaseGAN):
         raise NotImplementedError
 
     def sample_columns(self, inputs: np.ndarray, targets: np.ndarray) -> list[np.ndarray]:
-        """The three columns of a sample grid for inputs/targets, all images in [0, 1]."""
+        """The columns of a sample grid (one per title of ``grid_titles``) for inputs/targets,
+        all images in [0, 1]."""
         raise NotImplementedError
 
     def sample_grid(self, num_samples: int = 8, seed: int = 0) -> tuple[np.ndarray, int]:
-        """Triplets (input | output | target) of ``num_samples`` examples chosen by ``seed``,
-        several triplets per row, and the number of rows."""
+        """The `sample_columns` of ``num_samples`` examples chosen by ``seed``, one row
+        each (the tiles row by row), and the number of rows."""
         inputs, targets = self._sample_data or self.default_sample_data()
         index = np.random.default_rng(seed).choice(
             min(len(inputs), len(targets)), size=min(num_samples, len(inputs), len(targets)),
             replace=False)
         unit = [np.asarray(to_unit_range(images[index])) for images in (inputs, targets)]
-        return triplet_grid(self.sample_columns(*unit))
+        return row_grid(self.sample_columns(*unit))
 
     # ---------------------------------------------------------------- export
     def image_endpoint(self, function: Callable[[tf.Tensor], tf.Tensor],
@@ -191,15 +191,10 @@ def moving_statistics(model: keras.Model) -> list[keras.Variable]:
     return found
 
 
-def triplet_grid(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, int]:
+def row_grid(columns: Sequence[np.ndarray]) -> tuple[np.ndarray, int]:
     """Lay out ``columns`` (equal-length ``[N, H, W, C]`` in [0, 1]) as tiles for
-    `plotting.image_grid`: each example's images side by side, several examples per row
-    (blank white tiles complete the last row). Returns ``(tiles, rows)``."""
+    `plotting.image_grid`: example i's images side by side in row i, at the columns' widest
+    channels. Returns ``(tiles, rows)``."""
     channels = max(column.shape[-1] for column in columns)
     columns = [np.repeat(c, channels, axis=-1) if c.shape[-1] != channels else c for c in columns]
-    count, width = len(columns[0]), len(columns)
-    per_row = max(1, math.ceil(math.sqrt(count / width)))
-    rows = math.ceil(count / per_row)
-    tiles = np.stack(columns, axis=1).reshape(-1, *columns[0].shape[1:])
-    blank = np.ones((rows * per_row * width - len(tiles), *tiles.shape[1:]), np.float32)
-    return np.concatenate([tiles, blank]), rows
+    return np.stack(columns, axis=1).reshape(-1, *columns[0].shape[1:]), len(columns[0])

@@ -49,6 +49,7 @@ class Pix2Pix(ImageToImageGAN):
     paper = ("Isola et al. 2017, Image-to-Image Translation with Conditional Adversarial "
              "Networks (arXiv:1611.07004)")
     metric_names = ("d_loss", "g_loss", "l1_loss", "d_real", "d_fake")
+    grid_titles = (("input", "output", "target"),)
 
     def __init__(
         self,
