@@ -168,7 +168,7 @@ TINY_DCGAN = ["--set", "generator_filters=4", "--set", "discriminator_filters=4"
 
 def test_first_run_trains_the_digits_recipe_and_says_how_to_get_the_paper_config(tmp_path):
     result = run_cli("train", "dcgan", "--epochs", "1", "--steps-per-epoch", "2", "--batch-size",
-                     "256", *TINY_DCGAN, "--output", tmp_path / "first")
+                     "256", "--eval-samples", "64", *TINY_DCGAN, "--output", tmp_path / "first")
     result.assert_no_traceback()
     assert result.code == 0, result.err
     first = result.out.splitlines()[0]
@@ -178,6 +178,9 @@ def test_first_run_trains_the_digits_recipe_and_says_how_to_get_the_paper_config
     assert record["config"]["generator_filters"] == 4  # --set goes over the recipe
     assert (tmp_path / "first" / "saved_model" / "dcgan" / "1" / "saved_model.pb").is_file()
     assert "steps" in zoo.load_recipe("dcgan_digits").schedule  # --steps-per-epoch 2 replaced 184
+    history = (tmp_path / "first" / "history.csv").read_text().splitlines()
+    assert "fid" in history[0].split(","), history[0]  # the recipe's evaluation ran (at the end)
+    assert (tmp_path / "first" / "best.keras").is_file()
 
     paper = run_cli("train", "dcgan", "--dataset", "digits", "--epochs", "1", "--batch-size",
                     "256", *TINY_DCGAN, "--output", tmp_path / "paper")
@@ -190,13 +193,14 @@ def test_first_run_trains_the_digits_recipe_and_says_how_to_get_the_paper_config
 def test_python_train_takes_a_recipe_a_copied_file_and_defaults_like_the_cli(tmp_path, capsys):
     mine = tmp_path / "my_gan.yaml"
     shutil.copy(zoo.load_recipe("gan_digits").path, mine)
-    mine.write_text(mine.read_text().replace("epochs: 60", "epochs: 1"))
+    text = mine.read_text().replace("epochs: 60", "epochs: 1")
+    mine.write_text("\n".join(line for line in text.splitlines() if not line.startswith("evaluation")))
     run = zoo.train(recipe=mine, batch_size=512, overrides=TINY["gan"], output=tmp_path / "mine",
                     verbose=0)
     assert run.folder.name == "my_gan" and len(run.history.history["g_loss"]) == 1
     assert run.model.generator.output_shape == (None, 28, 28, 1)
     assert capsys.readouterr().out == ""
-    default = zoo.train("gan", epochs=1, batch_size=512, overrides=TINY["gan"],
+    default = zoo.train("gan", epochs=1, batch_size=512, overrides=TINY["gan"], eval_samples=64,
                         output=tmp_path / "default", verbose=2)
     assert capsys.readouterr().out.startswith("Training recipe gan_digits")
     assert default.folder.name == "gan"
