@@ -7,7 +7,9 @@
     images = model.generate(16, seed=0)        # [16, 28, 28, 1] in [0, 1]
     model.export("saved_models/dcgan/1")       # SavedModel, serving_default(z) -> images
 
-    run = zoo.train("dcgan", epochs=5)         # all of the above, as `keras-gan-zoo train`
+    run = zoo.train("dcgan", dataset="digits", epochs=5)  # all of the above, as `keras-gan-zoo train`
+    run = zoo.train("dcgan")                   # the first run: the dcgan_digits recipe
+    model, dataset, fit_kwargs = zoo.load_recipe("cyclegan_horse2zebra").prepare()
 """
 
 import os
@@ -22,6 +24,7 @@ from keras_gan_zoo.models import __all__ as _entry_names  # noqa: E402
 from keras_gan_zoo.models.image_to_image import ImageToImageGAN  # noqa: E402
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN  # noqa: E402
 from keras_gan_zoo.monitor import TrainingMonitor  # noqa: E402
+from keras_gan_zoo.recipes import Recipe, available_recipes, load_recipe  # noqa: E402
 from keras_gan_zoo.registry import available, build, entry_class, load_config, register  # noqa: E402
 from keras_gan_zoo.runner import train  # noqa: E402
 from keras_gan_zoo.signals import MonitorSignals  # noqa: E402
@@ -33,13 +36,16 @@ __all__ = [
     "ImageToImageGAN",
     "MonitorSignals",
     "NoiseToImageGAN",
+    "Recipe",
     "TrainingMonitor",
     "available",
+    "available_recipes",
     "build",
     "callbacks",
     "data",
     "entry_class",
     "load_config",
+    "load_recipe",
     "losses",
     "metrics",
     "networks",

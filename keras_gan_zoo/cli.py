@@ -118,30 +118,53 @@ def _load_checkpoint(path: str):
 def command_list(args: argparse.Namespace) -> int:
     import keras_gan_zoo as zoo
 
+    if args.recipes:
+        print_recipes()
+        return 0
     for name in zoo.available():
         print(f"{name:12s} {zoo.entry_class(name).paper}")
     return 0
 
 
-def command_train(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.runner import train
+def print_recipes() -> None:
+    """The shipped recipes as a table: name, entry, dataset, image size, schedule, paper figure."""
+    from keras_gan_zoo.recipes import available_recipes, load_recipe
 
+    rows = [("name", "entry", "dataset", "image size", "schedule", "paper figure")]
+    for recipe in map(load_recipe, available_recipes()):
+        rows.append((recipe.name, recipe.entry, f"{recipe.source} ({recipe.split})",
+                     "x".join(map(str, recipe.image_shape)), recipe.schedule_text(),
+                     recipe.paper_text()))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+
+
+def command_train(args: argparse.Namespace) -> int:
+    from keras_gan_zoo.runner import choose_recipe, train
+
+    if args.name is None and args.recipe is None:
+        raise ValueError("name a zoo entry (e.g. 'keras-gan-zoo train dcgan') or a recipe "
+                         "(--recipe NAME; 'keras-gan-zoo list --recipes' lists them).")
     overrides = parse_overrides(args.set)
-    check_override_types(args.name, overrides)
+    recipe, _ = choose_recipe(args.name, args.recipe, args.dataset)
+    check_override_types(args.name if recipe is None else recipe.entry, overrides)
     evaluation = {"eval_metrics": args.eval_metrics,
                   "eval_samples": whole_number("--eval-samples", args.eval_samples),
                   "eval_extractor": (args.inception_weights if args.inception_weights and
                                      args.eval_extractor in (None, "inception_v3")
                                      else args.eval_extractor)}
     evaluation = {key: value for key, value in evaluation.items() if value is not None}
-    if evaluation and args.eval_every is None:
+    if evaluation and args.eval_every is None and not (recipe and recipe.evaluation):
         raise ValueError("--eval-metrics, --eval-samples, --eval-extractor and "
                          "--inception-weights apply to evaluation during training: add "
                          "--eval-every N (every N epochs).")
-    train(args.name, dataset=args.dataset, epochs=args.epochs, output=args.output,
+    train(args.name, recipe=args.recipe, dataset=args.dataset, epochs=args.epochs,
+          output=args.output,
           overrides=overrides, batch_size=args.batch_size, split=args.split,
           seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,
           mixed_precision=args.mixed_precision, steps_per_execution=args.steps_per_execution,
+          steps_per_epoch=args.steps_per_epoch,
           overwrite=args.overwrite, monitor=not args.no_monitor, stop_on=args.stop_on,
           tensorboard=not args.no_tensorboard,
           eval_every=whole_number("--eval-every", args.eval_every), **evaluation,
@@ -242,7 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    commands.add_parser("list", help="list the zoo's entries").set_defaults(run=command_list)
+    listing = commands.add_parser("list", help="list the zoo's entries (or its recipes)")
+    listing.add_argument("--recipes", action="store_true",
+                         help="list the recipes: name, entry, dataset, image size, schedule, "
+                              "paper figure")
+    listing.set_defaults(run=command_list)
 
     train = commands.add_parser(
         "train", help="train an entry; writes grids, curves, checkpoint, SavedModel",
@@ -250,17 +277,30 @@ def build_parser() -> argparse.ArgumentParser:
                     "history.csv, model.keras, backup/, run.json, health.json, tensorboard/, "
                     "best.keras (with --eval-every) and saved_model/NAME/VERSION.",
         epilog=f"{RERUNS}\n\n{EXIT_CODES}", formatter_class=argparse.RawDescriptionHelpFormatter)
-    train.add_argument("name", help="zoo entry, e.g. dcgan (see 'keras-gan-zoo list'), or the "
-                                    "path of a config file (the run is named after its stem)")
-    train.add_argument("--dataset", default="digits",
-                       help="'digits' (offline default), a folder of images, a TFDS name, or for "
-                            "two-domain entries 'digits+edges', 'digits+negative', 'dirA|dirB'")
-    train.add_argument("--split", default="train")
+    train.add_argument("name", nargs="?", default=None,
+                       help="zoo entry, e.g. dcgan (see 'keras-gan-zoo list'), or the path of a "
+                            "config file (the run is named after its stem); optional with "
+                            "--recipe. An entry alone (no --recipe, no --dataset) trains its "
+                            "offline recipe NAME_digits where there is one")
+    train.add_argument("--recipe", default=None, metavar="NAME|PATH",
+                       help="train a recipe ('keras-gan-zoo list --recipes', or a recipe .yaml): "
+                            "its config, data, batch size and schedule; the options below "
+                            "override them")
+    train.add_argument("--dataset", default=None,
+                       help="'digits' (offline default; 'train dcgan --dataset digits' is the "
+                            "paper config on the digits), a folder of images, a TFDS name, or "
+                            "for two-domain entries 'digits+edges', 'digits+negative', 'dirA|dirB'")
+    train.add_argument("--split", default=None, help="data split (default train)")
     train.add_argument("--data-dir", default=None, help="TFDS data directory")
-    train.add_argument("--epochs", type=int, default=5,
-                       help="the run's total epochs (>= 1); on an existing run, more continue it")
+    train.add_argument("--epochs", type=int, default=None,
+                       help="the run's total epochs (>= 1; default: the recipe's, else 5); on an "
+                            "existing run, more continue it")
+    train.add_argument("--steps-per-epoch", type=int, default=None,
+                       help="training steps per epoch, the data repeating (default: the recipe's, "
+                            "else one pass over the data)")
     train.add_argument("--batch-size", type=int, default=None,
-                       help="global batch size (default: the entry's; 64, or 1 for pix2pix/CycleGAN)")
+                       help="global batch size (default: the recipe's, else the entry's; 64, or "
+                            "1 for pix2pix/CycleGAN)")
     train.add_argument("--seed", type=int, default=None, help="shuffling seed")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config key, e.g. --set latent_dim=64 (repeatable)")

@@ -35,7 +35,7 @@ from __future__ import annotations
 import difflib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import keras
 import yaml
@@ -154,6 +154,20 @@ def _as_data(value: Any) -> Any:
     return [_as_data(item) for item in value] if isinstance(value, tuple) else value
 
 
+def resolve_config(name: str | Path, overrides: Mapping[str, Any], lead: str | None = None
+                   ) -> tuple[str, dict[str, Any]]:
+    """``(entry, config)``: the entry of ``name`` (a zoo name or a config file) and the config
+    `build` constructs it with, `load_config`'s ``config`` updated by ``overrides``. A key the
+    entry does not take is a ValueError starting with ``lead`` (default ``"'<name>' does not
+    take the override(s)"``) that names the valid keys; a bad value names its key
+    (`config_checks`)."""
+    document = load_config(name)
+    config = document["config"]
+    _reject_unknown(overrides, config, lead or f"{str(name)!r} does not take the override(s)")
+    config_checks.check_config(overrides, entry_class(document["entry"]).constructor_defaults())
+    return document["entry"], {**config, **overrides}
+
+
 def build(name: str, **overrides: Any):
     """Build a zoo entry from its config, with ``overrides`` applied.
 
@@ -161,8 +175,5 @@ def build(name: str, **overrides: Any):
     An override must be one of the entry's constructor arguments. Build inside
     ``strategy.scope()`` for distributed training.
     """
-    document = load_config(name)
-    config = document["config"]
-    _reject_unknown(overrides, config, f"{name!r} does not take the override(s)")
-    config.update(overrides)
-    return entry_class(document["entry"])(**config)
+    entry, config = resolve_config(name, overrides)
+    return entry_class(entry)(**config)

@@ -37,7 +37,8 @@ from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shape
 from keras_gan_zoo.metrics import (EvaluationCallback, FeatureExtractor, entry_evaluation,
                                    parse_metrics)
 from keras_gan_zoo.monitor import TrainingMonitor, parse_stop_on
-from keras_gan_zoo.registry import build
+from keras_gan_zoo.recipes import Recipe, available_recipes, digits_recipe_name, load_recipe
+from keras_gan_zoo.registry import build, entry_class
 from keras_gan_zoo.summaries import TensorBoardLog, code_block, settings_text
 
 
@@ -77,10 +78,12 @@ class FailOnStopOn(keras.callbacks.Callback):
 def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
                   monitor: TrainingMonitor | None = None, restore: bool = True,
                   evaluation: EvaluationCallback | None = None, tensorboard: bool = False,
-                  texts: Mapping[str, str] | None = None) -> list[keras.callbacks.Callback]:
-    """The callbacks of a training run, in order: the entry's schedule
-    (``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into the
-    epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
+                  texts: Mapping[str, str] | None = None,
+                  schedule: list[keras.callbacks.Callback] | None = None
+                  ) -> list[keras.callbacks.Callback]:
+    """The callbacks of a training run, in order: the schedule (``schedule``, default the
+    entry's ``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into
+    the epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
     `summaries.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
     the divergence guard, then history, checkpoint, run record, backup and export
     (`callbacks.chief_callbacks`), all into ``folder``. A failure raised before the
@@ -88,7 +91,7 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
     grid = SampleGrid(folder.samples)
     board = [TensorBoardLog(folder.tensorboard, texts, grid, monitor)] if tensorboard else []
     return [
-        *model.training_callbacks(),
+        *(model.training_callbacks() if schedule is None else schedule),
         grid,
         *([evaluation] if evaluation is not None else []),
         LossPlot(folder.loss_curves, title=title),
@@ -177,53 +180,90 @@ def _restore_backup(model: keras.Model, folder: RunFolder) -> int | None:
     return epoch
 
 
+def choose_recipe(name: str | os.PathLike | None, recipe: str | os.PathLike | Recipe | None,
+                  dataset: str | os.PathLike | None) -> tuple[Recipe | None, bool]:
+    """``(recipe, chosen_by_default)`` of a `train` call: the recipe asked for (checked to be
+    of entry ``name`` if both are given), or, with neither a recipe nor a dataset, the entry's
+    offline ``<entry>_digits`` recipe where the zoo has one (the first run: ``train("dcgan")``);
+    ``(None, False)`` for the entry's own config (a dataset given, or a config file)."""
+    if recipe is not None:
+        recipe = load_recipe(recipe)
+        if name is not None and Path(name).suffix in (".yaml", ".yml"):
+            raise ValueError(f"Pass a config file ({name}) or a recipe ({recipe.name}), not both: "
+                             "a recipe's 'config' holds its overrides of the entry's config.")
+        if name is not None and entry_class(str(name)).zoo_name != recipe.entry:
+            raise ValueError(f"Recipe {recipe.name} trains {recipe.entry!r}, not {str(name)!r}: "
+                             f"drop the entry name or pass a recipe of {str(name)!r}.")
+        return recipe, False
+    if name is None:
+        raise ValueError("Name a zoo entry (e.g. dcgan) or a recipe (recipe=..., --recipe NAME).")
+    if dataset is not None or Path(name).suffix in (".yaml", ".yml"):
+        return None, False
+    default = digits_recipe_name(str(name))
+    return (load_recipe(default), True) if default in available_recipes() else (None, False)
+
+
 def train(
-    name: str,
-    dataset: str | os.PathLike = "digits",
-    epochs: int = 5,
+    name: str | os.PathLike | None = None,
+    dataset: str | os.PathLike | None = None,
+    epochs: int | None = None,
     output: str | os.PathLike | None = None,
     overrides: Mapping[str, Any] | None = None,
     batch_size: int | None = None,
-    split: str = "train",
+    split: str | None = None,
     seed: int | None = None,
     data_dir: str | None = None,
     strategy: str | tf.distribute.Strategy = "auto",
     tpu: str | None = None,
     mixed_precision: str = "off",
     steps_per_execution: int = 1,
+    steps_per_epoch: int | None = None,
     overwrite: bool = False,
     monitor: bool = True,
     stop_on: Iterable[str] | str = (),
     tensorboard: bool = True,
     eval_every: int | None = None,
-    eval_metrics: str | Iterable[str] = "fid",
-    eval_samples: int = 2000,
+    eval_metrics: str | Iterable[str] | None = None,
+    eval_samples: int | None = None,
     eval_extractor: str | FeatureExtractor | None = None,
     recipe_text: str | None = None,
     verbose: int | str = "auto",
+    recipe: str | os.PathLike | Recipe | None = None,
 ) -> TrainingRun:
-    """Train zoo entry ``name`` on ``dataset`` and write a run folder (``keras-gan-zoo train``).
+    """Train zoo entry ``name`` (or a recipe) and write a run folder (``keras-gan-zoo train``).
+
+    The first run: with neither ``recipe`` nor ``dataset``, an entry that has an offline
+    recipe ``<entry>_digits`` trains that recipe (``train("dcgan")`` is
+    ``train(recipe="dcgan_digits")``, into ``runs/dcgan``), and says so first;
+    ``dataset="digits"`` trains the entry's own (paper) config on the digits instead.
 
     Args:
         name: zoo entry (``keras_gan_zoo.available()``) or the path of a config file;
-            ``overrides`` change its config keys.
-        dataset, split, data_dir, seed: the entry's data (``model.load_dataset``): ``digits``,
-            a folder of images, a TFDS name, or two domains; ``seed`` shuffles it.
-        epochs: the run's total epochs (at least 1). In a folder that holds this run
-            already: finished with ``epochs`` or more, nothing is done; otherwise training
-            resumes from the backup or continues from the checkpoint up to ``epochs``.
-        output: the run folder (default ``runs/<name>``): sample grids, loss curves,
-            ``history.csv``, ``model.keras``, ``best.keras``, ``backup/``, ``run.json``,
-            ``health.json``, ``tensorboard/`` and ``saved_model/<name>/<version>`` (see
-            `callbacks.RunFolder`). Only the chief of a
+            ``overrides`` change its config keys. Optional with ``recipe``.
+        dataset, split, data_dir, seed: the entry's data (``model.load_dataset``): ``digits``
+            (the default without a recipe), a folder of images, a TFDS name, or two domains;
+            ``seed`` shuffles it. With a recipe, ``dataset`` and ``split`` replace its data.
+        epochs: the run's total epochs (at least 1; default the recipe's, else 5). In a folder
+            that holds this run already: finished with ``epochs`` or more, nothing is done;
+            otherwise training resumes from the backup or continues from the checkpoint.
+        recipe: a recipe name (``keras_gan_zoo.available_recipes()``), path or `Recipe`: its
+            config, data, batch size, schedule, learning-rate schedule and evaluation, each
+            replaced by the arguments given here (``overrides`` update its config); its text
+            is the ``recipe_text``.
+        output: the run folder (default ``runs/<name>``, or ``runs/<recipe>``): sample grids,
+            loss curves, ``history.csv``, ``model.keras``, ``best.keras``, ``backup/``,
+            ``run.json``, ``health.json``, ``tensorboard/`` and ``saved_model/<name>/<version>``
+            (see `callbacks.RunFolder`). Only the chief of a
             multi-worker job writes.
-        batch_size: the global batch size (default: the entry's).
+        batch_size: the global batch size (default: the recipe's, else the entry's).
         strategy, tpu: a `tf.distribute.Strategy`, or its name for
             `distribute.make_strategy` (``auto``, ``one_device``, ``mirrored``,
             ``multi_worker``, ``tpu``).
         mixed_precision: ``off``, ``float16`` or ``bfloat16`` (`distribute.set_precision`),
             in effect during the call; the previous global policy is restored after.
         steps_per_execution: training steps per `tf.function` call (at least 1).
+        steps_per_epoch: training steps per epoch, the data repeating (default: the recipe's
+            for a ``steps`` schedule, else one pass over the data).
         overwrite: start afresh: the run files in ``output`` are removed first.
         monitor: watch the run with a `TrainingMonitor` (diagnoses in ``health.json``,
             the training data as its reference).
@@ -237,14 +277,32 @@ def train(
             training data, with ``eval_extractor`` (``digits``, ``inception_v3``, the
             path of InceptionV3's weights, or ``None``: `metrics.default_extractor`).
             Results go to the history, ``history.csv`` and TensorBoard; with FID, the best
-            epoch's model to ``best.keras`` (its epoch and FID in ``run.json``).
+            epoch's model to ``best.keras`` (its epoch and FID in ``run.json``). Each ``None``
+            takes the recipe's ``evaluation`` (none without), then ``fid``, 2000 samples.
         verbose: `fit`'s verbosity; when not 0, also what is trained and where the files are.
 
     Raises:
         ValueError: a bad argument or a folder that cannot be used, naming the fix.
         callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
-    counts = [("epochs", epochs, 1), ("steps_per_execution", steps_per_execution, 1)]
+    recipe, by_default = choose_recipe(name, recipe, dataset)
+    planned = recipe.evaluation_arguments() if recipe is not None else {}
+    if recipe is not None:
+        if by_default and verbose:
+            print(f"Training recipe {recipe.name} ({recipe.description.rstrip('.')}; "
+                  f"{recipe.path}). For the {recipe.entry} paper config instead, pass "
+                  "--dataset digits (Python: dataset=\"digits\").")
+        name = name if by_default else recipe.name
+        epochs = recipe.epochs if epochs is None else epochs
+        batch_size = recipe.batch_size if batch_size is None else batch_size
+        recipe_text = recipe.path.read_text() if recipe_text is None else recipe_text
+    epochs = 5 if epochs is None else epochs
+    eval_every = planned.get("eval_every") if eval_every is None else eval_every
+    eval_metrics = planned.get("eval_metrics", "fid") if eval_metrics is None else eval_metrics
+    eval_samples = planned.get("eval_samples", 2000) if eval_samples is None else eval_samples
+    eval_extractor = planned.get("eval_extractor") if eval_extractor is None else eval_extractor
+    counts = [("epochs", epochs, 1), ("steps_per_execution", steps_per_execution, 1),
+              ("steps_per_epoch", 1 if steps_per_epoch is None else steps_per_epoch, 1)]
     if eval_every is not None:
         counts += [("eval_every", eval_every, 1), ("eval_samples", eval_samples, 2)]
         eval_metrics = parse_metrics(eval_metrics)
@@ -260,7 +318,8 @@ def train(
         if not isinstance(strategy, tf.distribute.Strategy):
             strategy = make_strategy(strategy, tpu=tpu)
         with strategy.scope():
-            model = build(name, **dict(overrides or {}))
+            overrides = dict(overrides or {})
+            model = recipe.build(**overrides) if recipe is not None else build(name, **overrides)
             model.compile(steps_per_execution=steps_per_execution)
         chief = is_chief(strategy)
         start = resume_point(model, folder, epochs, overwrite)
@@ -275,15 +334,28 @@ def train(
             history = keras.callbacks.History()
             history.history = folder.read_history()
             return TrainingRun(model, history, folder, initial_epoch=done)
-        dataset = os.fspath(dataset)
+        if recipe is not None:
+            dataset = recipe.source if dataset is None else os.fspath(dataset)
+            split = recipe.split if split is None else split
+        else:
+            dataset, split = os.fspath(dataset or "digits"), split or "train"
         evaluation = None if eval_every is None else entry_evaluation(
             model, eval_every, eval_metrics, eval_samples, eval_extractor, dataset, split,
             data_dir, best_checkpoint=folder.best,
             best=(folder.read_record() or {}).get("best") if start else None,
             verbose=int(bool(verbose and chief)))
         batch = {} if batch_size is None else {"batch_size": batch_size}
-        data = model.load_dataset(dataset, split=split, seed=seed, data_dir=data_dir,
-                                  drop_remainder=needs_static_shapes(strategy), **batch)
+        where = {"seed": seed, "data_dir": data_dir, "drop_remainder": needs_static_shapes(strategy)}
+        if recipe is not None:
+            data = recipe.load_data(model, **where, **batch, source=dataset, split=split)
+            schedule = recipe.schedule_callbacks(model)
+            steps_per_epoch = steps_per_epoch or recipe.steps_per_epoch
+        else:
+            data = model.load_dataset(dataset, split=split, **where, **batch)
+            schedule = None
+        if steps_per_epoch and data.cardinality() != tf.data.INFINITE_CARDINALITY:
+            data = data.repeat()
+        fit_steps = {"steps_per_epoch": steps_per_epoch} if steps_per_epoch else {}
         if chief and overwrite:
             folder.clear()
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
@@ -295,7 +367,7 @@ def train(
             texts["recipe"] = code_block(recipe_text)
         callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",
                                   monitor=watch, restore=False, evaluation=evaluation,
-                                  tensorboard=tensorboard, texts=texts)
+                                  tensorboard=tensorboard, texts=texts, schedule=schedule)
         if verbose:
             how = f"continuing after epoch {start}" if start else "afresh"
             print(f"Training {folder.name} ({type(model).__name__}) on {dataset!r} for {epochs} "
@@ -303,7 +375,7 @@ def train(
                   f"{folder.root}/")
         try:
             history = model.fit(data, epochs=epochs, initial_epoch=start, callbacks=callbacks,
-                                shuffle=False, verbose=verbose)
+                                shuffle=False, verbose=verbose, **fit_steps)
         except TrainingFailed as error:
             if chief:
                 folder.write_record(status="diverged" if isinstance(error, Diverged) else "stopped",

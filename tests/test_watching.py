@@ -176,8 +176,8 @@ def test_train_writes_tensorboard_evaluates_every_n_epochs_and_keeps_the_best(tm
 
 def test_bad_evaluation_options_are_one_line_before_any_work(tmp_path, monkeypatch):
     def train(*extra):
-        return run_cli("train", "gan", "--epochs", "1", "--output", tmp_path / "run",
-                       *tiny_gan_args(), *extra)
+        return run_cli("train", "gan", "--dataset", "digits", "--epochs", "1", "--output",
+                       tmp_path / "run", *tiny_gan_args(), *extra)
 
     train("--eval-every", "0").assert_user_error("eval_every", "at least 1")
     train("--eval-metrics", "kid").assert_user_error("--eval-metrics", "--eval-every N")
