@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -31,6 +32,35 @@ def mirrored_strategy() -> tf.distribute.MirroredStrategy:
 def digits_classifier() -> DigitsClassifier:
     """The shipped digits classifier (trained on the *test* split, which no GAN trains on)."""
     return DigitsClassifier.shipped()
+
+
+#: The DCGAN the quality tests train on the digits (test_quality, test_metrics).
+QUALITY_DCGAN = dict(generator_filters=64, discriminator_filters=32, seed=0)
+
+
+@pytest.fixture(scope="session")
+def quality_dcgan_weights() -> dict[int, list[np.ndarray]]:
+    """One run shared by the quality tests (each needs the same model, only trained for a
+    different number of epochs): the `QUALITY_DCGAN` trained on the digits at batch 32,
+    its weights after 10 and after 15 epochs. Load them into ``zoo.build("dcgan",
+    **QUALITY_DCGAN)``."""
+    import keras_gan_zoo as zoo
+
+    keras.utils.set_random_seed(1234)
+    model = zoo.build("dcgan", **QUALITY_DCGAN)
+    model.compile()
+    snapshots = {}
+
+    class Snapshot(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch + 1 in (10, 15):
+                snapshots[epoch + 1] = [np.array(w) for w in self.model.get_weights()]
+
+    start = time.perf_counter()
+    model.fit(zoo.data.load("digits", batch_size=32, seed=0), epochs=15, verbose=0,
+              callbacks=[Snapshot()])
+    print(f"\nquality DCGAN: 15 epochs on the digits in {time.perf_counter() - start:.0f} s")
+    return snapshots
 
 
 @pytest.fixture(autouse=True)

@@ -180,7 +180,9 @@ def conditional_accuracy(model, classifier, per_class: int = 50, seed: int = 1) 
 
 
 #: The configuration of the quality test: zoo_configs/cgan.yaml (conv networks).
-QUALITY_EPOCHS = 48
+#: Measured (seed 0): conditional accuracy 0.894-0.938 at epochs 20-32, 0.952 at 36, 0.968 at
+#: 40, 0.970 at 48.
+QUALITY_EPOCHS = 40
 
 
 @pytest.mark.slow

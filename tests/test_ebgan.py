@@ -175,7 +175,7 @@ def test_savedmodel_and_keras_round_trips(tmp_path):
 # The quality check: EBGAN-PT on the digits train split, judged on what it never saw.
 QUALITY = dict(generator_filters=32, discriminator_filters=32, embedding_dim=32, margin=0.3,
                learning_rate=5e-4, seed=0)
-QUALITY_EPOCHS, QUALITY_BATCH = 12, 32
+QUALITY_EPOCHS, QUALITY_BATCH = 8, 32
 
 
 @pytest.mark.slow
@@ -199,8 +199,9 @@ def test_ebgan_learns_recognisable_digits(digits_classifier):
           f"fake energy {fake_energy:.4f}")
     # Untrained samples are one grey blob that the classifier confidently reads as one
     # digit (confidence ~1.0, 1 class, score 1.0), so confidence cannot beat it; coverage
-    # and the classifier score can. Measured (seed 0): confidence 0.64, 9 classes,
-    # score 3.03; held-out real energy 0.19 vs fake 0.44.
+    # and the classifier score can. Measured (seed 0) after 8 epochs: confidence 0.87,
+    # 10 classes, score 6.11; held-out real energy 0.15 vs fake 0.35 (epochs 6-12: score
+    # 5.8-6.4; the energies keep their order at every epoch but 10, where they meet).
     assert trained["classes_covered"] >= 8 and untrained["classes_covered"] <= 2
     assert trained["classifier_score"] >= 2.4
     assert trained["classifier_score"] >= untrained["classifier_score"] + 1.2

@@ -26,6 +26,7 @@ import keras_gan_zoo as zoo
 from keras_gan_zoo import metrics
 from keras_gan_zoo.data import digits_arrays
 from keras_gan_zoo.metrics import functional as F
+from tests.conftest import QUALITY_DCGAN
 from tests.tfgan_wheel import load_tfgan_modules
 
 RTOL = 1e-4
@@ -377,15 +378,14 @@ def test_evaluate_command_prints_a_table_and_writes_json(tmp_path, capsys):
 
 # ------------------------------------------------------------------ usefulness
 @pytest.mark.slow
-def test_metrics_rank_trained_above_untrained_and_collapsed_dcgan():
+def test_metrics_rank_trained_above_untrained_and_collapsed_dcgan(quality_dcgan_weights):
     start = time.perf_counter()
     evaluator = metrics.Evaluator(["fid", "kid", "is", "msssim", "pr"], extractor="digits",
                                   kid_subsets=50)
     evaluator.set_reference_dataset("digits", split="train")
-    model = zoo.build("dcgan", generator_filters=64, discriminator_filters=32, seed=0)
-    model.compile()
+    model = zoo.build("dcgan", **QUALITY_DCGAN)  # 64/32 filters
     untrained = evaluator.evaluate(metrics.model_sample_fn(model), 2000)
-    model.fit(zoo.data.load("digits", batch_size=32, seed=0), epochs=10, verbose=0)
+    model.set_weights(quality_dcgan_weights[10])  # trained 10 epochs at batch 32
     trained = evaluator.evaluate(metrics.model_sample_fn(model), 2000)
     one_image = model.generate(1, seed=123)
     collapsed = evaluator.evaluate(lambda n, seed: np.repeat(one_image, n, axis=0), 2000)

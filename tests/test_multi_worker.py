@@ -44,7 +44,12 @@ def start_workers(output: Path, mode: str, epochs: int = 2) -> list[subprocess.P
     return workers
 
 
-def wait_all(workers: list[subprocess.Popen], timeout: float) -> list[int | None]:
+#: Hang guards, not performance limits: on a shared, loaded machine two TensorFlow workers
+#: can take minutes to start and train (CI's own limit is 90 minutes).
+HANG_GUARD = 600
+
+
+def wait_all(workers: list[subprocess.Popen], timeout: float = HANG_GUARD) -> list[int | None]:
     deadline = time.monotonic() + timeout
     codes = []
     for worker in workers:
@@ -60,7 +65,7 @@ def wait_all(workers: list[subprocess.Popen], timeout: float) -> list[int | None
 
 
 def test_two_workers_train_to_identical_weights_and_only_the_chief_writes(tmp_path):
-    codes = wait_all(start_workers(tmp_path, "train"), timeout=240)
+    codes = wait_all(start_workers(tmp_path, "train"))
     logs = "\n".join((tmp_path / f"worker_{i}.log").read_text()[-3000:] for i in range(2))
     assert codes == [0, 0], logs
     weights = [np.load(tmp_path / f"worker_{i}.npz") for i in range(2)]
@@ -84,13 +89,13 @@ def test_two_workers_train_to_identical_weights_and_only_the_chief_writes(tmp_pa
 def test_a_killed_worker_gives_a_clear_error_and_a_restart_resumes(tmp_path):
     workers = start_workers(tmp_path, "train_slow", epochs=4)
     backup = tmp_path / "run" / "backup" / "training_metadata.json"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + HANG_GUARD
     while not backup.exists() and time.monotonic() < deadline and workers[0].poll() is None:
         time.sleep(0.5)
     assert backup.exists(), (tmp_path / "worker_0.log").read_text()[-3000:]
     workers[1].send_signal(signal.SIGKILL)
     start = time.monotonic()
-    codes = wait_all(workers, timeout=150)
+    codes = wait_all(workers)
     survivor_log = (tmp_path / "worker_0.log").read_text()
     assert codes[0] not in (0, None), "the surviving worker hung or finished without its peer"
     assert "A peer of this multi-worker job failed" in survivor_log, survivor_log[-3000:]
@@ -98,7 +103,7 @@ def test_a_killed_worker_gives_a_clear_error_and_a_restart_resumes(tmp_path):
     resumed_from = json.loads(backup.read_text())["epoch"]
     assert resumed_from >= 1
 
-    codes = wait_all(start_workers(tmp_path, "train_slow", epochs=4), timeout=240)
+    codes = wait_all(start_workers(tmp_path, "train_slow", epochs=4))
     assert codes == [0, 0], (tmp_path / "worker_0.log").read_text()[-3000:]
     log = (tmp_path / "worker_0.log").read_text()
     assert "epoch 1 begins" not in log and f"epoch {resumed_from + 1} begins" in log, log[-2000:]
@@ -124,7 +129,7 @@ def test_one_step_on_two_workers_equals_one_step_on_one_replica(tmp_path):
     fixed_noise(model, noise)
     reference = model.fit(tf.data.Dataset.from_tensor_slices(real).batch(8), epochs=1, verbose=0)
 
-    codes = wait_all(start_workers(tmp_path, "one_step"), timeout=180)
+    codes = wait_all(start_workers(tmp_path, "one_step"))
     assert codes == [0, 0], (tmp_path / "worker_0.log").read_text()[-3000:]
     for index in range(2):
         got = np.load(tmp_path / f"worker_{index}.npz")
