@@ -378,6 +378,7 @@ def test_evaluate_command_prints_a_table_and_writes_json(tmp_path, capsys):
 
 # ------------------------------------------------------------------ usefulness
 @pytest.mark.slow
+@pytest.mark.xdist_group("quality_dcgan")  # one worker trains the shared run
 def test_metrics_rank_trained_above_untrained_and_collapsed_dcgan(quality_dcgan_weights):
     start = time.perf_counter()
     evaluator = metrics.Evaluator(["fid", "kid", "is", "msssim", "pr"], extractor="digits",

@@ -7,6 +7,7 @@ from tests.conftest import QUALITY_DCGAN
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("quality_dcgan")  # one worker trains the shared run
 def test_dcgan_learns_recognisable_varied_digits(digits_classifier, quality_dcgan_weights):
     model = zoo.build("dcgan", **QUALITY_DCGAN)  # 64/32 filters
     untrained = digits_classifier.report(model.generate(500, seed=1))
