@@ -101,6 +101,15 @@ def run_config(model: keras.Model) -> dict[str, Any]:
     return json.loads(json.dumps(config, default=str))
 
 
+def _json_or_none(path: Path) -> Any:
+    """The JSON value in ``path``, or ``None`` if it is not valid JSON (the caller names
+    the file and the fix)."""
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        return None
+
+
 class RunFolder:
     """The files of a training run of entry ``name`` under ``root`` (``keras-gan-zoo train``).
 
@@ -166,10 +175,7 @@ class RunFolder:
         """``run.json`` as a dict, or ``None`` if there is none."""
         if not self.record.is_file():
             return None
-        try:
-            record = json.loads(self.record.read_text())
-        except ValueError:
-            record = None
+        record = _json_or_none(self.record)
         if not isinstance(record, dict):
             raise ValueError(f"{self.record} is not readable JSON, so what this folder holds is "
                              "unknown: pass --overwrite to start afresh, or choose a new --output.")
@@ -201,10 +207,7 @@ class RunFolder:
         """The monitor's diagnoses (``health.json``), or ``None`` for an unwatched run."""
         if not self.health.is_file():
             return None
-        try:
-            records = json.loads(self.health.read_text())
-        except ValueError:
-            records = None
+        records = _json_or_none(self.health)
         if not isinstance(records, list) or not all(
                 isinstance(r, dict) and {"name", "epoch"} <= set(r) for r in records):
             raise ValueError(f"{self.health} is not a JSON list of diagnoses (the "
