@@ -85,9 +85,8 @@ def train_and_evaluate(overrides: dict[str, Any], optimizer_kind: str | None, se
               **overrides}
     model = zoo.build("dcgan", **config)
     model.compile(**optimizers(optimizer_kind))
-    batch_size = 64 * int(config.get("d_steps", 1))
-    dataset = model.load_dataset("digits", batch_size=batch_size, seed=seed,
-                                 drop_remainder=True).repeat()
+    # 64 real images per D step: load_dataset batches d_steps x 64 for the k D steps.
+    dataset = model.load_dataset("digits", batch_size=64, seed=seed, drop_remainder=True).repeat()
     start = time.perf_counter()
     model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
     seconds = time.perf_counter() - start
