@@ -54,6 +54,7 @@ VARIANTS: dict[str, tuple[dict[str, Any], str | None]] = {
     "TTUR (d 4e-4, g 1e-4)": ({"d_learning_rate": 4e-4, "g_learning_rate": 1e-4}, None),
     "ema=0.999": ({"ema": 0.999}, None),
     "ema=0.99": ({"ema": 0.99}, None),
+    "ema=0.999, ema_rampup=null": ({"ema": 0.999, "ema_rampup": None}, None),
     "diff_augment=translation,cutout": ({"diff_augment": "translation,cutout"}, None),
     "r1_penalty=1": ({"r1_penalty": 1.0}, None),
     "d_steps=2": ({"d_steps": 2}, None),

@@ -506,7 +506,7 @@ def with_callback(callbacks: Any, callback: keras.callbacks.Callback, model: ker
     if isinstance(callbacks, keras.callbacks.CallbackList):
         callback.set_model(model)
         callback.set_params(callbacks.params)
-        callbacks.append(callback)
+        callbacks.callbacks.append(callback)
         return callbacks
     return [*(callbacks or []), callback]
 
