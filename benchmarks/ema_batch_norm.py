@@ -10,7 +10,7 @@ samples with the digits extractor:
 
 * ``G``: the trained generator itself;
 * ``copied``: the averaged weights with G's statistics (what StyleGAN2-ADA does with its
-  buffers, and what the zoo did before);
+  buffers; its G has no batch norm);
 * ``averaged``: the averaged weights with G's statistics averaged alongside them (same decay);
 * ``re-estimated in the step``: the averaged weights with the statistics the zoo keeps
   (`NoiseToImageGAN.update_ema`: a forward pass of the average in training mode after
