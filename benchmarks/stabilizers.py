@@ -54,6 +54,7 @@ VARIANTS: dict[str, tuple[dict[str, Any], str | None]] = {
     "TTUR (d 4e-4, g 1e-4)": ({"d_learning_rate": 4e-4, "g_learning_rate": 1e-4}, None),
     "ema=0.999": ({"ema": 0.999}, None),
     "ema=0.99": ({"ema": 0.99}, None),
+    "ema=0.999, ema_rampup=null": ({"ema": 0.999, "ema_rampup": None}, None),
     "diff_augment=translation,cutout": ({"diff_augment": "translation,cutout"}, None),
     "r1_penalty=1": ({"r1_penalty": 1.0}, None),
     "d_steps=2": ({"d_steps": 2}, None),
@@ -85,9 +86,8 @@ def train_and_evaluate(overrides: dict[str, Any], optimizer_kind: str | None, se
               **overrides}
     model = zoo.build("dcgan", **config)
     model.compile(**optimizers(optimizer_kind))
-    batch_size = 64 * int(config.get("d_steps", 1))
-    dataset = model.load_dataset("digits", batch_size=batch_size, seed=seed,
-                                 drop_remainder=True).repeat()
+    # 64 real images per D step: load_dataset batches d_steps x 64 for the k D steps.
+    dataset = model.load_dataset("digits", batch_size=64, seed=seed, drop_remainder=True).repeat()
     start = time.perf_counter()
     model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
     seconds = time.perf_counter() - start

@@ -4,7 +4,7 @@
   Super-resolution", sec. 4 and app. C; Arjovsky & Bottou 2017, "Towards
   Principled Methods for Training GANs", sec. 3): Gaussian noise on every
   image D sees, so that the real and fake distributions overlap; its standard
-  deviation decays linearly to 0 (`instance_noise_stddev`).
+  deviation decays linearly to 0 (`instance_noise_stddev`), by default over the run.
 * **DiffAugment** (Zhao, Liu, Lin, Zhu & Han 2020, "Differentiable Augmentation
   for Data-Efficient GAN Training", NeurIPS): random ``color`` (brightness,
   saturation, contrast), ``translation`` (1/8 of the image, zero padding) and
@@ -125,11 +125,14 @@ def diff_augment(images: Any, policies: str | Sequence[str] | None, draws: Any) 
     return images
 
 
-def instance_noise_stddev(initial: float, steps: int | None, step: Any) -> Any:
+def instance_noise_stddev(initial: float, steps: Any, step: Any) -> Any:
     """The instance noise's standard deviation at training ``step``:
     ``initial * max(0, 1 - step / steps)``, a linear decay reaching 0 at ``steps``
-    (constant ``initial`` when ``steps`` is ``None``)."""
-    if not steps:
+    (Sønderby et al. 2016 anneal it to 0); constant ``initial`` when ``steps`` is
+    ``None`` or 0 (a tensor: while it is 0, e.g. a run of unknown length)."""
+    if steps is None or (isinstance(steps, (int, float)) and not steps):
         return ops.convert_to_tensor(float(initial), "float32")
-    progress = ops.cast(step, "float32") / float(steps)
-    return float(initial) * ops.maximum(0.0, 1.0 - progress)
+    steps = ops.cast(steps, "float32")
+    progress = ops.cast(step, "float32") / ops.maximum(steps, 1.0)
+    decayed = float(initial) * ops.maximum(0.0, 1.0 - progress)
+    return ops.where(steps > 0, decayed, float(initial))

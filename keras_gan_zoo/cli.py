@@ -299,8 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="training steps per epoch, the data repeating (default: the recipe's, "
                             "else one pass over the data)")
     train.add_argument("--batch-size", type=int, default=None,
-                       help="global batch size (default: the recipe's, else the entry's; 64, or "
-                            "1 for pix2pix/CycleGAN)")
+                       help="global batch size, per discriminator step with d_steps (k D steps "
+                            "load k times as many; default: the recipe's, else the entry's; 64, "
+                            "or 1 for pix2pix/CycleGAN)")
     train.add_argument("--seed", type=int, default=None, help="shuffling seed")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config key, e.g. --set latent_dim=64 (repeatable)")

@@ -146,8 +146,9 @@ RULES: dict[str, Rule] = {
     "r1_penalty": number(minimum=0),
     "clip_weights": number(above=0),
     "instance_noise": number(minimum=0),
-    "instance_noise_steps": integer(1),
+    "instance_noise_steps": integer(0),  # null: over the run; 0: constant
     "ema": number(0, below=1),
+    "ema_rampup": number(above=0).or_null(),  # null: no ramp-up
 }
 
 

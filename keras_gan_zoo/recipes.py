@@ -14,7 +14,7 @@ change it, and pass its path wherever a recipe name goes::
     data:                                  # model.load_dataset's arguments
       source: cycle_gan/horse2zebra        # 'digits', a folder, a TFDS name, 'A|B', ...
       split: train
-    batch_size: 1                          # global
+    batch_size: 1                          # global, per D step (d_steps)
     schedule: {epochs: 200}                # or {steps: N, steps_per_epoch: M}
     learning_rate_schedule: {name: linear_decay, constant_fraction: 0.5}   # or null
     evaluation: {metrics: [fid], extractor: inception_v3, every: 10, num_samples: 1000}

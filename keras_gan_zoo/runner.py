@@ -255,7 +255,9 @@ def train(
             ``run.json``, ``health.json``, ``tensorboard/`` and ``saved_model/<name>/<version>``
             (see `callbacks.RunFolder`). Only the chief of a
             multi-worker job writes.
-        batch_size: the global batch size (default: the recipe's, else the entry's).
+        batch_size: the global batch size (default: the recipe's, else the entry's); with
+            ``d_steps`` k, per discriminator step: the data comes in batches of k x this
+            (`NoiseToImageGAN.load_dataset`), one for each D step.
         strategy, tpu: a `tf.distribute.Strategy`, or its name for
             `distribute.make_strategy` (``auto``, ``one_device``, ``mirrored``,
             ``multi_worker``, ``tpu``).

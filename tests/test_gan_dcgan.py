@@ -83,6 +83,49 @@ def test_d_steps_gives_k_discriminator_updates_per_generator_update():
     assert int(model.g_optimizer.iterations) == 2
 
 
+def count_examples_per_update(model):
+    """Wrap the model's updates: the real and fake examples each D step and G step sees."""
+    seen = {"d_real": [], "d_fake": [], "g": []}
+    update_discriminator, update_generator = model.update_discriminator, model.update_generator
+
+    def spy_discriminator(real_images, condition=None):
+        logs = update_discriminator(real_images, condition)
+        seen["d_real"].append(real_images.shape[0])
+        seen["d_fake"].append(logs["d_fake"].shape[0])
+        return logs
+
+    def spy_generator(batch_size, real_images=None, condition=None):
+        logs = update_generator(batch_size, real_images, condition)
+        seen["g"].append(logs["g_loss"].shape[0])
+        return logs
+
+    model.update_discriminator, model.update_generator = spy_discriminator, spy_generator
+    return seen
+
+
+@pytest.mark.parametrize("name", ["gan", "cgan"])
+def test_each_of_the_k_discriminator_steps_sees_a_full_minibatch(name):
+    # Algorithm 1 of Goodfellow et al. 2014: each of the k D steps draws m real examples
+    # and m noise samples, G's step m noise samples. load_dataset(batch_size=m) gives
+    # batches of k * m that the step splits k ways.
+    model = zoo.build(name, d_steps=3, seed=0, **({"generator_filters": 4,
+                      "discriminator_filters": 4} if name == "cgan" else {}))
+    model.compile()
+    seen = count_examples_per_update(model)
+    dataset = model.load_dataset("digits", batch_size=8, drop_remainder=True)
+    assert model.real_images(next(iter(dataset))).shape[0] == 24
+    model.fit(dataset.take(2), epochs=1, verbose=0)
+    assert seen == {"d_real": [8] * 3, "d_fake": [8] * 3, "g": [8]}  # traced once
+    assert int(model.d_optimizer.iterations) == 6 and int(model.g_optimizer.iterations) == 2
+    # A dataset of the user's own, batch B: each D step gets B / k of it (documented).
+    model = zoo.build("gan", d_steps=3, seed=0)
+    model.compile()
+    seen = count_examples_per_update(model)
+    model.fit(tf.data.Dataset.from_tensor_slices(model.example_batch(24)).batch(12, True),
+              epochs=1, verbose=0)
+    assert seen == {"d_real": [4] * 3, "d_fake": [4] * 3, "g": [4]}
+
+
 def test_minimax_generator_loss_is_selectable():
     model = zoo.build("gan", generator_loss="minimax", seed=0)
     model.compile()

@@ -187,6 +187,46 @@ def test_instance_noise_stddev_decays_linearly_to_zero():
         model.train_on_batch(model.example_batch(4))
 
 
+def stddev_per_step(model, dataset, **fit_options):
+    """``(G step, instance noise stddev)`` at the start of each training step of ``fit``."""
+    seen = []
+    record = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs=None: seen.append(
+        (int(model.g_optimizer.iterations), float(model.instance_noise_stddev()))))
+    model.fit(dataset, callbacks=[record], verbose=0, **fit_options)
+    return seen
+
+
+def test_instance_noise_decays_to_zero_over_the_fit_run_by_default():
+    # Sønderby et al. 2016 anneal the noise to 0; without instance_noise_steps the run's
+    # length is fit's epochs x steps per epoch (here 2 x 4 = 8 generator steps).
+    model = tiny(instance_noise=0.5)
+    model.compile()
+    dataset = tf.data.Dataset.from_tensor_slices(model.example_batch(16)).batch(4)
+    assert stddev_per_step(model, dataset, epochs=2) == [
+        (step, pytest.approx(0.5 * (1 - step / 8))) for step in range(8)]
+    # Continuing to epoch 4: the decay is over the whole run, from the step reached.
+    assert stddev_per_step(model, dataset, epochs=4, initial_epoch=2) == [
+        (step, pytest.approx(0.5 * (1 - step / 16))) for step in range(8, 16)]
+    # A dataset of unknown length: constant in the first epoch, which counts its 4 steps.
+    model = tiny(instance_noise=0.5)
+    model.compile()
+    seen = stddev_per_step(model, dataset.filter(lambda images: True), epochs=2)
+    first, second = seen[:len(seen) // 2], seen[len(seen) // 2:]
+    assert [stddev for _, stddev in first] == pytest.approx([0.5] * len(first))
+    assert [stddev for _, stddev in second] == pytest.approx(
+        [0.5 * max(0.0, 1 - step / 8) for step, _ in second])
+    assert second[-1][1] < 0.25
+
+
+def test_instance_noise_steps_zero_keeps_the_noise_constant():
+    model = tiny(instance_noise=0.5, instance_noise_steps=0)
+    model.compile()
+    dataset = tf.data.Dataset.from_tensor_slices(model.example_batch(16)).batch(4)
+    assert [stddev for _, stddev in stddev_per_step(model, dataset, epochs=2)] == [0.5] * 8
+    assert zoo.build("gan", instance_noise=0.5, instance_noise_steps=0).get_config()[
+        "instance_noise_steps"] == 0
+
+
 # ------------------------------------------------------------- DiffAugment
 def test_diff_augment_without_policies_is_the_identity_and_bad_policies_are_named():
     images = tf.random.uniform((3, 8, 8, 2), -1, 1)
@@ -229,7 +269,7 @@ def test_diff_augment_passes_gradients_to_the_generator():
 
 # ---------------------------------------------------------------------- EMA
 def test_ema_is_the_moving_average_of_the_generator_after_each_step():
-    model = tiny(ema=0.5)
+    model = tiny(ema=0.5, ema_rampup=None)
     model.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5))
     before = [w.numpy() for w in model.generator.weights]
     for average, weight in zip(model.generator_ema.get_weights(), before):
@@ -239,14 +279,61 @@ def test_ema_is_the_moving_average_of_the_generator_after_each_step():
     after = [w.numpy() for w in model.generator.weights]
     for average, old, new, weight in zip(model.generator_ema.get_weights(), before, after,
                                          model.generator.weights):
-        # trainable weights are averaged; batch-norm statistics are copied (StyleGAN2-ADA)
-        want = 0.5 * old + 0.5 * new if weight.trainable else new
-        np.testing.assert_allclose(average, want, rtol=1e-6, atol=1e-7)
+        if weight.trainable:  # batch-norm statistics: see the next test
+            np.testing.assert_allclose(average, 0.5 * old + 0.5 * new, rtol=1e-6, atol=1e-7)
     assert max(np.abs(a - b).max() for a, b in zip(model.generator_ema.get_weights(), after)) > 1e-4
     # generate and the sample grids use the average.
     z = model.noise(3, seed=1)
     np.testing.assert_allclose(
         model.generate(z=z), zoo.pixels.to_unit_range(model.generator_ema(z)), atol=1e-6)
+
+
+def batch_norm_statistics(generator, z):
+    """Each batch-norm layer's (moving mean, mean of its input over ``z`` in training mode)."""
+    norms = [layer for layer in generator.layers
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    probe = keras.Model(generator.inputs, [layer.input for layer in norms])
+    inputs = probe(z, training=True)
+    return [(layer.moving_mean.numpy(), np.mean(x.numpy(), axis=tuple(range(x.ndim - 1))))
+            for layer, x in zip(norms, inputs)]
+
+
+def test_ema_batch_norm_statistics_belong_to_the_averaged_weights():
+    # The averaged generator's moving statistics are re-estimated for its own weights (a
+    # forward pass in training mode after each update), not copied from G, whose
+    # statistics belong to G's current weights.
+    model = tiny("dcgan", ema=0.99, ema_rampup=None)
+    model.compile(g_optimizer=keras.optimizers.Adam(1e-2), d_optimizer=keras.optimizers.Adam(1e-2))
+    for seed in range(30):
+        model.train_on_batch(model.example_batch(16, seed=seed))
+    z = model.noise(512, seed=0)
+    averaged = batch_norm_statistics(model.generator_ema, z)
+    current = batch_norm_statistics(model.generator, z)
+    for (ema_moving, ema_batch), (g_moving, _) in zip(averaged, current):
+        assert not np.allclose(ema_moving, g_moving)
+        assert np.abs(ema_moving - ema_batch).mean() < 0.5 * np.abs(g_moving - ema_batch).mean()
+
+
+def test_ema_rampup_follows_stylegan2_ada():
+    # beta = 0.5 ** (1 / max(t * ema_rampup, 1e-8)) at t steps done, at most ema (Karras et
+    # al. 2020, training_loop.py with ema_nimg = min(ema_nimg, cur_nimg * ema_rampup)).
+    model = tiny(ema=0.999)
+    assert model.ema_rampup == 0.05
+    for step, want in [(0, 0.0), (1, 0.5 ** 20), (100, 0.5 ** 0.2), (10**6, 0.999)]:
+        assert float(model.ema_decay(step)) == pytest.approx(want, rel=1e-6, abs=1e-12)
+    assert float(tiny(ema=0.999, ema_rampup=None).ema_decay(0)) == pytest.approx(0.999)
+    # The first update copies G; without the ramp-up the average keeps 0.999 of the start.
+    for rampup, kept in [(0.05, 0.0), (None, 0.999)]:
+        model = tiny(ema=0.999, ema_rampup=rampup)
+        model.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5))
+        pairs = [(a, w) for a, w in zip(model.generator_ema.weights, model.generator.weights)
+                 if w.trainable]
+        before = [w.numpy() for _, w in pairs]
+        model.train_on_batch(model.example_batch(8))
+        for (average, weight), old in zip(pairs, before):
+            np.testing.assert_allclose(average.numpy(), kept * old + (1 - kept) * weight.numpy(),
+                                       rtol=1e-5, atol=1e-6)
+    assert "ema_rampup" in tiny(ema=0.9).get_config()
 
 
 def test_ema_with_decay_zero_equals_the_generator():
@@ -255,7 +342,8 @@ def test_ema_with_decay_zero_equals_the_generator():
     for _ in range(2):
         model.train_on_batch(model.example_batch(8))
     for average, weight in zip(model.generator_ema.weights, model.generator.weights):
-        np.testing.assert_array_equal(average.numpy(), weight.numpy())
+        if weight.trainable:  # the batch-norm statistics are its own
+            np.testing.assert_array_equal(average.numpy(), weight.numpy())
     assert not hasattr(tiny(), "generator_ema")
 
 
@@ -338,7 +426,8 @@ def test_coupledgan_rejects_the_relativistic_loss():
 
 @pytest.mark.parametrize("key, value, match", [
     ("ema", 1.0, "ema"), ("ema", -0.1, "ema"), ("gradient_penalty", -1.0, "gradient_penalty"),
-    ("instance_noise_steps", 0, "instance_noise_steps"), ("clip_weights", float("nan"), "clip_weights"),
+    ("instance_noise_steps", -1, "instance_noise_steps"), ("ema_rampup", -0.1, "ema_rampup"),
+    ("clip_weights", float("nan"), "clip_weights"),
     ("g_learning_rate", 0.0, "g_learning_rate"), ("diff_augment", "flip", "diff_augment"),
 ])
 def test_bad_switch_values_name_their_key(key, value, match):
