@@ -11,6 +11,7 @@ import tensorflow as tf
 import keras_gan_zoo as zoo
 from keras_gan_zoo.distribute import set_precision
 from keras_gan_zoo.networks import MinibatchDiscrimination, MinibatchStdDev
+from keras_gan_zoo.networks.layers import SpectralNorm, spectral
 from tests.fixed_noise import fixed_noise
 
 ALL_OPTIONS = dict(minibatch_discrimination=4, minibatch_stddev=True, spectral_norm=True)
@@ -30,8 +31,9 @@ def small(name: str, **overrides) -> zoo.BaseGAN:
 
 
 def wrapped_kernels(network: keras.Model) -> list[np.ndarray]:
-    return [layer.layer.kernel.numpy() for layer in network._flatten_layers()
-            if isinstance(layer, keras.layers.SpectralNormalization)]
+    """The kernels W / sigma(W) the spectrally normalised layers compute with."""
+    return [keras.ops.convert_to_numpy(layer.normalized_kernel()) for layer in
+            network._flatten_layers() if isinstance(layer, SpectralNorm)]
 
 
 # ------------------------------------------------------------------ layer math
@@ -63,13 +65,36 @@ def test_spectral_norm_gives_unit_largest_singular_values_and_drops_batch_norm()
     layer_types = {type(layer).__name__ for layer in model.discriminator._flatten_layers()}
     assert "BatchNormalization" not in layer_types
     images = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
-    for _ in range(10):  # one power iteration per training call
+    for _ in range(50):  # one power iteration per training call: u converges to W's top vector
         model.discriminator(images, training=True)
     kernels = wrapped_kernels(model.discriminator)
     assert len(kernels) == 3  # two convolutions and the logit
     for kernel in kernels:
         sigma = np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0]
         assert sigma == pytest.approx(1.0, abs=0.02)
+
+
+def test_spectral_norm_keeps_the_raw_kernel_and_differentiates_through_sigma():
+    # Miyato et al. 2018, eq. 12: the layer uses W / sigma(W), sigma = v^T W u from one
+    # power iteration (u, v held constant), and the gradient reaches W through sigma too.
+    dense = keras.layers.Dense(3, use_bias=False)
+    layer = spectral(dense)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 4)).astype(np.float32)
+    g = rng.normal(size=(5, 3)).astype(np.float32)
+    layer(x)
+    w, u = dense.kernel.numpy().copy(), layer.vector_u.numpy().copy()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(g * layer(x, training=True))
+    gradient = tape.gradient(loss, dense.kernel).numpy()
+    np.testing.assert_array_equal(dense.kernel.numpy(), w)  # the raw W stays the variable
+    v = u @ w.T / np.linalg.norm(u @ w.T)
+    new_u = v @ w / np.linalg.norm(v @ w)
+    np.testing.assert_allclose(layer.vector_u.numpy(), new_u, rtol=1e-5)
+    sigma = float((v @ w @ new_u.T)[0, 0])
+    np.testing.assert_allclose(float(loss), (g * (x @ w)).sum() / sigma, rtol=1e-5)
+    expected = x.T @ g / sigma - (g * (x @ w)).sum() / sigma**2 * (v.T @ new_u)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-4, atol=1e-6)
 
 
 def test_projection_discriminator_logit_is_psi_plus_the_embedding_product():

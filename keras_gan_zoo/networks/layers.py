@@ -18,7 +18,7 @@
 * D's options (Improved GAN techniques, `networks.options`):
   `MinibatchDiscrimination` (Salimans et al. 2016) and `MinibatchStdDev`
   (Karras et al. 2018) add batch statistics to D's features; `spectral`
-  wraps a weight layer in Keras' `SpectralNormalization` (Miyato et al. 2018).
+  wraps a weight layer in `SpectralNorm` (Miyato et al. 2018's reparametrisation).
   Both layers compute their statistics over the batch they are called on:
   under a distribution strategy, each replica's batch.
 * Blocks: a chain-shaped network is described as a list of *block functions*
@@ -158,10 +158,81 @@ def conv_norm(x: tf.Tensor, filters: int, kernel_size: int, strides: int = 1, no
     return x if layer is None else layer(x)
 
 
+def _unit(x: Any, epsilon: float = 1e-12) -> Any:
+    """``x / ||x||_2`` over all its entries."""
+    return x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x)), epsilon))
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class SpectralNorm(layers.Wrapper):
+    """Spectral normalisation as a reparametrisation (Miyato, Kataoka, Koyama & Yoshida
+    2018, "Spectral Normalization for GANs", eq. 8 and 12): the wrapped layer's kernel
+    ``W`` (``kernel`` or ``embeddings``) stays the trained variable, and the layer
+    computes with ``W / sigma(W)``.
+
+    ``sigma(W) = v^T W u`` (W reshaped to ``[-1, out]``) from ``power_iterations``
+    power iterations from the stored ``u`` (``vector_u``, non-trainable, updated by
+    each training call; inference uses it without updating it), ``u`` and ``v`` held
+    constant in the gradient, so the gradient reaches ``W`` through ``sigma`` as in the
+    paper and its reference code. Keras' `SpectralNormalization` instead overwrites the
+    kernel with ``W / sigma`` on each training call: no gradient flows through
+    ``sigma``, and each of D's several calls in a step divides the kernel again.
+    Under a distribution strategy every replica computes the same ``u`` (same W and
+    u); its update is their mean.
+    """
+
+    def __init__(self, layer: layers.Layer, power_iterations: int = 1, **kwargs: Any) -> None:
+        super().__init__(layer, **kwargs)
+        if int(power_iterations) < 1:
+            raise ValueError(f"power_iterations must be >= 1, got {power_iterations!r}.")
+        self.power_iterations = int(power_iterations)
+
+    def kernel_variable(self) -> keras.Variable:
+        """The wrapped layer's raw ``W``."""
+        for name in ("kernel", "embeddings"):
+            if hasattr(self.layer, name):
+                return getattr(self.layer, name)
+        raise ValueError(f"SpectralNorm wraps a layer with a kernel or embeddings, got "
+                         f"{type(self.layer).__name__}.")
+
+    def build(self, input_shape: Sequence[int | None]) -> None:
+        super().build(input_shape)
+        kernel = self.kernel_variable()
+        self.vector_u = self.add_weight(
+            shape=(1, int(kernel.shape[-1])), initializer=keras.initializers.RandomNormal(),
+            trainable=False, aggregation="mean", name="vector_u", dtype="float32")
+
+    def normalized_kernel(self, update: bool = False) -> Any:
+        """``W / sigma(W)`` in float32; ``update``: store the iterated ``u`` (training)."""
+        kernel = self.kernel_variable()
+        w = ops.cast(kernel, "float32")
+        matrix = ops.reshape(w, (-1, int(kernel.shape[-1])))
+        u = ops.cast(self.vector_u, "float32")
+        for _ in range(self.power_iterations):
+            v = _unit(ops.matmul(u, ops.transpose(matrix)))
+            u = _unit(ops.matmul(v, matrix))
+        u, v = ops.stop_gradient(u), ops.stop_gradient(v)
+        if update:
+            self.vector_u.assign(u)
+        return w / ops.sum(ops.matmul(v, matrix) * u)
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        normalized = self.normalized_kernel(update=bool(training))
+        # The wrapped layer reads W / sigma where it reads its kernel variable.
+        with keras.StatelessScope(state_mapping=[(self.kernel_variable(), normalized)]):
+            return self.layer(inputs)
+
+    def compute_output_shape(self, input_shape: Sequence[int | None]) -> Any:
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "power_iterations": self.power_iterations}
+
+
 def spectral(layer: layers.Layer, enabled: bool = True) -> layers.Layer:
-    """``layer`` (with a ``kernel`` or ``embeddings``) in Keras' `SpectralNormalization`
-    if ``enabled`` (Miyato et al. 2018, one power iteration per training call)."""
-    return layers.SpectralNormalization(layer) if enabled else layer
+    """``layer`` (with a ``kernel`` or ``embeddings``) in `SpectralNorm` if ``enabled``
+    (Miyato et al. 2018, one power iteration per training call)."""
+    return SpectralNorm(layer) if enabled else layer
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
