@@ -37,14 +37,71 @@ def wrapped_kernels(network: keras.Model) -> list[np.ndarray]:
 
 
 # ------------------------------------------------------------------ layer math
-def test_minibatch_discrimination_matches_the_papers_formula():
-    x = np.random.default_rng(0).normal(size=(6, 7)).astype(np.float32)
+def minibatch_features(layer: MinibatchDiscrimination, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The authors' MinibatchLayer (improved-gan, nn.py) in numpy: the L1 distances
+    ``[i, j, b]`` (self term excluded) and the features ``sum_j exp(-l1) + b``."""
+    theta, log_scale = layer.theta.numpy(), layer.log_weight_scale.numpy()
+    w = theta * np.exp(log_scale) / np.sqrt((theta**2).sum(0))
+    m = np.einsum("na,abc->nbc", x, w)
+    l1 = np.abs(m[:, None] - m[None]).sum(-1) + 1e6 * np.eye(len(x))[..., None]
+    return l1, np.exp(-l1).sum(1) + layer.bias.numpy()
+
+
+def test_minibatch_discrimination_is_the_authors_layer_with_its_data_dependent_init(tmp_path):
+    # Salimans et al. 2016, sec. 3.2, as their code: weight-normalised theta, a bias
+    # (-1 before the init), the self term excluded; the first training call scales
+    # each kernel so the mean nearest-neighbour L1 distance is 2 and centres the features.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 7)).astype(np.float32)
     layer = MinibatchDiscrimination(num_kernels=3, kernel_dim=4)
     out = keras.ops.convert_to_numpy(layer(x))
-    m = (x @ layer.tensor.numpy()).reshape(6, 3, 4)
-    l1 = np.abs(m[:, None] - m[None]).sum(-1)  # [i, j, b]
-    np.testing.assert_allclose(out, np.concatenate([x, np.exp(-l1).sum(1)], 1), rtol=1e-5)
+    np.testing.assert_allclose(layer.bias.numpy(), -1.0)
+    np.testing.assert_allclose(out, np.concatenate([x, minibatch_features(layer, x)[1]], 1),
+                               rtol=1e-5, atol=1e-6)
+    out = keras.ops.convert_to_numpy(layer(x, training=True))  # the init batch
+    l1, features = minibatch_features(layer, x)
+    np.testing.assert_allclose(l1.min(1).mean(0), 2.0, rtol=1e-5)
+    np.testing.assert_allclose(out[:, 7:], features, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(features.mean(0), 0.0, atol=1e-5)
+    initialised = [w.numpy().copy() for w in layer.weights]
+    other = rng.normal(size=(5, 7)).astype(np.float32)
+    layer(other, training=True)  # later calls use the initialised parameters
+    for before, after in zip(initialised, layer.weights):
+        np.testing.assert_array_equal(before, after.numpy())
+    model = keras.Sequential([keras.Input((7,)), layer])
+    model.save(tmp_path / "mbd.keras")
+    loaded = keras.models.load_model(tmp_path / "mbd.keras")
+    loaded(other, training=True)  # loaded initialised: no second init
+    for before, after in zip(initialised, loaded.layers[0].weights):
+        np.testing.assert_array_equal(before, after.numpy())
     assert MinibatchDiscrimination.from_config(layer.get_config()).num_kernels == 3
+
+
+def test_minibatch_discrimination_loads_the_older_one_tensor_layer_with_its_features():
+    # Older .keras files hold one tensor T ~ N(0, 0.05) and included the self term exp(0).
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(6, 7)).astype(np.float32)
+    tensor = rng.normal(0, 0.05, size=(7, 12)).astype(np.float32)
+    m = (x @ tensor).reshape(6, 3, 4)
+    older = np.exp(-np.abs(m[:, None] - m[None]).sum(-1)).sum(1)
+    layer = MinibatchDiscrimination(num_kernels=3, kernel_dim=4)
+    layer.build((None, 7))
+    layer.load_own_variables({"0": tensor})
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x))[:, 7:], older, rtol=1e-5)
+    assert float(layer.initialized.numpy()) == 1.0
+
+
+def test_minibatch_discrimination_initialises_on_the_first_real_batch_of_a_compiled_fit():
+    model = small("dcgan", minibatch_discrimination=8)
+    model.compile(g_optimizer=keras.optimizers.SGD(0.0), d_optimizer=keras.optimizers.SGD(0.0))
+    images = next(iter(zoo.data.load("digits", batch_size=64)))[0].numpy()
+    model.fit(tf.data.Dataset.from_tensors(images).repeat(2), verbose=0)
+    layer = next(layer for layer in model.discriminator._flatten_layers()
+                 if isinstance(layer, MinibatchDiscrimination))
+    trunk = keras.Model(model.discriminator.inputs, layer.input)
+    l1, features = minibatch_features(layer, keras.ops.convert_to_numpy(trunk(images, training=True)))
+    np.testing.assert_allclose(l1.min(1).mean(0), 2.0, rtol=1e-4)  # D's first call: the reals
+    np.testing.assert_allclose(features.mean(0), 0.0, atol=1e-4)
 
 
 @pytest.mark.parametrize("shape", [(8, 3, 3, 2), (6, 5)])
@@ -207,6 +264,9 @@ def test_minibatch_layers_train_on_per_replica_batches(mirrored_strategy):
     data = tf.data.Dataset.from_tensor_slices(model.example_batch(16)).batch(8)
     history = model.fit(data, verbose=0).history
     assert all(np.isfinite(v[0]) for v in history.values())
+    layer = next(layer for layer in model.discriminator._flatten_layers()
+                 if isinstance(layer, MinibatchDiscrimination))
+    assert float(layer.initialized.numpy()) == 1.0  # the init's assignments reach the replicas
 
 
 @pytest.mark.parametrize("name", ["ebgan", "pix2pix", "cyclegan"])

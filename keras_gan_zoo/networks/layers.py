@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any, Protocol, Sequence
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
@@ -238,13 +239,23 @@ def spectral(layer: layers.Layer, enabled: bool = True) -> layers.Layer:
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
 class MinibatchDiscrimination(layers.Layer):
     """Minibatch discrimination (Salimans et al. 2016, "Improved Techniques for
-    Training GANs", sec. 3.2): ``[N, A] -> [N, A + num_kernels]``.
+    Training GANs", sec. 3.2) as the authors' ``MinibatchLayer`` (improved-gan,
+    ``nn.py``): ``[N, A] -> [N, A + num_kernels]``.
 
-    ``M_i = x_i T`` (T: ``A x B x C``, B = ``num_kernels``, C = ``kernel_dim``),
-    ``o(x_i)_b = sum_j exp(-||M_i,b - M_j,b||_L1)`` over the batch (j = i
-    included, as in the paper's formula), concatenated to ``x_i``. T ~ N(0, 0.05)
-    as in the authors' code. Computed in float32 over the batch the layer is
-    called on (under a distribution strategy, each replica's).
+    ``M_i = x_i T`` with T (``A x B x C``, B = ``num_kernels``, C = ``kernel_dim``)
+    weight-normalised: ``T = theta exp(log_weight_scale) / ||theta||`` (norm over A),
+    theta ~ N(0, 0.05); ``o(x_i)_b = sum_{j != i} exp(-||M_i,b - M_j,b||_L1) + bias_b``
+    (the self term excluded), concatenated to ``x_i``; the bias starts at -1.
+
+    The authors initialise on data: the first training call (D's first, on real
+    images) scales each kernel so that the mean nearest-neighbour L1 distance
+    over its batch is 2 and sets the bias to minus the mean feature, so the
+    features start centred and sensitive to the batch (with theta alone, the
+    distances between D's features of digits are far from 1 and ``exp(-L1)``
+    saturates). ``initialized`` records it, saved with the model. Under a
+    distribution strategy each replica's batch gives its own statistics; the
+    stored scale and bias are their mean. Computed in float32 over the batch the
+    layer is called on (under a distribution strategy, each replica's).
     """
 
     def __init__(self, num_kernels: int = 100, kernel_dim: int = 5, **kwargs: Any) -> None:
@@ -253,17 +264,53 @@ class MinibatchDiscrimination(layers.Layer):
         self.kernel_dim = int(kernel_dim)
 
     def build(self, input_shape: Sequence[int | None]) -> None:
-        self.tensor = self.add_weight(
-            shape=(int(input_shape[-1]), self.num_kernels * self.kernel_dim),
-            initializer=keras.initializers.RandomNormal(0.0, 0.05), name="tensor")
+        kernels = (self.num_kernels, self.kernel_dim)
+        self.theta = self.add_weight(
+            shape=(int(input_shape[-1]), *kernels), name="theta",
+            initializer=keras.initializers.RandomNormal(0.0, 0.05))
+        self.log_weight_scale = self.add_weight(
+            shape=kernels, initializer="zeros", aggregation="mean", name="log_weight_scale")
+        self.bias = self.add_weight(shape=(self.num_kernels,), aggregation="mean", name="bias",
+                                    initializer=keras.initializers.Constant(-1.0))
+        self.initialized = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                           aggregation="mean", name="initialized")
 
-    def call(self, inputs: Any) -> Any:
+    def call(self, inputs: Any, training: bool = False) -> Any:
         x = ops.cast(inputs, "float32")
-        m = ops.reshape(ops.matmul(x, ops.cast(self.tensor, "float32")),
-                        (-1, self.num_kernels, self.kernel_dim))
-        l1 = ops.sum(ops.abs(m[:, None] - m[None]), axis=-1)  # [N, N, B]
-        features = ops.sum(ops.exp(-l1), axis=1)
+        theta = ops.cast(self.theta, "float32")
+        log_scale = ops.cast(self.log_weight_scale, "float32")
+        bias = ops.cast(self.bias, "float32")
+        kernel = theta * ops.exp(log_scale) * ops.rsqrt(ops.sum(ops.square(theta), axis=0))
+        m = ops.einsum("na,abc->nbc", x, kernel)
+        eye = ops.eye(ops.shape(m)[0], dtype="float32")
+        l1 = ops.sum(ops.abs(m[:, None] - m[None]), axis=-1) + 1e6 * eye[:, :, None]  # [N, N, B]
+        if training:
+            # Data-dependent init, written without a branch (tf.distribute): `first` is 1
+            # on the first training call only.
+            first = 1.0 - ops.cast(self.initialized, "float32")
+            nearest = ops.stop_gradient(0.5 * ops.mean(ops.min(l1, axis=1), axis=0))  # [B]
+            divisor = first * nearest + (1.0 - first)
+            l1 = l1 / divisor
+            features = ops.sum(ops.exp(-l1), axis=1)
+            bias = first * ops.stop_gradient(-ops.mean(features, axis=0)) + (1.0 - first) * bias
+            self.log_weight_scale.assign(log_scale - ops.log(divisor)[:, None])
+            self.bias.assign(bias)
+            self.initialized.assign(1.0)
+        else:
+            features = ops.sum(ops.exp(-l1), axis=1)
+        features = features + bias
         return ops.concatenate([inputs, ops.cast(features, inputs.dtype)], axis=-1)
+
+    def load_own_variables(self, store: Any) -> None:
+        """Also loads the one-variable layer of older ``.keras`` files (T ~ N(0, 0.05), the
+        self term included) as an initialised layer that computes the same features."""
+        if len(store.keys()) != 1:
+            return super().load_own_variables(store)
+        tensor = np.asarray(store["0"], np.float32).reshape(self.theta.shape)
+        self.theta.assign(tensor)
+        self.log_weight_scale.assign(np.log(np.sqrt((tensor**2).sum(0))))
+        self.bias.assign(np.ones(self.num_kernels, np.float32))  # exp(-0) of the self term
+        self.initialized.assign(1.0)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
         return (*input_shape[:-1], int(input_shape[-1]) + self.num_kernels)
