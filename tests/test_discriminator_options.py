@@ -154,6 +154,27 @@ def test_spectral_norm_keeps_the_raw_kernel_and_differentiates_through_sigma():
     np.testing.assert_allclose(gradient, expected, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["dcgan", "infogan", "coupledgan"])
+def test_a_gradient_penalty_gives_d_layer_norm_instead_of_batch_norm(name):
+    # Gulrajani et al. 2017, sec. 4: the penalty is per example, so the critic must not
+    # mix the examples of a batch; layer norm (normalising each example over H, W and
+    # C with a scale and offset per channel, as their code) replaces batch norm.
+    model = small(name, adversarial_loss="wasserstein", gradient_penalty=10.0)
+    norms = [layer for layer in model.discriminator._flatten_layers()
+             if isinstance(layer, (keras.layers.BatchNormalization,
+                                   keras.layers.GroupNormalization))]
+    assert norms and all(isinstance(layer, keras.layers.GroupNormalization)
+                         and layer.groups == 1 for layer in norms)
+    assert "layer_norm" not in model.get_config()
+    rng = np.random.default_rng(0)
+    view = model.discriminator_view(*model.real_data(model.example_batch(4)))
+    first = tf.nest.map_structure(lambda t: t[:1], view)
+    others = model.discriminator_view(*model.real_data(model.example_batch(3, seed=rng.integers(9))))
+    mixed = tf.nest.map_structure(lambda a, b: tf.concat([a, b], 0), first, others)
+    np.testing.assert_allclose(model.discriminator_logits(view, training=True)[:1],
+                               model.discriminator_logits(mixed, training=True)[:1], rtol=1e-5)
+
+
 def test_projection_discriminator_logit_is_psi_plus_the_embedding_product():
     model = small("cgan", auxiliary_classifier=False)
     body = model.discriminator.get_layer("discriminator_body")

@@ -84,7 +84,8 @@ class NoiseToImageGAN(BaseGAN):
         r1_penalty: weight gamma of the R1 penalty (Mescheder, Geiger & Nowozin
             2018, `regularizers.r1_gradient_penalty`) on real data; ``None`` or 0: off.
             Both penalties assume D treats examples independently (no batch norm
-            in D, as Gulrajani et al. advise; DCGAN's D has it).
+            in D): with ``gradient_penalty`` the entries' D has layer norm instead,
+            as Gulrajani et al. advise (`networks.options`).
         clip_weights: WGAN's weight clipping of D's trainable weights to
             ``[-c, c]`` after each D update (Arjovsky, Chintala & Bottou 2017:
             c = 0.01, with ``d_steps: 5``); ``None``: off.
