@@ -54,9 +54,10 @@ def _offsets(draws: Any, count: int) -> Any:
 
 
 def translation(images: Any, draws: Any, ratio: float = 0.125) -> Any:
-    """Shift each image by up to ``s = int(size * ratio + 0.5)`` pixels of its height and
-    width (uniform in ``[-s, s]``; the rounding of the authors' PyTorch ``rand_translation``,
-    their TensorFlow one shifts by up to ``size // 8``), filling with zeros; 2 draws. Written as two one-hot
+    """Shift each image by up to ``s = int(size * ratio + 0.5)`` pixels of its height
+    and width (uniform in ``[-s, s]``; the rounding of the authors' PyTorch
+    ``rand_translation``, their TensorFlow one shifts by up to ``size // 8``), filling
+    with zeros; 2 draws. Written as two one-hot
     matrix products, so the gradient reaches every input pixel that stays in view."""
     height, width = int(images.shape[1]), int(images.shape[2])
 
@@ -93,7 +94,8 @@ _POLICIES: dict[str, tuple[Callable[[Any, Any], Any], int]] = {
     "translation": (translation, 2),
     "cutout": (cutout, 2),
 }
-#: The DiffAugment policies in the order they are applied (the authors' ``color,translation,cutout``).
+#: The DiffAugment policies in the order they are applied (the authors'
+#: ``color,translation,cutout``).
 POLICIES = tuple(_POLICIES)
 
 
