@@ -11,7 +11,11 @@
   ``cutout`` (a square of half the image size), applied to real and fake images
   in D's *and* G's steps. Every op is differentiable, so G learns through them;
   D never sees an un-augmented image, so G is not pushed to make augmented ones.
-  Values as in the authors' TensorFlow code (``DiffAugment_tf.py``), for images in [-1, 1].
+  The chosen policies are applied in the authors' order ``color,translation,cutout``
+  whatever order they are named in (colour after cutout would shift the zeroed
+  square). Ranges as in the authors' code, for images in [-1, 1]; the shift and
+  cutout sizes round as their PyTorch code does (``int(size * ratio + 0.5)``:
+  up to 4 pixels on 28x28 images, where their TensorFlow code's ``size // 8`` gives 3).
 
 Pure `keras.ops` functions of the images and of per-example uniform draws
 ``[batch, k]`` in [0, 1) (`num_draws` columns), so they are deterministic given
@@ -50,8 +54,10 @@ def _offsets(draws: Any, count: int) -> Any:
 
 
 def translation(images: Any, draws: Any, ratio: float = 0.125) -> Any:
-    """Shift each image by up to ``ratio`` of its height and width (integer pixels,
-    uniform in ``[-s, s]``), filling with zeros; 2 draws. Written as two one-hot
+    """Shift each image by up to ``s = int(size * ratio + 0.5)`` pixels of its height
+    and width (uniform in ``[-s, s]``; the rounding of the authors' PyTorch
+    ``rand_translation``, their TensorFlow one shifts by up to ``size // 8``), filling
+    with zeros; 2 draws. Written as two one-hot
     matrix products, so the gradient reaches every input pixel that stays in view."""
     height, width = int(images.shape[1]), int(images.shape[2])
 
@@ -88,13 +94,14 @@ _POLICIES: dict[str, tuple[Callable[[Any, Any], Any], int]] = {
     "translation": (translation, 2),
     "cutout": (cutout, 2),
 }
-#: The DiffAugment policies, for ``diff_augment: "translation,cutout,color"``.
+#: The DiffAugment policies in the order they are applied (the authors'
+#: ``color,translation,cutout``).
 POLICIES = tuple(_POLICIES)
 
 
 def parse_policies(policies: str | Sequence[str] | None) -> tuple[str, ...]:
-    """``"translation,cutout,color"`` (or a list of names, or ``None``/``""`` for
-    none) -> the policy names in order, or a ValueError naming the valid ones."""
+    """``"color,translation,cutout"`` (or a list of names, or ``None``/``""`` for
+    none) -> the policy names as given, or a ValueError naming the valid ones."""
     if policies is None:
         return ()
     names = policies.split(",") if isinstance(policies, str) else list(policies)
@@ -103,7 +110,7 @@ def parse_policies(policies: str | Sequence[str] | None) -> tuple[str, ...]:
     if unknown or len(set(names)) != len(names):
         raise ValueError(
             f"diff_augment must name each of {', '.join(POLICIES)} at most once, comma-separated "
-            f"(e.g. 'translation,cutout,color'; null for none), got {policies!r}."
+            f"(e.g. 'color,translation,cutout'; null for none), got {policies!r}."
         )
     return names
 
@@ -114,11 +121,13 @@ def num_draws(policies: str | Sequence[str] | None) -> int:
 
 
 def diff_augment(images: Any, policies: str | Sequence[str] | None, draws: Any) -> Any:
-    """DiffAugment: ``policies`` applied in order to ``images`` ``[batch, H, W, C]`` in
-    [-1, 1], with the per-example uniform ``draws`` ``[batch, num_draws(policies)]``.
-    No policy: the images unchanged."""
+    """DiffAugment: ``policies`` applied to ``images`` ``[batch, H, W, C]`` in [-1, 1] in
+    the authors' order (`POLICIES`: color, translation, cutout) whatever order they are
+    named in, with the per-example uniform ``draws`` ``[batch, num_draws(policies)]``
+    taken in that order. No policy: the images unchanged."""
     start = 0
-    for name in parse_policies(policies):
+    chosen = parse_policies(policies)
+    for name in (name for name in POLICIES if name in chosen):
         function, count = _POLICIES[name]
         images = function(images, draws[:, start:start + count])
         start += count

@@ -14,7 +14,8 @@ specific**: the input gradient is taken with a ``tf.GradientTape`` nested
 inside the caller's tape, which then differentiates the penalty with respect
 to D's weights (double backprop). The value of example i depends on example
 i only if D treats examples independently: no batch normalisation in D
-(Gulrajani et al. use layer normalisation instead).
+(Gulrajani et al. use layer normalisation instead; the zoo's entries do so when
+``gradient_penalty`` is on, `networks.options`).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import tensorflow as tf
 import keras_gan_zoo as zoo
 from keras_gan_zoo.distribute import set_precision
 from keras_gan_zoo.networks import MinibatchDiscrimination, MinibatchStdDev
+from keras_gan_zoo.networks.layers import SpectralNorm, spectral
 from tests.fixed_noise import fixed_noise
 
 ALL_OPTIONS = dict(minibatch_discrimination=4, minibatch_stddev=True, spectral_norm=True)
@@ -30,19 +31,79 @@ def small(name: str, **overrides) -> zoo.BaseGAN:
 
 
 def wrapped_kernels(network: keras.Model) -> list[np.ndarray]:
-    return [layer.layer.kernel.numpy() for layer in network._flatten_layers()
-            if isinstance(layer, keras.layers.SpectralNormalization)]
+    """The kernels W / sigma(W) the spectrally normalised layers compute with."""
+    return [keras.ops.convert_to_numpy(layer.normalized_kernel()) for layer in
+            network._flatten_layers() if isinstance(layer, SpectralNorm)]
 
 
 # ------------------------------------------------------------------ layer math
-def test_minibatch_discrimination_matches_the_papers_formula():
-    x = np.random.default_rng(0).normal(size=(6, 7)).astype(np.float32)
+def minibatch_features(layer: MinibatchDiscrimination, x: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The authors' MinibatchLayer (improved-gan, nn.py) in numpy: the L1 distances
+    ``[i, j, b]`` (self term excluded) and the features ``sum_j exp(-l1) + b``."""
+    theta, log_scale = layer.theta.numpy(), layer.log_weight_scale.numpy()
+    w = theta * np.exp(log_scale) / np.sqrt((theta**2).sum(0))
+    m = np.einsum("na,abc->nbc", x, w)
+    l1 = np.abs(m[:, None] - m[None]).sum(-1) + 1e6 * np.eye(len(x))[..., None]
+    return l1, np.exp(-l1).sum(1) + layer.bias.numpy()
+
+
+def test_minibatch_discrimination_is_the_authors_layer_with_its_data_dependent_init(tmp_path):
+    # Salimans et al. 2016, sec. 3.2, as their code: weight-normalised theta, a bias
+    # (-1 before the init), the self term excluded; the first training call scales
+    # each kernel so the mean nearest-neighbour L1 distance is 2 and centres the features.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 7)).astype(np.float32)
     layer = MinibatchDiscrimination(num_kernels=3, kernel_dim=4)
     out = keras.ops.convert_to_numpy(layer(x))
-    m = (x @ layer.tensor.numpy()).reshape(6, 3, 4)
-    l1 = np.abs(m[:, None] - m[None]).sum(-1)  # [i, j, b]
-    np.testing.assert_allclose(out, np.concatenate([x, np.exp(-l1).sum(1)], 1), rtol=1e-5)
+    np.testing.assert_allclose(layer.bias.numpy(), -1.0)
+    np.testing.assert_allclose(out, np.concatenate([x, minibatch_features(layer, x)[1]], 1),
+                               rtol=1e-5, atol=1e-6)
+    out = keras.ops.convert_to_numpy(layer(x, training=True))  # the init batch
+    l1, features = minibatch_features(layer, x)
+    np.testing.assert_allclose(l1.min(1).mean(0), 2.0, rtol=1e-5)
+    np.testing.assert_allclose(out[:, 7:], features, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(features.mean(0), 0.0, atol=1e-5)
+    initialised = [w.numpy().copy() for w in layer.weights]
+    other = rng.normal(size=(5, 7)).astype(np.float32)
+    layer(other, training=True)  # later calls use the initialised parameters
+    for before, after in zip(initialised, layer.weights):
+        np.testing.assert_array_equal(before, after.numpy())
+    model = keras.Sequential([keras.Input((7,)), layer])
+    model.save(tmp_path / "mbd.keras")
+    loaded = keras.models.load_model(tmp_path / "mbd.keras")
+    loaded(other, training=True)  # loaded initialised: no second init
+    for before, after in zip(initialised, loaded.layers[0].weights):
+        np.testing.assert_array_equal(before, after.numpy())
     assert MinibatchDiscrimination.from_config(layer.get_config()).num_kernels == 3
+
+
+def test_minibatch_discrimination_loads_the_older_one_tensor_layer_with_its_features():
+    # Older .keras files hold one tensor T ~ N(0, 0.05) and included the self term exp(0).
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(6, 7)).astype(np.float32)
+    tensor = rng.normal(0, 0.05, size=(7, 12)).astype(np.float32)
+    m = (x @ tensor).reshape(6, 3, 4)
+    older = np.exp(-np.abs(m[:, None] - m[None]).sum(-1)).sum(1)
+    layer = MinibatchDiscrimination(num_kernels=3, kernel_dim=4)
+    layer.build((None, 7))
+    layer.load_own_variables({"0": tensor})
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x))[:, 7:], older, rtol=1e-5)
+    assert float(layer.initialized.numpy()) == 1.0
+
+
+def test_minibatch_discrimination_initialises_on_the_first_real_batch_of_a_compiled_fit():
+    model = small("dcgan", minibatch_discrimination=8)
+    model.compile(g_optimizer=keras.optimizers.SGD(0.0), d_optimizer=keras.optimizers.SGD(0.0))
+    images = next(iter(zoo.data.load("digits", batch_size=64)))[0].numpy()
+    model.fit(tf.data.Dataset.from_tensors(images).repeat(2), verbose=0)
+    layer = next(layer for layer in model.discriminator._flatten_layers()
+                 if isinstance(layer, MinibatchDiscrimination))
+    trunk = keras.Model(model.discriminator.input, layer.input)
+    inputs = keras.ops.convert_to_numpy(trunk(images, training=True))
+    l1, features = minibatch_features(layer, inputs)
+    np.testing.assert_allclose(l1.min(1).mean(0), 2.0, rtol=1e-4)  # D's first call: the reals
+    np.testing.assert_allclose(features.mean(0), 0.0, atol=1e-4)
 
 
 @pytest.mark.parametrize("shape", [(8, 3, 3, 2), (6, 5)])
@@ -63,13 +124,56 @@ def test_spectral_norm_gives_unit_largest_singular_values_and_drops_batch_norm()
     layer_types = {type(layer).__name__ for layer in model.discriminator._flatten_layers()}
     assert "BatchNormalization" not in layer_types
     images = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype(np.float32)
-    for _ in range(10):  # one power iteration per training call
+    for _ in range(50):  # one power iteration per training call: u converges to W's top vector
         model.discriminator(images, training=True)
     kernels = wrapped_kernels(model.discriminator)
     assert len(kernels) == 3  # two convolutions and the logit
     for kernel in kernels:
         sigma = np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0]
         assert sigma == pytest.approx(1.0, abs=0.02)
+
+
+def test_spectral_norm_keeps_the_raw_kernel_and_differentiates_through_sigma():
+    # Miyato et al. 2018, eq. 12: the layer uses W / sigma(W), sigma = v^T W u from one
+    # power iteration (u, v held constant), and the gradient reaches W through sigma too.
+    dense = keras.layers.Dense(3, use_bias=False)
+    layer = spectral(dense)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 4)).astype(np.float32)
+    g = rng.normal(size=(5, 3)).astype(np.float32)
+    layer(x)
+    w, u = dense.kernel.numpy().copy(), layer.vector_u.numpy().copy()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(g * layer(x, training=True))
+    gradient = tape.gradient(loss, dense.kernel).numpy()
+    np.testing.assert_array_equal(dense.kernel.numpy(), w)  # the raw W stays the variable
+    v = u @ w.T / np.linalg.norm(u @ w.T)
+    new_u = v @ w / np.linalg.norm(v @ w)
+    np.testing.assert_allclose(layer.vector_u.numpy(), new_u, rtol=1e-5)
+    sigma = float((v @ w @ new_u.T)[0, 0])
+    np.testing.assert_allclose(float(loss), (g * (x @ w)).sum() / sigma, rtol=1e-5)
+    expected = x.T @ g / sigma - (g * (x @ w)).sum() / sigma**2 * (v.T @ new_u)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["dcgan", "infogan", "coupledgan"])
+def test_a_gradient_penalty_gives_d_layer_norm_instead_of_batch_norm(name):
+    # Gulrajani et al. 2017, sec. 4: the penalty is per example, so the critic must not
+    # mix the examples of a batch; layer norm (normalising each example over H, W and
+    # C with a scale and offset per channel, as their code) replaces batch norm.
+    model = small(name, adversarial_loss="wasserstein", gradient_penalty=10.0)
+    norms = [layer for layer in model.discriminator._flatten_layers()
+             if isinstance(layer, (keras.layers.BatchNormalization,
+                                   keras.layers.GroupNormalization))]
+    assert norms and all(isinstance(layer, keras.layers.GroupNormalization)
+                         and layer.groups == 1 for layer in norms)
+    assert "layer_norm" not in model.get_config()
+    view = model.discriminator_view(*model.real_data(model.example_batch(4)))
+    first = tf.nest.map_structure(lambda t: t[:1], view)
+    others = model.discriminator_view(*model.real_data(model.example_batch(3, seed=5)))
+    mixed = tf.nest.map_structure(lambda a, b: tf.concat([a, b], 0), first, others)
+    np.testing.assert_allclose(model.discriminator_logits(view, training=True)[:1],
+                               model.discriminator_logits(mixed, training=True)[:1], rtol=1e-5)
 
 
 def test_projection_discriminator_logit_is_psi_plus_the_embedding_product():
@@ -182,6 +286,9 @@ def test_minibatch_layers_train_on_per_replica_batches(mirrored_strategy):
     data = tf.data.Dataset.from_tensor_slices(model.example_batch(16)).batch(8)
     history = model.fit(data, verbose=0).history
     assert all(np.isfinite(v[0]) for v in history.values())
+    layer = next(layer for layer in model.discriminator._flatten_layers()
+                 if isinstance(layer, MinibatchDiscrimination))
+    assert float(layer.initialized.numpy()) == 1.0  # the init's assignments reach the replicas
 
 
 @pytest.mark.parametrize("name", ["ebgan", "pix2pix", "cyclegan"])

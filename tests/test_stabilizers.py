@@ -253,6 +253,21 @@ def test_diff_augment_policies_follow_the_authors_code():
     np.testing.assert_allclose(brighter, colour + 0.5, atol=1e-6)
 
 
+@pytest.mark.parametrize("policies", ["translation,cutout,color", "cutout,color,translation",
+                                      "color,translation,cutout"])
+def test_diff_augment_applies_the_authors_order_whatever_order_is_named(policies):
+    # The authors' policy is color,translation,cutout: colour after cutout would shift
+    # the zeroed square (brightness adds to it), which D could then tell apart.
+    images = tf.random.uniform((3, 28, 28, 1), -1, 1, seed=1)
+    draws = tf.random.uniform((3, augment.num_draws(policies)), seed=2)
+    expected = augment.cutout(augment.translation(augment.color(
+        images, draws[:, 0:3]), draws[:, 3:5]), draws[:, 5:7])
+    np.testing.assert_allclose(augment.diff_augment(images, policies, draws), expected, atol=1e-6)
+    cut = augment.diff_augment(tf.ones((1, 28, 28, 1)), policies,
+                               tf.constant([[0.9, 0.5, 0.5, 0.5, 0.5, 14.5 / 29, 14.5 / 29]]))
+    assert float(tf.reduce_sum(tf.cast(cut == 0.0, tf.float32))) == 14 * 14
+
+
 def test_diff_augment_passes_gradients_to_the_generator():
     model = tiny("dcgan", diff_augment="translation,cutout,color")
     model.compile()

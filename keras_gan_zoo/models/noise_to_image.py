@@ -88,7 +88,8 @@ class NoiseToImageGAN(BaseGAN):
         r1_penalty: weight gamma of the R1 penalty (Mescheder, Geiger & Nowozin
             2018, `regularizers.r1_gradient_penalty`) on real data; ``None`` or 0: off.
             Both penalties assume D treats examples independently (no batch norm
-            in D, as Gulrajani et al. advise; DCGAN's D has it).
+            in D): with ``gradient_penalty`` the entries' D has layer norm instead,
+            as Gulrajani et al. advise (`networks.options`).
         clip_weights: WGAN's weight clipping of D's trainable weights to
             ``[-c, c]`` after each D update (Arjovsky, Chintala & Bottou 2017:
             c = 0.01, with ``d_steps: 5``); ``None``: off.
@@ -99,7 +100,7 @@ class NoiseToImageGAN(BaseGAN):
             decays linearly to 0 (Sønderby et al. anneal it to 0); ``None``: over the
             whole run, `fit`'s ``epochs`` x steps per epoch (a dataset of unknown
             length: constant in the first epoch, which counts its steps); 0: constant.
-        diff_augment: DiffAugment policies, e.g. ``"translation,cutout,color"``
+        diff_augment: DiffAugment policies, e.g. ``"color,translation,cutout"``
             (`augment.diff_augment`; Zhao et al. 2020); ``None``: off.
         ema: decay of an exponential moving average of G's weights (Yazıcı et
             al. 2019, "The Unusual Effectiveness of Averaging in GAN Training"),

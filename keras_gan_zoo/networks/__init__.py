@@ -23,6 +23,7 @@ from keras_gan_zoo.networks.layers import (
     MinibatchDiscrimination,
     MinibatchStdDev,
     ReflectionPadding2D,
+    SpectralNorm,
 )
 from keras_gan_zoo.networks.mlp import mlp_discriminator, mlp_generator
 from keras_gan_zoo.networks.options import DiscriminatorOptions, TakesDiscriminatorOptions
@@ -54,5 +55,6 @@ __all__ = [
     "patchgan_discriminator",
     "ReflectionPadding2D",
     "resnet_generator",
+    "SpectralNorm",
     "unet_generator",
 ]

@@ -55,10 +55,11 @@ def dense_block(units: int, activation: Callable[[], layers.Layer],
                 options: DiscriminatorOptions = DiscriminatorOptions(), *,
                 suffix: str = "") -> list[layers.Layer]:
     """Fully connected (no bias), batch norm, ``activation()`` (InfoGAN's FC1024);
-    in a D with spectral norm (``options``), normalised and with a bias instead of batch norm."""
-    norm = options.batch_norm(True)
-    dense = layers.Dense(units, use_bias=not norm, kernel_initializer=weight_init())
-    return [options.weight(dense), *([dcgan_batch_norm()] if norm else []), activation()]
+    in a D, ``options``' norm (`DiscriminatorOptions.normalization`: under spectral
+    norm, normalised and with a bias instead of batch norm)."""
+    norm = options.normalization(True)
+    dense = layers.Dense(units, use_bias=norm is None, kernel_initializer=weight_init())
+    return [options.weight(dense), *([norm] if norm else []), activation()]
 
 
 def projection_block(height: int, width: int, channels: int, *,
@@ -88,13 +89,14 @@ def downsampling_block(filters: int, kernel_size: int, negative_slope: float, no
                        *, suffix: str = "") -> list[layers.Layer]:
     """Stride-2 convolution, batch norm if ``norm`` (else a bias), LeakyReLU, and the
     flattening of the last feature map if ``flatten``; ``options``' minibatch std
-    before the last block's convolution and spectral norm (no batch norm under SN)."""
-    norm = options.batch_norm(norm)
+    before the last block's convolution, spectral norm and norm
+    (`DiscriminatorOptions.normalization`: none under SN, layer norm with a gradient penalty)."""
+    norm_layer = options.normalization(norm)
     block = [*(options.stddev() if flatten else []), options.weight(
-        layers.Conv2D(filters, kernel_size, strides=2, padding="same", use_bias=not norm,
-                      kernel_initializer=weight_init()))]
-    if norm:
-        block.append(dcgan_batch_norm())
+        layers.Conv2D(filters, kernel_size, strides=2, padding="same",
+                      use_bias=norm_layer is None, kernel_initializer=weight_init()))]
+    if norm_layer is not None:
+        block.append(norm_layer)
     block.append(layers.LeakyReLU(negative_slope))
     if flatten:
         block.append(layers.Flatten())

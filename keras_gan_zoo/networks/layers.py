@@ -18,7 +18,7 @@
 * D's options (Improved GAN techniques, `networks.options`):
   `MinibatchDiscrimination` (Salimans et al. 2016) and `MinibatchStdDev`
   (Karras et al. 2018) add batch statistics to D's features; `spectral`
-  wraps a weight layer in Keras' `SpectralNormalization` (Miyato et al. 2018).
+  wraps a weight layer in `SpectralNorm` (Miyato et al. 2018's reparametrisation).
   Both layers compute their statistics over the batch they are called on:
   under a distribution strategy, each replica's batch.
 * Blocks: a chain-shaped network is described as a list of *block functions*
@@ -33,6 +33,7 @@ from __future__ import annotations
 from typing import Any, Protocol, Sequence
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
@@ -158,22 +159,103 @@ def conv_norm(x: tf.Tensor, filters: int, kernel_size: int, strides: int = 1, no
     return x if layer is None else layer(x)
 
 
+def _unit(x: Any, epsilon: float = 1e-12) -> Any:
+    """``x / ||x||_2`` over all its entries."""
+    return x * ops.rsqrt(ops.maximum(ops.sum(ops.square(x)), epsilon))
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class SpectralNorm(layers.Wrapper):
+    """Spectral normalisation as a reparametrisation (Miyato, Kataoka, Koyama & Yoshida
+    2018, "Spectral Normalization for GANs", eq. 8 and 12): the wrapped layer's kernel
+    ``W`` (``kernel`` or ``embeddings``) stays the trained variable, and the layer
+    computes with ``W / sigma(W)``.
+
+    ``sigma(W) = v^T W u`` (W reshaped to ``[-1, out]``) from ``power_iterations``
+    power iterations from the stored ``u`` (``vector_u``, non-trainable, updated by
+    each training call; inference uses it without updating it), ``u`` and ``v`` held
+    constant in the gradient, so the gradient reaches ``W`` through ``sigma`` as in the
+    paper and its reference code. Keras' `SpectralNormalization` instead overwrites the
+    kernel with ``W / sigma`` on each training call: no gradient flows through
+    ``sigma``, and each of D's several calls in a step divides the kernel again.
+    Under a distribution strategy every replica computes the same ``u`` (same W and
+    u); its update is their mean.
+    """
+
+    def __init__(self, layer: layers.Layer, power_iterations: int = 1, **kwargs: Any) -> None:
+        super().__init__(layer, **kwargs)
+        if int(power_iterations) < 1:
+            raise ValueError(f"power_iterations must be >= 1, got {power_iterations!r}.")
+        self.power_iterations = int(power_iterations)
+
+    def kernel_variable(self) -> keras.Variable:
+        """The wrapped layer's raw ``W``."""
+        for name in ("kernel", "embeddings"):
+            if hasattr(self.layer, name):
+                return getattr(self.layer, name)
+        raise ValueError(f"SpectralNorm wraps a layer with a kernel or embeddings, got "
+                         f"{type(self.layer).__name__}.")
+
+    def build(self, input_shape: Sequence[int | None]) -> None:
+        super().build(input_shape)
+        kernel = self.kernel_variable()
+        self.vector_u = self.add_weight(
+            shape=(1, int(kernel.shape[-1])), initializer=keras.initializers.RandomNormal(),
+            trainable=False, aggregation="mean", name="vector_u", dtype="float32")
+
+    def normalized_kernel(self, update: bool = False) -> Any:
+        """``W / sigma(W)`` in float32; ``update``: store the iterated ``u`` (training)."""
+        kernel = self.kernel_variable()
+        w = ops.cast(kernel, "float32")
+        matrix = ops.reshape(w, (-1, int(kernel.shape[-1])))
+        u = ops.cast(self.vector_u, "float32")
+        for _ in range(self.power_iterations):
+            v = _unit(ops.matmul(u, ops.transpose(matrix)))
+            u = _unit(ops.matmul(v, matrix))
+        u, v = ops.stop_gradient(u), ops.stop_gradient(v)
+        if update:
+            self.vector_u.assign(u)
+        return w / ops.sum(ops.matmul(v, matrix) * u)
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        normalized = self.normalized_kernel(update=bool(training))
+        # The wrapped layer reads W / sigma where it reads its kernel variable.
+        with keras.StatelessScope(state_mapping=[(self.kernel_variable(), normalized)]):
+            return self.layer(inputs)
+
+    def compute_output_shape(self, input_shape: Sequence[int | None]) -> Any:
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "power_iterations": self.power_iterations}
+
+
 def spectral(layer: layers.Layer, enabled: bool = True) -> layers.Layer:
-    """``layer`` (with a ``kernel`` or ``embeddings``) in Keras' `SpectralNormalization`
-    if ``enabled`` (Miyato et al. 2018, one power iteration per training call)."""
-    return layers.SpectralNormalization(layer) if enabled else layer
+    """``layer`` (with a ``kernel`` or ``embeddings``) in `SpectralNorm` if ``enabled``
+    (Miyato et al. 2018, one power iteration per training call)."""
+    return SpectralNorm(layer) if enabled else layer
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_zoo")
 class MinibatchDiscrimination(layers.Layer):
     """Minibatch discrimination (Salimans et al. 2016, "Improved Techniques for
-    Training GANs", sec. 3.2): ``[N, A] -> [N, A + num_kernels]``.
+    Training GANs", sec. 3.2) as the authors' ``MinibatchLayer`` (improved-gan,
+    ``nn.py``): ``[N, A] -> [N, A + num_kernels]``.
 
-    ``M_i = x_i T`` (T: ``A x B x C``, B = ``num_kernels``, C = ``kernel_dim``),
-    ``o(x_i)_b = sum_j exp(-||M_i,b - M_j,b||_L1)`` over the batch (j = i
-    included, as in the paper's formula), concatenated to ``x_i``. T ~ N(0, 0.05)
-    as in the authors' code. Computed in float32 over the batch the layer is
-    called on (under a distribution strategy, each replica's).
+    ``M_i = x_i T`` with T (``A x B x C``, B = ``num_kernels``, C = ``kernel_dim``)
+    weight-normalised: ``T = theta exp(log_weight_scale) / ||theta||`` (norm over A),
+    theta ~ N(0, 0.05); ``o(x_i)_b = sum_{j != i} exp(-||M_i,b - M_j,b||_L1) + bias_b``
+    (the self term excluded), concatenated to ``x_i``; the bias starts at -1.
+
+    The authors initialise on data: the first training call (D's first, on real
+    images) scales each kernel so that the mean nearest-neighbour L1 distance
+    over its batch is 2 and sets the bias to minus the mean feature, so the
+    features start centred and sensitive to the batch (with theta alone, the
+    distances between D's features of digits are far from 1 and ``exp(-L1)``
+    saturates). ``initialized`` records it, saved with the model. Under a
+    distribution strategy each replica's batch gives its own statistics; the
+    stored scale and bias are their mean. Computed in float32 over the batch the
+    layer is called on (under a distribution strategy, each replica's).
     """
 
     def __init__(self, num_kernels: int = 100, kernel_dim: int = 5, **kwargs: Any) -> None:
@@ -182,17 +264,53 @@ class MinibatchDiscrimination(layers.Layer):
         self.kernel_dim = int(kernel_dim)
 
     def build(self, input_shape: Sequence[int | None]) -> None:
-        self.tensor = self.add_weight(
-            shape=(int(input_shape[-1]), self.num_kernels * self.kernel_dim),
-            initializer=keras.initializers.RandomNormal(0.0, 0.05), name="tensor")
+        kernels = (self.num_kernels, self.kernel_dim)
+        self.theta = self.add_weight(
+            shape=(int(input_shape[-1]), *kernels), name="theta",
+            initializer=keras.initializers.RandomNormal(0.0, 0.05))
+        self.log_weight_scale = self.add_weight(
+            shape=kernels, initializer="zeros", aggregation="mean", name="log_weight_scale")
+        self.bias = self.add_weight(shape=(self.num_kernels,), aggregation="mean", name="bias",
+                                    initializer=keras.initializers.Constant(-1.0))
+        self.initialized = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                           aggregation="mean", name="initialized")
 
-    def call(self, inputs: Any) -> Any:
+    def call(self, inputs: Any, training: bool = False) -> Any:
         x = ops.cast(inputs, "float32")
-        m = ops.reshape(ops.matmul(x, ops.cast(self.tensor, "float32")),
-                        (-1, self.num_kernels, self.kernel_dim))
-        l1 = ops.sum(ops.abs(m[:, None] - m[None]), axis=-1)  # [N, N, B]
-        features = ops.sum(ops.exp(-l1), axis=1)
+        theta = ops.cast(self.theta, "float32")
+        log_scale = ops.cast(self.log_weight_scale, "float32")
+        bias = ops.cast(self.bias, "float32")
+        kernel = theta * ops.exp(log_scale) * ops.rsqrt(ops.sum(ops.square(theta), axis=0))
+        m = ops.einsum("na,abc->nbc", x, kernel)
+        eye = ops.eye(ops.shape(m)[0], dtype="float32")
+        l1 = ops.sum(ops.abs(m[:, None] - m[None]), axis=-1) + 1e6 * eye[:, :, None]  # [N, N, B]
+        if training:
+            # Data-dependent init, written without a branch (tf.distribute): `first` is 1
+            # on the first training call only.
+            first = 1.0 - ops.cast(self.initialized, "float32")
+            nearest = ops.stop_gradient(0.5 * ops.mean(ops.min(l1, axis=1), axis=0))  # [B]
+            divisor = first * nearest + (1.0 - first)
+            l1 = l1 / divisor
+            features = ops.sum(ops.exp(-l1), axis=1)
+            bias = first * ops.stop_gradient(-ops.mean(features, axis=0)) + (1.0 - first) * bias
+            self.log_weight_scale.assign(log_scale - ops.log(divisor)[:, None])
+            self.bias.assign(bias)
+            self.initialized.assign(1.0)
+        else:
+            features = ops.sum(ops.exp(-l1), axis=1)
+        features = features + bias
         return ops.concatenate([inputs, ops.cast(features, inputs.dtype)], axis=-1)
+
+    def load_own_variables(self, store: Any) -> None:
+        """Also loads the one-variable layer of older ``.keras`` files (T ~ N(0, 0.05), the
+        self term included) as an initialised layer that computes the same features."""
+        if len(store.keys()) != 1:
+            return super().load_own_variables(store)
+        tensor = np.asarray(store["0"], np.float32).reshape(self.theta.shape)
+        self.theta.assign(tensor)
+        self.log_weight_scale.assign(np.log(np.sqrt((tensor**2).sum(0))))
+        self.bias.assign(np.ones(self.num_kernels, np.float32))  # exp(-0) of the self term
+        self.initialized.assign(1.0)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
         return (*input_shape[:-1], int(input_shape[-1]) + self.num_kernels)
