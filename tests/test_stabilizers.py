@@ -324,9 +324,14 @@ def test_ema_batch_norm_statistics_belong_to_the_averaged_weights():
     z = model.noise(512, seed=0)
     averaged = batch_norm_statistics(model.generator_ema, z)
     current = batch_norm_statistics(model.generator, z)
-    for (ema_moving, ema_batch), (g_moving, _) in zip(averaged, current):
+    for (ema_moving, _), (g_moving, _) in zip(averaged, current):
         assert not np.allclose(ema_moving, g_moving)
-        assert np.abs(ema_moving - ema_batch).mean() < 0.5 * np.abs(g_moving - ema_batch).mean()
+    # Over all the layers' channels: the first layer's statistics (a projection of z) barely
+    # differ between G and its average, so one layer alone is a coin toss.
+    own = sum(np.abs(moving - batch).sum() for moving, batch in averaged)
+    copied = sum(np.abs(g_moving - batch).sum()
+                 for (g_moving, _), (_, batch) in zip(current, averaged))
+    assert own < 0.5 * copied
 
 
 def test_ema_rampup_follows_stylegan2_ada():
