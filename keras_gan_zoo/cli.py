@@ -43,13 +43,15 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
 
     import yaml
 
+    from keras_gan_zoo.yaml_text import load_yaml
+
     overrides: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise SystemExit(f"error: --set expects key=value, got {pair!r}.")
         try:
-            parsed = yaml.safe_load(value)
+            parsed = load_yaml(value)
         except yaml.YAMLError as error:
             problem = str(error).splitlines()[0]
             raise ValueError(f"--set {pair}: the value of {key.strip()} is not valid YAML "
