@@ -429,12 +429,12 @@ class RunFolder:
         shutil.rmtree(self.backup, ignore_errors=True)
         return exported
 
-    def read_best(self) -> dict[str, Any] | None:
+    def read_best(self, repair: bool = True) -> dict[str, Any] | None:
         """The run's best evaluated epoch (``{"epoch": E, "fid": F, ...}``), or ``None``.
 
         ``best.keras`` is written first, with its epoch and value inside (`save_checkpoint`),
         then ``run.json``: where a kill came between the two, the checkpoint's own note wins
-        (a warning says so) and ``run.json`` is corrected."""
+        (a warning says so) and, with ``repair`` (the chief), ``run.json`` is corrected."""
         record = self.read_record() or {}
         best = record.get("best")
         note = checkpoint_note(self.best) if self.best.is_file() else None
@@ -446,17 +446,18 @@ class RunFolder:
                       f"said {record.get('best')!r} (a kill came between their writes): "
                       f"{self.record.name} now follows {self.best.name}.", RuntimeWarning,
                       stacklevel=2)
-        self.write_record(best=best)
+        if repair:
+            self.write_record(best=best)
         return best
 
     # -------------------------------------------------------------- the other files
-    def check_files(self) -> None:
+    def check_files(self, repair: bool = True) -> None:
         """Read every file a re-run goes on from (``history.csv``, ``loss_curves.jsonl``,
         ``health.json``), so a hand edit or a damaged file is named before training starts:
         a ValueError names the file, the field and the fix; a line of ``loss_curves.jsonl``
-        cut short by a kill is dropped with a warning."""
+        cut short by a kill is dropped with a warning (``repair``, the chief: from the file)."""
         self.read_history()
-        read_loss_records(self.loss_curves.with_suffix(".jsonl"), repair=True)
+        read_loss_records(self.loss_curves.with_suffix(".jsonl"), repair=repair)
         self.read_health()
 
     def read_history(self) -> dict[str, list[float]]:

@@ -155,7 +155,7 @@ def resume_point(model: keras.Model, folder: RunFolder, epochs: int,
     if overwrite or record is None:
         return 0
     check_same_run(record, model, folder)
-    folder.check_files()
+    folder.check_files(repair=is_chief(model.distribute_strategy))
     done = record["epochs_done"]
     if record.get("status") == "finished" and epochs <= done:
         return None if folder.exported(record) else _load_checkpoint(model, folder, done)
@@ -375,7 +375,7 @@ def train(
         evaluation = None if eval_every is None else entry_evaluation(
             model, eval_every, eval_metrics, eval_samples, eval_extractor, dataset, split,
             data_dir, best_checkpoint=folder.best,
-            best=folder.read_best() if start else None,
+            best=folder.read_best(repair=chief) if start else None,
             verbose=int(bool(verbose and chief)))
         batch = {} if batch_size is None else {"batch_size": batch_size}
         where = {"seed": seed, "data_dir": data_dir, "drop_remainder": needs_static_shapes(strategy)}
