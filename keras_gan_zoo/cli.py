@@ -28,8 +28,10 @@ EXIT_CODES = """exit codes:
 RERUNS = """re-running: the output folder remembers its run (run.json). The same command on a
 finished run says so and changes nothing; a larger --epochs continues it (weights, optimizer
 state, epoch count, history and loss curves go on) and exports the next SavedModel version;
-after a crash it resumes from backup/. --overwrite (or a new --output) starts afresh.
-A run of another entry or config in the folder is refused, naming the fix. A NaN/inf loss,
+after a crash it resumes from backup/; a run whose export was cut short exports it.
+--overwrite removes what run.json says the run wrote and starts afresh (or use a new
+--output). A run of another entry or config, a run still training there, or a folder of
+run-like files without run.json is refused, naming the fix. A NaN/inf loss,
 or a --stop-on diagnosis, stops the run at once: it exits 3 and is not exported."""
 
 
@@ -43,13 +45,15 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
 
     import yaml
 
+    from keras_gan_zoo.yaml_text import load_yaml
+
     overrides: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise SystemExit(f"error: --set expects key=value, got {pair!r}.")
         try:
-            parsed = yaml.safe_load(value)
+            parsed = load_yaml(value)
         except yaml.YAMLError as error:
             problem = str(error).splitlines()[0]
             raise ValueError(f"--set {pair}: the value of {key.strip()} is not valid YAML "
@@ -307,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a config key, e.g. --set latent_dim=64 (repeatable)")
     train.add_argument("--output", default=None, help="output folder (default runs/NAME)")
     train.add_argument("--overwrite", action="store_true",
-                       help="start afresh: remove the run files already in the output folder")
+                       help="start afresh: remove the files the output folder's run.json says "
+                            "its run wrote (nothing else)")
     train.add_argument("--stop-on", default="", metavar="NAMES",
                        help="comma-separated diagnoses of the training monitor that stop the run "
                             f"as failed (exit 3, no export): {', '.join(DIAGNOSES)}")
@@ -362,7 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", required=True,
                         help="a new version folder, e.g. saved_models/dcgan/1 (TF Serving layout)")
     export.add_argument("--overwrite", action="store_true",
-                        help="replace an existing, non-empty --output folder whole")
+                        help="replace an existing SavedModel --output folder whole (never a "
+                             "base path holding versions, nor a folder that is no SavedModel)")
     export.set_defaults(run=command_export)
 
     evaluate = commands.add_parser(

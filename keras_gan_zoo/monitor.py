@@ -44,6 +44,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import metrics
+from keras_gan_zoo.callbacks import write_text
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.signals import PROBABILITY_LOSSES, MonitorSignals
@@ -488,7 +489,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         records = json.loads(path.read_text()) if path.exists() else []
         records.append(asdict(diagnosis))
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(records, indent=2) + "\n")
+        write_text(path, json.dumps(records, indent=2) + "\n")  # atomic: a kill keeps the old list
 
 
 def parse_stop_on(names: Iterable[str] | str | None) -> tuple[str, ...]:

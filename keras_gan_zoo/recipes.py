@@ -49,6 +49,7 @@ from keras_gan_zoo.distribute import needs_static_shapes
 from keras_gan_zoo.metrics.evaluator import METRICS
 from keras_gan_zoo.metrics.extractors import EXTRACTORS
 from keras_gan_zoo.registry import config_dir, entry_class, resolve_config
+from keras_gan_zoo.yaml_text import load_yaml
 
 #: Top-level keys of a recipe file: required, then optional.
 REQUIRED_KEYS = ("entry", "config", "data", "batch_size", "schedule")
@@ -229,7 +230,7 @@ def load_recipe(name_or_path: str | Path | Recipe) -> Recipe:
     path = recipe_path(name_or_path)
     lead = f"Recipe {path}:"
     try:
-        document = yaml.safe_load(path.read_text())
+        document = load_yaml(path.read_text())
     except yaml.YAMLError as error:
         raise ValueError(f"{lead} not valid YAML ({error}).") from None
     if not isinstance(document, dict):

@@ -41,6 +41,7 @@ import keras
 import yaml
 
 from keras_gan_zoo import config_checks
+from keras_gan_zoo.yaml_text import load_yaml
 
 T = TypeVar("T", bound=type)
 
@@ -113,7 +114,7 @@ def load_config(name_or_path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"Config file {path} does not exist.")
     try:
-        document = yaml.safe_load(path.read_text())
+        document = load_yaml(path.read_text())
     except yaml.YAMLError as error:
         raise ValueError(f"Malformed config {path}: not valid YAML ({error}).") from None
     if not isinstance(document, dict) or not isinstance(document.get("config"), dict):

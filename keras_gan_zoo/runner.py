@@ -12,8 +12,11 @@ entry's own data (``model.load_dataset``, with static shapes where the strategy 
 them), the callbacks of a run (`run_callbacks`) and `fit`, which writes the `RunFolder`
 (the chief only) and exports the next SavedModel version at the end.
 
-A run never destroys finished work: a re-run of a finished run does nothing, a larger
-``epochs`` continues it, ``overwrite=True`` starts afresh. A run that fails (a NaN or
+A run never destroys finished work, nor files it did not write: a re-run of a finished
+run does nothing (or finishes an export that was cut short), a larger ``epochs`` continues
+it, ``overwrite=True`` starts afresh, removing only what ``run.json`` says the run wrote; a
+folder holding run files but no ``run.json`` is refused, and one run at a time holds the
+folder (`RunFolder.lock`). A run that fails (a NaN or
 infinite logged value, or a ``stop_on`` diagnosis of the `TrainingMonitor`) raises
 `callbacks.TrainingFailed` at once: its checkpoints keep the last good epoch and it is
 not exported.
@@ -21,6 +24,7 @@ not exported.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from dataclasses import dataclass
@@ -32,7 +36,7 @@ import tensorflow as tf
 
 from keras_gan_zoo.callbacks import (Diverged, LossPlot, RunFolder, SampleGrid, ServingExport,
                                      StopOnNonFinite, TrainingFailed, backup_epoch,
-                                     chief_callbacks, load_state, run_config)
+                                     checkpoint_note, chief_callbacks, load_state, run_config)
 from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shapes, set_precision
 from keras_gan_zoo.metrics import (EvaluationCallback, FeatureExtractor, entry_evaluation,
                                    parse_metrics)
@@ -128,53 +132,67 @@ def check_same_run(record: Mapping[str, Any], model: keras.Model, folder: RunFol
                      "(overwrite=True) to start afresh there, or choose a new --output.")
 
 
+def run_entries(monitor: bool, tensorboard: bool, best: bool) -> list[str]:
+    """The `RunFolder.ENTRIES` a `train` run writes: with ``monitor`` ``health.json``, with
+    ``tensorboard`` ``tensorboard/``, with ``best`` (evaluated by FID) ``best.keras``."""
+    optional = {"health.json": monitor, "tensorboard": tensorboard, "best.keras": best}
+    return [name for name in RunFolder.ENTRIES if optional.get(name, True)]
+
+
 def resume_point(model: keras.Model, folder: RunFolder, epochs: int,
-                 overwrite: bool = False) -> int | None:
+                 overwrite: bool = False, entries: Iterable[str] = RunFolder.ENTRIES
+                 ) -> int | None:
     """Where a run of ``model`` in ``folder`` starts: 0 (afresh), or the epoch it resumes
     from (its backup) or continues from (its checkpoint, ``model.keras``), whose weights
     and optimizer state are loaded into ``model``; ``None`` if it already finished
-    ``epochs`` epochs. Raises a ValueError naming the file and the fix when the folder
-    holds another run or nothing readable to go on from."""
-    if overwrite:
-        return 0
-    record = folder.read_record()
-    if record is None:
-        if any(folder.backup.glob("*")):  # a backup of an older version: try it
-            try:
-                return _restore_backup(model, folder)
-            except ValueError as error:
-                raise ValueError(f"{error} Pass --overwrite (overwrite=True) to start afresh.") from None
-        if folder.run_files():
-            raise ValueError(
-                f"{folder.root} holds files of an earlier run ({', '.join(folder.run_files())}) "
-                "but no run.json: pass --overwrite (overwrite=True) to replace them, or choose "
-                "a new --output.")
+    ``epochs`` epochs. A start of ``epochs`` or more with the run's planned epochs done but
+    its export missing is for `train` to finish (`RunFolder.finish`). Raises a ValueError
+    naming the file and the fix when the folder holds another run, files that no run record
+    accounts for (a run writing ``entries`` would write over them), or nothing readable to
+    go on from."""
+    record = folder.read_record(check=not overwrite)
+    folder.check_claim(record, entries)
+    if overwrite or record is None:
         return 0
     check_same_run(record, model, folder)
-    if record.get("status") == "finished" and epochs <= int(record.get("epochs") or 0):
-        return None
+    folder.check_files(repair=is_chief(model.distribute_strategy))
+    done = record["epochs_done"]
+    if record.get("status") == "finished" and epochs <= done:
+        return None if folder.exported(record) else _load_checkpoint(model, folder, done)
     try:
-        epoch = _restore_backup(model, folder)
+        epoch = _restore_backup(model, folder, done)
     except ValueError as error:
-        if not record.get("epochs_done") or not folder.checkpoint.is_file():
+        if not done or not folder.checkpoint.is_file():
             raise ValueError(f"{error} Pass --overwrite (overwrite=True) to start afresh.") from None
-        warnings.warn(f"{error} Continuing from {folder.checkpoint} (epoch "
-                      f"{record['epochs_done']}) instead.", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"{error} Continuing from {folder.checkpoint} (epoch {done}) instead.",
+                      RuntimeWarning, stacklevel=2)
         epoch = None
     if epoch is not None:
         return epoch
-    done = int(record.get("epochs_done") or 0)
-    if done:
-        try:
-            load_state(model, folder.checkpoint)
-        except ValueError as error:
-            raise ValueError(f"{error} It holds the run's {done} finished epoch(s); pass "
-                             "--overwrite (overwrite=True) to start afresh.") from None
-    return done
+    return _load_checkpoint(model, folder, done) if done else 0
 
 
-def _restore_backup(model: keras.Model, folder: RunFolder) -> int | None:
+def _load_checkpoint(model: keras.Model, folder: RunFolder, done: int) -> int:
+    """Load ``model.keras`` into ``model``; the epoch it holds: its own note where that is
+    one epoch past the record's ``done`` (a kill came between the two writes), else ``done``."""
+    try:
+        load_state(model, folder.checkpoint)
+    except ValueError as error:
+        raise ValueError(f"{error} It holds the run's {done} finished epoch(s); pass "
+                         "--overwrite (overwrite=True) to start afresh.") from None
+    held = (checkpoint_note(folder.checkpoint) or {}).get("epoch")
+    return held if held == done + 1 else done
+
+
+def _restore_backup(model: keras.Model, folder: RunFolder, done: int) -> int | None:
+    """Load the backup into ``model`` and return its epoch (``None``: no backup). Its
+    ``epoch`` must be the record's ``done`` or one less (a kill between the two writes),
+    else a ValueError names the file and the field."""
     epoch = backup_epoch(folder.backup)
+    if epoch is not None and not done - 1 <= epoch <= done:
+        raise ValueError(f"The backup's {folder.backup / 'training_metadata.json'} says epoch "
+                         f"{epoch}, but {folder.record.name} says {done} finished epoch(s) "
+                         "(epochs_done), so the backup is not this run's last state.")
     if epoch is not None:
         load_state(model, folder.backup / "latest.weights.h5")
     return epoch
@@ -266,7 +284,8 @@ def train(
         steps_per_execution: training steps per `tf.function` call (at least 1).
         steps_per_epoch: training steps per epoch, the data repeating (default: the recipe's
             for a ``steps`` schedule, else one pass over the data).
-        overwrite: start afresh: the run files in ``output`` are removed first.
+        overwrite: start afresh: the files ``output``'s ``run.json`` says its run wrote are
+            removed first (nothing else; a folder of run files without one is refused).
         monitor: watch the run with a `TrainingMonitor` (diagnoses in ``health.json``,
             the training data as its reference).
         stop_on: diagnoses of the monitor that fail the run (`monitor.DIAGNOSES`).
@@ -314,8 +333,11 @@ def train(
     stop_on = parse_stop_on(stop_on)
     folder = RunFolder(output or Path("runs") / run_name(name), run_name(name))
     folder.check_writable()
+    entries = run_entries(monitor, tensorboard,
+                          best=eval_every is not None and "fid" in eval_metrics)
     previous_policy = keras.mixed_precision.dtype_policy()
     set_precision(mixed_precision)
+    held = contextlib.ExitStack()  # the folder's lock, on the chief
     try:
         if not isinstance(strategy, tf.distribute.Strategy):
             strategy = make_strategy(strategy, tpu=tpu)
@@ -324,11 +346,22 @@ def train(
             model = recipe.build(**overrides) if recipe is not None else build(name, **overrides)
             model.compile(steps_per_execution=steps_per_execution)
         chief = is_chief(strategy)
-        start = resume_point(model, folder, epochs, overwrite)
+        if chief:
+            held.enter_context(folder.lock())
+        start = resume_point(model, folder, epochs, overwrite, entries)
         if start is None and folder.checkpoint.is_file():
             load_state(model, folder.checkpoint)  # the finished run's model, for the caller
         if start is None or start >= epochs:
-            done = start if start is not None else int(folder.read_record().get("epochs_done") or 0)
+            record = folder.read_record()
+            done = start if start is not None else record["epochs_done"]
+            if chief and done == record.get("epochs") and not folder.exported(record):
+                exported = folder.finish(model)  # its epochs are done, its export was cut short
+                if verbose:
+                    print(f"The run in {folder.root}/ had finished its {done} epoch(s) but not "
+                          f"its export: exported it to {exported}.")
+                history = keras.callbacks.History()
+                history.history = folder.read_history()
+                return TrainingRun(model, history, folder, initial_epoch=done, exported=exported)
             if verbose and chief:
                 print(f"The run in {folder.root}/ already has {done} finished epoch(s) "
                       f"(asked for {epochs}): nothing to do. A larger --epochs continues it; "
@@ -344,7 +377,7 @@ def train(
         evaluation = None if eval_every is None else entry_evaluation(
             model, eval_every, eval_metrics, eval_samples, eval_extractor, dataset, split,
             data_dir, best_checkpoint=folder.best,
-            best=(folder.read_record() or {}).get("best") if start else None,
+            best=folder.read_best(repair=chief) if start else None,
             verbose=int(bool(verbose and chief)))
         batch = {} if batch_size is None else {"batch_size": batch_size}
         where = {"seed": seed, "data_dir": data_dir, "drop_remainder": needs_static_shapes(strategy)}
@@ -360,6 +393,9 @@ def train(
         fit_steps = {"steps_per_epoch": steps_per_epoch} if steps_per_epoch else {}
         if chief and overwrite:
             folder.clear()
+        if chief:
+            folder.claim(entries, entry=getattr(model, "zoo_name", type(model).__name__),
+                         config=run_config(model), epochs=epochs, status="running")
         watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
         texts = {"config": settings_text(
             model, evaluation, dataset=dataset, split=split, epochs=epochs, batch_size=batch_size,
@@ -384,6 +420,7 @@ def train(
                                     reason=str(error))
             raise
     finally:
+        held.close()
         keras.mixed_precision.set_dtype_policy(previous_policy)
     exported = next(c.exported_to for c in callbacks if isinstance(c, ServingExport))
     if verbose and chief:

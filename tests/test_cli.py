@@ -55,3 +55,42 @@ def test_bad_inputs_exit_with_a_message(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="does not exist"):
         main(["sample", "--checkpoint", str(tmp_path / "none.keras")])
+
+
+#: 531 bytes whose YAML aliases expand to 10**9 strings (the "billion laughs").
+LAUGHS = "".join(
+    [f'l0: &l0 [{", ".join(["lol"] * 10)}]\n']
+    + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 9)])
+
+
+@pytest.mark.parametrize("kind", ["recipe", "config", "set"])
+def test_yaml_aliases_are_refused_in_every_file_the_zoo_reads(tmp_path, kind):
+    from tests.cli_capture import run_cli, tiny_gan_args
+
+    # Valid files but for the aliases (harmlessly small): without the refusal they train.
+    units = "{generator_units: &units [16], discriminator_units: *units, latent_dim: 8}"
+    path = tmp_path / "aliased.yaml"
+    if kind == "recipe":
+        path.write_text(f"entry: gan\nconfig: {units}\ndata: {{source: digits, split: train}}\n"
+                        "batch_size: 256\nschedule: {epochs: 1}\n")
+        argv = ["train", "--recipe", path]
+    elif kind == "config":
+        path.write_text(f"entry: gan\nconfig: {units}\n")
+        argv = ["train", path, "--batch-size", "256"]
+    else:
+        argv = ["train", "gan", *tiny_gan_args(), "--set", "generator_units=[&a 16, *a]"]
+    result = run_cli(*argv, "--epochs", "1", "--output", tmp_path / "run")
+    result.assert_user_error("alias")
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_billion_laughs_is_refused_at_once():
+    import time
+
+    from keras_gan_zoo.yaml_text import load_yaml
+
+    assert len(LAUGHS) < 600
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="alias"):
+        load_yaml(LAUGHS)
+    assert time.monotonic() - start < 1

@@ -16,10 +16,12 @@ killed with SIGKILL.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,10 +29,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import PIL.Image
 import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as zoo
+from keras_gan_zoo import callbacks as callbacks_module
 from tests.cli_capture import child_environment, history_epochs, run_cli, tiny_gan_args
 
 #: A tiny GAN on the digits: 6 steps per epoch.
@@ -319,3 +323,268 @@ def test_keras_terminate_on_nan_stops_every_entry(name):
     model.stop_training = False
     callback.on_batch_end(0, logs)
     assert model.stop_training
+
+
+# ------------------------------------------------------------ what a run folder may remove
+@pytest.mark.parametrize("name", ["backup", "samples", "tensorboard", "saved_model"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_folder_without_a_run_record_is_refused_and_its_files_kept(tmp_path, name, overwrite):
+    project = tmp_path / "project"
+    (project / name).mkdir(parents=True)
+    (project / name / "mine.txt").write_text("the user's")
+    result = train(project, 1, *(["--overwrite"] if overwrite else []))
+    result.assert_user_error(name, "run.json")
+    assert not re.search(r"--overwrite|delete|remove", result.err, re.I), result.err
+    assert (project / name / "mine.txt").read_text() == "the user's"
+    assert sorted(p.name for p in project.iterdir()) == [name]
+
+
+def test_output_dot_with_a_users_backup_folder_is_refused_and_kept(tmp_path, monkeypatch):
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "thesis.tex").write_text("years of work")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*TRAIN, "--epochs", "1", "--output", ".", "--overwrite")
+    result.assert_user_error("backup")
+    assert (tmp_path / "backup" / "thesis.tex").read_text() == "years of work"
+
+
+def test_overwrite_removes_only_what_the_run_record_says_it_wrote(tmp_path):
+    output = tmp_path / "run"
+    assert train(output, 1, "--no-tensorboard").code == 0
+    (output / "tensorboard").mkdir()  # the user's, made after the run
+    (output / "tensorboard" / "mine.txt").write_text("the user's")
+    (output / "samples" / "stale.png").write_bytes(b"from the old run")
+    result = train(output, 1, "--no-tensorboard", "--overwrite")
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert (output / "tensorboard" / "mine.txt").read_text() == "the user's"
+    assert not (output / "samples" / "stale.png").exists()
+    assert history_epochs(output) == [0]
+
+
+def test_export_overwrite_refuses_a_serving_base_path_that_holds_versions(checkpoints, tmp_path):
+    base = tmp_path / "base"
+    assert run_cli("export", "--checkpoint", checkpoints["gan"], "--output", base / "1").code == 0
+    (base / "README.txt").write_text("the user's")
+    result = run_cli("export", "--checkpoint", checkpoints["dcgan"], "--output", base, "--overwrite")
+    result.assert_user_error(str(base / "2"))
+    assert z_width(base / "1") == 8 and (base / "README.txt").read_text() == "the user's"
+
+
+def test_export_overwrite_refuses_a_folder_that_is_not_a_savedmodel(checkpoints, tmp_path):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("the user's")
+    result = run_cli("export", "--checkpoint", checkpoints["gan"], "--output", folder, "--overwrite")
+    result.assert_user_error("saved_model.pb")
+    assert "--overwrite" not in result.err, result.err
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.txt"]
+
+
+# ------------------------------------------------------------------ one run per folder
+def start_training(output: Path, epochs: int, until_epochs: int) -> subprocess.Popen:
+    """A real ``train`` process on ``output``, returned once its history holds
+    ``until_epochs`` epochs."""
+    argv = [*TRAIN, "--epochs", str(epochs), "--output", str(output)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", f"import sys; from keras_gan_zoo.cli import main; sys.exit(main({argv!r}))"],
+        env=child_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not written_epochs(output / "history.csv") >= until_epochs:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("the training process wrote no history")
+        time.sleep(0.05)
+    return process
+
+
+def test_a_second_train_on_a_folder_in_use_is_refused_naming_the_running_process(tmp_path):
+    output = tmp_path / "run"
+    first = start_training(output, 1000, 1)
+    try:
+        second = train(output, 2, "--overwrite")
+        continuation = train(output, 2)
+        assert first.poll() is None, "the first run ended before the second started"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    for result in (second, continuation):
+        result.assert_user_error(f"pid {first.pid}", socket.gethostname(), "since")
+    epochs = history_epochs(output)
+    assert epochs == list(range(len(epochs))), epochs  # one run's epochs, none twice
+    # The killed process' lock is stale (its pid is gone): the next run resumes.
+    resumed = train(output, len(epochs) + 1)
+    resumed.assert_no_traceback()
+    assert resumed.code == 0, resumed.err
+    assert history_epochs(output) == list(range(len(epochs) + 1))
+    assert not [p.name for p in output.iterdir() if "lock" in p.name]  # released at the end
+
+
+# ------------------------------------------------------------------ half-done exports
+def test_an_export_interrupted_by_ctrl_c_is_finished_by_the_rerun(tmp_path, monkeypatch):
+    output = tmp_path / "run"
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(callbacks_module, "export_saved_model", interrupted)
+    assert train(output, 1).code == 130
+    monkeypatch.undo()
+    assert json.loads((output / "run.json").read_text())["status"] != "finished"
+    result = train(output, 1)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert exported_savedmodels(output) == [output / "saved_model" / "gan" / "1"]
+    assert json.loads((output / "run.json").read_text())["status"] == "finished"
+    assert history_epochs(output) == [0] and not (output / "backup").exists()
+
+
+def test_a_finished_run_without_its_export_exports_it_on_rerun(finished_run):
+    shutil.rmtree(finished_run / "saved_model")  # as a kill during the export left it
+    result = train(finished_run, 1)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert exported_savedmodels(finished_run) == [finished_run / "saved_model" / "gan" / "1"]
+    assert history_epochs(finished_run) == [0]
+
+
+# ---------------------------------------------------------------- writes that a kill splits
+class FixedFID:
+    """An evaluator stand-in that measures ``fid`` every time."""
+
+    metrics = ["fid"]
+
+    def __init__(self, fid: float) -> None:
+        self.fid = fid
+
+    def evaluate(self, sample_fn, num_samples, seed=0):
+        return {"fid": self.fid, "num_samples": num_samples, "seconds": 0.0}
+
+
+def test_best_checkpoint_written_without_its_record_is_what_the_continued_run_keeps(tmp_path):
+    output, evaluation = tmp_path / "run", ["--eval-every", "1", "--eval-samples", "50"]
+    assert train(output, 1, *evaluation).code == 0
+    # Epoch 2 wrote best.keras (FID 0.5); a kill came before run.json recorded it.
+    callback = zoo.metrics.EvaluationCallback(FixedFID(0.5), 50, best_checkpoint=output / "best.keras")
+    callback.set_model(keras.models.load_model(output / "model.keras"))
+    callback.on_epoch_end(1, {})
+    kept = (output / "best.keras").read_bytes()
+    result = train(output, 2, *evaluation)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    best = json.loads((output / "run.json").read_text())["best"]
+    assert (best["epoch"], best["fid"]) == (2, 0.5)  # what best.keras holds
+    assert (output / "best.keras").read_bytes() == kept
+
+
+def test_sample_grids_are_written_atomically(tmp_path, monkeypatch):
+    model = zoo.build("gan", generator_units=[8], discriminator_units=[8], latent_dim=4, seed=0)
+    grid = callbacks_module.SampleGrid(tmp_path)
+    grid.set_model(model)
+    grid.on_epoch_end(0)
+    before = (tmp_path / "epoch_001.png").read_bytes()
+
+    def cut_short(self, path, *args, **kwargs):
+        Path(path).write_bytes(before[:100])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(PIL.Image.Image, "save", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        grid.on_epoch_end(0)
+    assert (tmp_path / "epoch_001.png").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["epoch_001.png"]
+
+
+def test_health_json_is_written_atomically(tmp_path, monkeypatch):
+    from keras_gan_zoo.monitor import Diagnosis, TrainingMonitor
+
+    (tmp_path / "health.json").write_text("[]\n")
+
+    def cut_short(self, text, *args, **kwargs):
+        with open(self, "w") as file:
+            file.write(text[:10])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        TrainingMonitor(tmp_path)._append(Diagnosis("mode_collapse", 1, 6, "evidence", "advice"))
+    monkeypatch.undo()
+    assert json.loads((tmp_path / "health.json").read_text()) == []
+
+
+# ------------------------------------------------------------ hand-edited or damaged files
+def edit_json(path: Path, **changes) -> None:
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
+RECORD_EDITS = {  # a run.json change, the epochs asked for, the names the error must give
+    "epochs_done-text": (dict(epochs_done="two"), 3, ["run.json", "epochs_done"]),
+    "epochs_done-flag": (dict(epochs_done=True, status="running"), 3, ["run.json", "epochs_done"]),
+    "epochs_done-beyond": (dict(epochs_done=100), 5, ["run.json", "epochs_done", "epochs"]),
+    "config-text": (dict(config="abc"), 1, ["run.json", "config"]),
+    "status": (dict(status="done"), 1, ["run.json", "status"]),
+    "best": (dict(best={"epoch": "last"}), 2, ["run.json", "best"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RECORD_EDITS))
+def test_a_hand_edited_run_record_is_refused_naming_the_field(finished_run, case):
+    changes, epochs, names = RECORD_EDITS[case]
+    edit_json(finished_run / "run.json", **changes)
+    result = train(finished_run, epochs)
+    result.assert_user_error(*names)
+    assert history_epochs(finished_run) == [0]
+
+
+@pytest.mark.parametrize("epoch", [True, 50, -1, "1"])
+def test_a_hand_edited_backup_epoch_is_named_and_the_run_continues_from_its_checkpoint(
+        interrupted_run, epoch):
+    edit_json(interrupted_run / "backup" / "training_metadata.json", epoch=epoch)
+    epochs = len(history_epochs(interrupted_run)) + 2
+    result = train(interrupted_run, epochs)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert re.search(r"warning: .*training_metadata\.json.*epoch", result.err), result.err
+    assert "epoch True" not in result.out and "nothing to do" not in result.out
+    assert history_epochs(interrupted_run) == list(range(epochs))
+
+
+@pytest.mark.parametrize("epochs", [1, 2])
+def test_a_non_number_in_history_csv_is_refused_naming_the_column(finished_run, epochs):
+    history = finished_run / "history.csv"
+    rows = history.read_text().splitlines()
+    column = rows[0].split(",").index("g_loss")
+    cells = rows[1].split(",")
+    cells[column] = "abc"
+    history.write_text("\n".join([rows[0], ",".join(cells)]) + "\n")
+    result = train(finished_run, epochs)
+    result.assert_user_error("history.csv", "g_loss", "abc")
+
+
+def test_a_truncated_last_line_of_loss_curves_jsonl_is_dropped_with_a_warning(finished_run):
+    data = finished_run / "loss_curves.jsonl"
+    data.write_text(data.read_text() + '{"epoch": 1, "steps": [7, 8')  # a kill mid-line
+    result = train(finished_run, 2)
+    result.assert_no_traceback()
+    assert result.code == 0, result.err
+    assert re.search(r"warning: .*loss_curves\.jsonl.*line 2", result.err), result.err
+    assert [json.loads(line)["epoch"] for line in data.read_text().splitlines()] == [0, 1]
+
+
+@pytest.mark.parametrize("line, field", [('{"epoch": "zero", "steps": [], "values": {}}', "epoch"),
+                                         ('{"epoch": 0, "steps": 3, "values": {}}', "steps"),
+                                         ('[1, 2]', "epoch")])
+def test_a_hand_edited_line_of_loss_curves_jsonl_is_refused_naming_the_field(finished_run, line, field):
+    (finished_run / "loss_curves.jsonl").write_text(line + "\n")
+    result = train(finished_run, 2)
+    result.assert_user_error("loss_curves.jsonl", "line 1", field)
+    assert history_epochs(finished_run) == [0]
+
+
+@pytest.mark.parametrize("text", ['[{"name": "mode_collapse", "ep', '{"name": "x"}',
+                                  '[{"name": 3, "epoch": 1}]'])
+def test_a_damaged_health_json_is_refused_before_training(finished_run, text):
+    (finished_run / "health.json").write_text(text)
+    result = train(finished_run, 2)
+    result.assert_user_error("health.json")
+    assert history_epochs(finished_run) == [0]

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import keras
 
-from keras_gan_zoo.callbacks import replacing
+from keras_gan_zoo.callbacks import save_checkpoint
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.metrics.evaluator import (METRICS, Evaluator, SampleFn, model_sample_fn,
                                              prepare_entry_evaluation)
@@ -91,9 +91,10 @@ class EvaluationCallback(keras.callbacks.Callback):
         if self._improved(value):
             self.best, self.best_epoch = value, epoch + 1
             if self.best_checkpoint is not None and is_chief(self.model.distribute_strategy):
-                self.best_checkpoint.parent.mkdir(parents=True, exist_ok=True)
-                with replacing(self.best_checkpoint) as temporary:  # a kill keeps the last best
-                    self.model.save(str(temporary))
+                # Atomic, with the epoch and value inside: a kill keeps the last best, and
+                # the file says which epoch it holds even if run.json was not written yet.
+                save_checkpoint(self.model, self.best_checkpoint,
+                                {"epoch": epoch + 1, self.monitor: value})
         if self.verbose and is_chief(self.model.distribute_strategy):
             shown = ", ".join(f"{k} {results[k]:.4g}" for k in self.keys)
             best = ("" if self.best is None else
