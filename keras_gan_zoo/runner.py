@@ -310,6 +310,9 @@ def train(
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise ValueError(f"{key} must be a whole number of at least {least}, got {value!r}.")
     stop_on = parse_stop_on(stop_on)
+    if stop_on and not monitor:
+        raise ValueError(f"stop_on needs the monitor that names the diagnoses, but monitor=False: "
+                         f"drop stop_on={','.join(stop_on)!r} or turn the monitor on.")
     folder = RunFolder(output or Path("runs") / run_name(name), run_name(name))
     folder.check_writable()
     previous_policy = keras.mixed_precision.dtype_policy()
