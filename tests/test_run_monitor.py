@@ -34,7 +34,9 @@ def test_a_stop_on_diagnosis_fails_the_run_and_keeps_the_last_good_epoch(tmp_pat
     model.compile()
     folder = RunFolder(tmp_path / "run", "gan")
     watch = zoo.TrainingMonitor(folder.root, reference=(digits_arrays("train")[0][:200] + 1) / 2,
-                                stop_on=["mode_collapse"], thresholds={"diversity_ratio": 10.0},
+                                stop_on=["mode_collapse"],
+                                thresholds={"diversity_ratio": 10.0, "diversity_warmup_steps": 0,
+                                            "diversity_patience_steps": 6},
                                 verbose=0)
     data = zoo.data.load("digits", batch_size=256, seed=0)
     with pytest.raises(TrainingFailed, match="mode_collapse"):  # named at the 2nd epoch's end
