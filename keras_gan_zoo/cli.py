@@ -261,7 +261,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from keras_gan_zoo.distribute import PRECISIONS, STRATEGIES
 
-    from keras_gan_zoo.monitor import DIAGNOSES
+    from keras_gan_zoo.monitor import DIAGNOSES, losses_covered
 
     parser = argparse.ArgumentParser(prog="keras-gan-zoo", description=__doc__.splitlines()[0],
                                      epilog=EXIT_CODES,
@@ -312,7 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start afresh: remove the run files already in the output folder")
     train.add_argument("--stop-on", default="", metavar="NAMES",
                        help="comma-separated diagnoses of the training monitor that stop the run "
-                            f"as failed (exit 3, no export): {', '.join(DIAGNOSES)}")
+                            f"as failed (exit 3, no export): {', '.join(DIAGNOSES)}; "
+                            f"{losses_covered()}")
     train.add_argument("--no-monitor", action="store_true",
                        help="do not watch the run for GAN failures (health.json); not with --stop-on")
     train.add_argument("--no-tensorboard", action="store_true",

@@ -688,6 +688,19 @@ class TrainingMonitor(keras.callbacks.Callback):
         path.write_text(json.dumps(records, indent=2) + "\n")
 
 
+def losses_covered() -> str:
+    """Which ``adversarial_loss`` values each diagnosis is judged for (noise-to-image entries;
+    `signals.judged_losses`), in one sentence for ``--help`` and the README."""
+    from keras_gan_zoo.signals import judged_losses
+
+    return (f"discriminator_wins is judged for adversarial_loss "
+            f"{', '.join(judged_losses('discriminator_wins'))} (a D loss with a floor; not "
+            f"wasserstein, whose critic has none), generator_wins for "
+            f"{', '.join(judged_losses('generator_wins'))} (D gives a probability), "
+            "mode_collapse, diverged and, with a quality signal (--eval-every), oscillation "
+            "and non_convergence for every loss")
+
+
 def parse_stop_on(names: Iterable[str] | str | None) -> tuple[str, ...]:
     """``"discriminator_wins,mode_collapse"`` (or a list) -> a tuple of checked names."""
     if names is None:

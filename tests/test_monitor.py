@@ -360,3 +360,30 @@ def test_pix2pix_with_a_far_stronger_discriminator_is_diagnosed_after_its_grace_
     (diagnosis,) = watch.diagnoses
     assert (diagnosis.name, diagnosis.epoch) == ("discriminator_wins", 2)
     assert 31 <= diagnosis.step <= 60  # the first step judged: 31
+
+
+def test_each_adversarial_loss_has_its_discriminator_rules_said():
+    """The relativistic average D loss has a floor of 0 (balanced: 2 log 2) and no D(G(z))
+    probability: ``discriminator_wins`` is judged on its loss alone, as for hinge and least
+    squares. The Wasserstein critic's loss has no floor: which losses each rule covers is
+    said in ``--help``."""
+    from tests.cli_capture import run_cli
+
+    relativistic = small_dcgan(adversarial_loss="relativistic")
+    signals = relativistic.monitor_signals()
+    assert (signals.d_loss_floor, signals.d_fake) == (0.0, None)
+    watch = TrainingMonitor(verbose=0)
+    watch.set_model(relativistic)
+    watch.on_train_begin()
+    watch.on_epoch_begin(0)
+    for batch in range(25):
+        watch.on_train_batch_end(batch, {"d_loss": 0.01, "g_loss": 6.0})
+    assert [d.name for d in watch.diagnoses] == ["discriminator_wins"]
+
+    from keras_gan_zoo.signals import judged_losses
+
+    assert judged_losses("discriminator_wins") == (
+        "minimax", "non_saturating", "least_squares", "hinge", "relativistic")
+    assert judged_losses("generator_wins") == ("minimax", "non_saturating")
+    shown = " ".join(run_cli("train", "--help").out.split())
+    assert "not wasserstein" in shown and "generator_wins for minimax, non_saturating" in shown
