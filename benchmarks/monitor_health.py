@@ -2,6 +2,7 @@
 batch sizes with few and with many steps per epoch, every rule on; it must name nothing.
 
     python benchmarks/monitor_health.py [--batch-sizes 256,16] [--seed 1] [--epochs 30]
+    python benchmarks/monitor_health.py --wgan-clip
 
 Each run is the command a user types (``keras-gan-zoo train dcgan --dataset digits``, the
 paper config: 128/64 filters, Adam 2e-4), with ``--eval-every 1`` so that the monitor also
@@ -9,7 +10,12 @@ has a quality signal (digits FID of ``--eval-samples`` images each epoch) for
 ``oscillation`` and ``non_convergence``. At batch 256 an epoch of the 1,437 digits is 6
 steps (180 in 30 epochs), at batch 16 it is 90 (2,700). Prints each run's diagnoses from
 its ``health.json``, its first and last FID and its wall time; exits 1 if any run was
-diagnosed. About 10 minutes per run on 2 busy CPU cores (the runs go in parallel).
+diagnosed. The runs go in parallel: about 50 minutes on 2 CPU cores shared with other work.
+
+``--wgan-clip`` instead watches a sick run: the WGAN row of benchmarks/stabilizers.py
+(weight clipping 0.01, d_steps 5, RMSProp 5e-5, 32/16 filters, 300 generator steps; FID
+524-557 there), probed every 25 steps; it prints the probe's statistics over the real
+batch's and the diagnoses (about 2 minutes).
 """
 
 from __future__ import annotations
@@ -31,6 +37,29 @@ def command(batch_size: int, seed: int, epochs: int, samples: int, output: Path)
             "--no-tensorboard", "--overwrite", "--output", str(output)]
 
 
+def wgan_clip(seed: int = 0) -> int:
+    import keras
+
+    import keras_gan_zoo as zoo
+    from keras_gan_zoo.monitor import TrainingMonitor
+
+    keras.utils.set_random_seed(seed)
+    model = zoo.build("dcgan", generator_filters=32, discriminator_filters=16, seed=seed,
+                      adversarial_loss="wasserstein", clip_weights=0.01, d_steps=5)
+    model.compile(g_optimizer=keras.optimizers.RMSprop(5e-5),
+                  d_optimizer=keras.optimizers.RMSprop(5e-5))
+    data = model.load_dataset("digits", batch_size=64 * 5, seed=seed, drop_remainder=True)
+    watch = TrainingMonitor(None, reference=zoo.data.load("digits", batch_size=64, seed=0),
+                            verbose=0)
+    model.fit(data.repeat(), epochs=12, steps_per_epoch=25, callbacks=[watch], verbose=0)
+    real = watch.probe_statistics.real
+    for step, stats in watch.probes["generator"]:
+        print(f"step {step}: " + ", ".join(f"{k} {v / real[k]:.2f}x" for k, v in stats.items()))
+    for diagnosis in watch.diagnoses:
+        print(diagnosis.line())
+    return 0 if watch.diagnoses else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-sizes", default="256,16")
@@ -38,7 +67,11 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--eval-samples", type=int, default=1000)
     parser.add_argument("--output", default="runs/monitor_health")
+    parser.add_argument("--wgan-clip", action="store_true",
+                        help="watch the stabilizer benchmark's WGAN (clipping) row instead")
     args = parser.parse_args()
+    if args.wgan_clip:
+        return wgan_clip()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     runs = {}
     for batch_size in (int(b) for b in args.batch_sizes.split(",")):

@@ -9,11 +9,13 @@ on what training already logs plus a fixed-noise probe batch:
   window of steps ("track failures early: D loss goes to 0"); G learns nothing.
 * ``generator_wins``: D(G(z)) stays near 1: D is fooled by anything, so G is
   not being taught.
-* ``mode_collapse``: the probe samples' diversity (`mean_pairwise_distance`)
-  falls far below the real data's.
+* ``mode_collapse``: the probe samples' diversity, classes or coverage of the real
+  data (`ProbeStatistics`, in a classifier's features where one fits the images)
+  stay far below a real batch's, after a warm-up counted in training steps.
 * ``oscillation`` / ``non_convergence``: a quality signal (e.g. FID) stops
   improving while the generator's loss swings (oscillation) or drifts away
-  (non-convergence); steady losses mean the run has converged as far as it can.
+  (non-convergence), in units of its own within-epoch spread; steady losses mean
+  the run has converged as far as it can.
 * ``diverged``: a logged value became NaN or infinite.
 
 Each entry declares which of its logged values these rules read, and on what scale

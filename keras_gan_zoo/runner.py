@@ -361,7 +361,10 @@ def train(
         fit_steps = {"steps_per_epoch": steps_per_epoch} if steps_per_epoch else {}
         if chief and overwrite:
             folder.clear()
-        watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
+        weights = (eval_extractor if isinstance(eval_extractor, (str, os.PathLike))
+                   and Path(eval_extractor).is_file() else None)  # --inception-weights PATH
+        watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on,
+                                inception_weights=weights) if monitor else None
         texts = {"config": settings_text(
             model, evaluation, dataset=dataset, split=split, epochs=epochs, batch_size=batch_size,
             seed=seed, strategy=type(strategy).__name__.lstrip("_"),

@@ -387,3 +387,13 @@ def test_each_adversarial_loss_has_its_discriminator_rules_said():
     assert judged_losses("generator_wins") == ("minimax", "non_saturating")
     shown = " ".join(run_cli("train", "--help").out.split())
     assert "not wasserstein" in shown and "generator_wins for minimax, non_saturating" in shown
+
+
+def test_colour_images_without_inception_weights_are_judged_on_pixels_and_it_is_said(capsys):
+    rgb = np.random.default_rng(0).uniform(size=(200, 32, 32, 3)).astype("float32")
+    watch = TrainingMonitor(reference=rgb)
+    watch.set_model(small_dcgan())
+    watch.on_train_begin()
+    assert watch.probe_statistics.space == "pixels" and set(watch.probe_statistics.real) == {
+        "diversity"}
+    assert "mode_collapse is judged on pixel diversity" in capsys.readouterr().out
