@@ -397,3 +397,44 @@ def test_colour_images_without_inception_weights_are_judged_on_pixels_and_it_is_
     assert watch.probe_statistics.space == "pixels" and set(watch.probe_statistics.real) == {
         "diversity"}
     assert "mode_collapse is judged on pixel diversity" in capsys.readouterr().out
+
+
+#: Probe statistics over a real batch's, at each epoch end of 30 epochs of the digits paper
+#: config (seed 1; `ProbeStatistics` with the digits classifier), at batch 256 (6 steps an
+#: epoch) and batch 16 (90): benchmarks/monitor_health.py runs the same configuration.
+HEALTHY_PROBES = {
+    6: {"diversity": [0.04, 0.12, 0.14, 0.14, 0.18, 0.19, 0.18, 0.19, 0.23, 0.27, 0.31, 0.36,
+                      0.4, 0.44, 0.5, 0.54, 0.57, 0.59, 0.61, 0.59, 0.58, 0.6, 0.63, 0.65, 0.65,
+                      0.65, 0.66, 0.68, 0.68, 0.67],
+        "coverage": [0.01, 0.0, 0.01, 0.01, 0.01, 0.03, 0.05, 0.08, 0.09, 0.12, 0.16, 0.15, 0.16,
+                     0.18, 0.2, 0.2, 0.22, 0.21, 0.23, 0.26, 0.22, 0.24, 0.25, 0.24, 0.23, 0.28,
+                     0.26, 0.26, 0.25, 0.24],
+        "classes": [0.11, 0.11, 0.12, 0.12, 0.13, 0.11, 0.11, 0.11, 0.11, 0.12, 0.12, 0.14, 0.23,
+                    0.44, 0.59, 0.69, 0.77, 0.8, 0.82, 0.69, 0.79, 0.73, 0.79, 0.79, 0.8, 0.79,
+                    0.83, 0.83, 0.85, 0.85]},
+    90: {"diversity": [0.27, 0.64, 0.66, 0.71, 0.69, 0.68, 0.72, 0.72, 0.72, 0.7, 0.7, 0.75,
+                       0.74, 0.75, 0.78, 0.75, 0.75, 0.75, 0.77, 0.77, 0.77, 0.78, 0.78, 0.79,
+                       0.8, 0.81, 0.81, 0.81, 0.81, 0.81],
+         "coverage": [0.08, 0.25, 0.26, 0.3, 0.28, 0.29, 0.32, 0.34, 0.33, 0.4, 0.41, 0.42,
+                      0.38, 0.4, 0.4, 0.34, 0.28, 0.4, 0.4, 0.4, 0.4, 0.48, 0.47, 0.48, 0.39,
+                      0.44, 0.43, 0.4, 0.39, 0.44],
+         "classes": [0.13, 0.78, 0.78, 0.84, 0.79, 0.74, 0.83, 0.84, 0.83, 0.83, 0.81, 0.88,
+                     0.82, 0.86, 0.82, 0.81, 0.84, 0.9, 0.94, 0.9, 0.88, 0.93, 0.87, 0.85, 0.91,
+                     0.89, 0.86, 0.89, 0.92, 0.88]},
+}
+
+
+def test_healthy_probe_histories_at_batch_256_and_16_are_not_named_in_60_epochs():
+    """The rule on the measured histories (each continued to 60 epochs at its last value, a
+    run twice as long): never named; judged from the first probe, as a count of probes
+    was, the batch-256 run would be named by epoch 2."""
+    real = {"diversity": 1.0, "coverage": 1.0, "classes": 1.0}
+    for steps_per_epoch, series in HEALTHY_PROBES.items():
+        values = [dict(zip(series, row)) for row in zip(*series.values())]
+        probes = [((epoch + 1) * steps_per_epoch, values[min(epoch, 29)]) for epoch in range(60)]
+        for end in range(1, 61):
+            assert monitor.check_mode_collapse(probes[:end], real, Thresholds()) is None
+    early = Thresholds(diversity_warmup_steps=0, diversity_patience_steps=6)
+    probes = [(6 * (epoch + 1), dict(zip(HEALTHY_PROBES[6], row)))
+              for epoch, row in enumerate(zip(*HEALTHY_PROBES[6].values()))]
+    assert monitor.check_mode_collapse(probes[:2], real, early)
