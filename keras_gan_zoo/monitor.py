@@ -536,7 +536,7 @@ class TrainingMonitor(keras.callbacks.Callback):
     @property
     def diversity_history(self) -> list[float]:
         """The ``diversity`` of each probe of the generator that samples (`generate`)."""
-        probes = self.probes.get(self._sampling_network(), []) if self.model else []
+        probes = self.probes.get(self._sampling_network(), []) if self.model is not None else []
         return [stats["diversity"] for _, stats in probes]
 
     # ------------------------------------------------------------------ hooks
