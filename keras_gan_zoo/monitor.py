@@ -355,7 +355,7 @@ PROBE_STATISTICS: dict[str, tuple[str, str]] = {
 }
 
 
-def _low_statistics(stats: Mapping[str, float], baseline: Mapping[str, float],
+def _low_statistics(stats: Mapping[str, float], baseline: Mapping[str, float], against: str,
                     thresholds: Thresholds) -> list[str]:
     """The statistics of one probe below their threshold's fraction of ``baseline``."""
     low = []
@@ -366,7 +366,7 @@ def _low_statistics(stats: Mapping[str, float], baseline: Mapping[str, float],
         ratio = getattr(thresholds, field_name)
         if value < ratio * baseline[name]:
             low.append(f"{what} {value:.4g} is {value / baseline[name]:.2f}x "
-                       f"{{against}} {baseline[name]:.4g} (threshold {ratio}x)")
+                       f"{against} {baseline[name]:.4g} (threshold {ratio}x)")
     return low
 
 
@@ -396,10 +396,10 @@ def check_mode_collapse(probes: Sequence[tuple[int, Mapping[str, float]]],
                 break
             baseline, against = {"diversity": max(earlier)}, "its own earlier best"
         low = _low_statistics({"diversity": stats["diversity"]} if reference is None else stats,
-                              baseline, thresholds)
+                              baseline, against, thresholds)
         if not low:
             break
-        run.insert(0, (step, [text.replace("{against}", against) for text in low]))
+        run.insert(0, (step, low))
     if len(run) < 2 or run[-1][0] - run[0][0] < patience:
         return None
     return (f"{'; '.join(run[-1][1])} on {len(run)} probes in a row over steps "
