@@ -150,6 +150,9 @@ def command_train(args: argparse.Namespace) -> int:
     if args.name is None and args.recipe is None:
         raise ValueError("name a zoo entry (e.g. 'keras-gan-zoo train dcgan') or a recipe "
                          "(--recipe NAME; 'keras-gan-zoo list --recipes' lists them).")
+    if args.stop_on.strip() and args.no_monitor:
+        raise ValueError("--stop-on needs the training monitor, which --no-monitor turns off: "
+                         "drop one of the two.")
     overrides = parse_overrides(args.set)
     recipe, _ = choose_recipe(args.name, args.recipe, args.dataset)
     check_override_types(args.name if recipe is None else recipe.entry, overrides)
@@ -262,7 +265,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from keras_gan_zoo.distribute import PRECISIONS, STRATEGIES
 
-    from keras_gan_zoo.monitor import DIAGNOSES
+    from keras_gan_zoo.monitor import DIAGNOSES, losses_covered
 
     parser = argparse.ArgumentParser(prog="keras-gan-zoo", description=__doc__.splitlines()[0],
                                      epilog=EXIT_CODES,
@@ -315,9 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "its run wrote (nothing else)")
     train.add_argument("--stop-on", default="", metavar="NAMES",
                        help="comma-separated diagnoses of the training monitor that stop the run "
-                            f"as failed (exit 3, no export): {', '.join(DIAGNOSES)}")
+                            f"as failed (exit 3, no export): {', '.join(DIAGNOSES)}; "
+                            f"{losses_covered()}")
     train.add_argument("--no-monitor", action="store_true",
-                       help="do not watch the run for GAN failures (health.json)")
+                       help="do not watch the run for GAN failures (health.json); not with --stop-on")
     train.add_argument("--no-tensorboard", action="store_true",
                        help="do not write OUTPUT/tensorboard/ (each step's losses, sample grids, "
                             "diagnoses, settings; view with: tensorboard --logdir runs)")

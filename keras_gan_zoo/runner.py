@@ -331,6 +331,9 @@ def train(
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise ValueError(f"{key} must be a whole number of at least {least}, got {value!r}.")
     stop_on = parse_stop_on(stop_on)
+    if stop_on and not monitor:
+        raise ValueError(f"stop_on needs the monitor that names the diagnoses, but monitor=False: "
+                         f"drop stop_on={','.join(stop_on)!r} or turn the monitor on.")
     folder = RunFolder(output or Path("runs") / run_name(name), run_name(name))
     folder.check_writable()
     entries = run_entries(monitor, tensorboard,
@@ -396,7 +399,10 @@ def train(
         if chief:
             folder.claim(entries, entry=getattr(model, "zoo_name", type(model).__name__),
                          config=run_config(model), epochs=epochs, status="running")
-        watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on) if monitor else None
+        weights = (eval_extractor if isinstance(eval_extractor, (str, os.PathLike))
+                   and Path(eval_extractor).is_file() else None)  # --inception-weights PATH
+        watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on,
+                                inception_weights=weights) if monitor else None
         texts = {"config": settings_text(
             model, evaluation, dataset=dataset, split=split, epochs=epochs, batch_size=batch_size,
             seed=seed, strategy=type(strategy).__name__.lstrip("_"),

@@ -62,7 +62,7 @@ def binary_entropy(p: float) -> float:
 
 #: Adversarial losses (``adversarial_loss``) whose D gives a probability, sigmoid(logit).
 PROBABILITY_LOSSES = ("minimax", "non_saturating")
-_ZERO_FLOOR_LOSSES = ("hinge", "least_squares")
+_ZERO_FLOOR_LOSSES = ("hinge", "least_squares", "relativistic")
 
 
 def discriminator_loss_floor(adversarial_loss: str, label_smoothing: float = 0.0) -> float | None:
@@ -70,10 +70,26 @@ def discriminator_loss_floor(adversarial_loss: str, label_smoothing: float = 0.0
 
     Log-loss: the real term is a cross-entropy with target ``1 - label_smoothing``
     (floor: its binary entropy), the fake term can reach 0. Hinge and least squares: 0.
-    Wasserstein and relativistic: ``None``.
+    Relativistic average (two cross-entropies of logit differences, target 1 and 0): 0,
+    reached as D separates every real from the mean fake and back (balanced: 2 log 2).
+    Wasserstein: ``None`` (a critic's values have no floor and no scale).
     """
     if adversarial_loss in _ZERO_FLOOR_LOSSES:
         return 0.0
     if adversarial_loss in PROBABILITY_LOSSES:
         return binary_entropy(1.0 - float(label_smoothing or 0.0))
     return None
+
+
+def judged_losses(rule: str) -> tuple[str, ...]:
+    """The ``adversarial_loss`` values under which a noise-to-image entry's D is judged for
+    ``rule`` (``discriminator_wins``: a D loss with a floor; ``generator_wins``: D(G(z)),
+    where D gives a probability). The monitor's other rules read no adversarial loss."""
+    from keras_gan_zoo.losses import ADVERSARIAL_LOSSES
+
+    if rule == "discriminator_wins":
+        return tuple(loss for loss in ADVERSARIAL_LOSSES
+                     if discriminator_loss_floor(loss) is not None)
+    if rule == "generator_wins":
+        return tuple(loss for loss in ADVERSARIAL_LOSSES if loss in PROBABILITY_LOSSES)
+    return ADVERSARIAL_LOSSES

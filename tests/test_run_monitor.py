@@ -34,7 +34,9 @@ def test_a_stop_on_diagnosis_fails_the_run_and_keeps_the_last_good_epoch(tmp_pat
     model.compile()
     folder = RunFolder(tmp_path / "run", "gan")
     watch = zoo.TrainingMonitor(folder.root, reference=(digits_arrays("train")[0][:200] + 1) / 2,
-                                stop_on=["mode_collapse"], thresholds={"diversity_ratio": 10.0},
+                                stop_on=["mode_collapse"],
+                                thresholds={"diversity_ratio": 10.0, "diversity_warmup_steps": 0,
+                                            "diversity_patience_steps": 6},
                                 verbose=0)
     data = zoo.data.load("digits", batch_size=256, seed=0)
     with pytest.raises(TrainingFailed, match="mode_collapse"):  # named at the 2nd epoch's end
@@ -54,3 +56,16 @@ def test_an_unknown_stop_on_name_is_one_line_before_any_work(tmp_path):
                      "--stop-on", "mode_colapse", *tiny_gan_args())
     result.assert_user_error("mode_colapse", "mode_collapse")
     assert not (tmp_path / "run").exists()
+
+
+def test_stop_on_without_the_monitor_is_refused_before_any_work(tmp_path):
+    """``--stop-on`` needs the monitor that names the diagnoses: with ``--no-monitor`` it would
+    be silently ignored and a failing run exported."""
+    result = run_cli("train", "gan", "--epochs", "1", "--output", tmp_path / "run",
+                     "--stop-on", "mode_collapse", "--no-monitor", *tiny_gan_args())
+    result.assert_user_error("--stop-on", "--no-monitor")
+    assert not (tmp_path / "run").exists()
+    with pytest.raises(ValueError, match="stop_on needs the monitor"):
+        zoo.train("gan", epochs=1, batch_size=256, output=tmp_path / "api", overrides=TINY,
+                  monitor=False, stop_on="mode_collapse", verbose=0)
+    assert not (tmp_path / "api").exists()
