@@ -57,8 +57,9 @@ def dense_block(units: int, activation: Callable[[], layers.Layer],
     """Fully connected (no bias), batch norm, ``activation()`` (InfoGAN's FC1024);
     in a D, ``options``' norm (`DiscriminatorOptions.normalization`: under spectral
     norm, normalised and with a bias instead of batch norm)."""
-    norm = options.normalization(True)
-    dense = layers.Dense(units, use_bias=norm is None, kernel_initializer=weight_init())
+    dense = layers.Dense(units, use_bias=not options.normalizes(True),
+                         kernel_initializer=weight_init())
+    norm = options.normalization(True)  # made after the weight layer: the seeds' order
     return [options.weight(dense), *([norm] if norm else []), activation()]
 
 
@@ -91,10 +92,10 @@ def downsampling_block(filters: int, kernel_size: int, negative_slope: float, no
     flattening of the last feature map if ``flatten``; ``options``' minibatch std
     before the last block's convolution, spectral norm and norm
     (`DiscriminatorOptions.normalization`: none under SN, layer norm with a gradient penalty)."""
-    norm_layer = options.normalization(norm)
     block = [*(options.stddev() if flatten else []), options.weight(
         layers.Conv2D(filters, kernel_size, strides=2, padding="same",
-                      use_bias=norm_layer is None, kernel_initializer=weight_init()))]
+                      use_bias=not options.normalizes(norm), kernel_initializer=weight_init()))]
+    norm_layer = options.normalization(norm)  # made after the weight layer: the seeds' order
     if norm_layer is not None:
         block.append(norm_layer)
     block.append(layers.LeakyReLU(negative_slope))

@@ -87,11 +87,16 @@ class DiscriminatorOptions:
         """A weight layer of D, spectrally normalised with ``spectral_norm``."""
         return spectral(layer, self.spectral_norm)
 
+    def normalizes(self, default: bool) -> bool:
+        """Whether a weight layer of D that has batch norm by ``default`` is followed by a
+        norm (not under SN, where a bias takes its place)."""
+        return default and not self.spectral_norm
+
     def normalization(self, default: bool) -> layers.Layer | None:
         """The norm after a weight layer of D that has batch norm by ``default``: DCGAN's
         batch norm, layer norm (``layer_norm``), or None (not by default, or under SN;
         the weight layer then has a bias)."""
-        if not default or self.spectral_norm:
+        if not self.normalizes(default):
             return None
         if self.layer_norm:
             return layers.GroupNormalization(groups=1, epsilon=1e-5)
