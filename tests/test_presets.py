@@ -395,8 +395,11 @@ def test_a_plain_install_samples_a_preset_from_another_directory(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
+    source = tmp_path / "source"  # a copy: the build leaves nothing in the checkout
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "runs", "saved_models", "docs", "__pycache__"))
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", str(ROOT)], check=True, cwd=tmp_path)
+                    "--no-build-isolation", str(source)], check=True, cwd=tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

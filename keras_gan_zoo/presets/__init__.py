@@ -28,7 +28,7 @@ A preset directory::
 Weight files hold the variables in the networks' own order (``v00000``, ``v00001``, ...,
 each with the variable's path as its ``name`` attribute); loading checks their number and
 shapes, so a preset of another architecture is refused by name. Sampling-only presets store
-float16 weights (half the bytes; the figures re-measured from them are within 1% of the
+float16 weights (half the bytes; the figures re-measured from them are within 5% of the
 float32 run's, see tests/test_presets.py); fine-tunable ones float32.
 
 Where a preset comes from (`resolve_preset`): a shipped name, a local directory, or an
@@ -669,8 +669,9 @@ def save_preset(run_folder: str | os.PathLike, out_dir: str | os.PathLike,
     ``best``), else ``model.keras``. The figure recorded is the run's own: the best epoch's
     FID as its evaluation measured it; for runs evaluated by nothing, it is measured now
     (`metrics.figures.recipe_figure`: the held-out L1 of pix2pix, the held-out cycle L1 of
-    CycleGAN, FID with the digits extractor, seed 0, 2000 samples, otherwise). ``recipe``: the
-    run's recipe when ``run.json`` does not name it.
+    CycleGAN, FID with the digits extractor, seed 0, 2000 samples, otherwise) for runs on the
+    digits; none for other data. ``recipe``: the run's recipe when ``run.json`` does not name
+    it.
     """
     from keras_gan_zoo.callbacks import RunFolder
     from keras_gan_zoo.cli import _load_checkpoint
@@ -694,11 +695,12 @@ def save_preset(run_folder: str | os.PathLike, out_dir: str | os.PathLike,
                   "extractor": evaluation.get("extractor", "digits"),
                   "num_samples": evaluation.get("num_samples", 2000), "seed": 0,
                   "epoch": int(best["epoch"])}
-    if figure is None:
-        figure = recipe_figure(model)
     trained_on = None
     if record.get("dataset"):
         trained_on = {"source": record["dataset"], "split": record.get("split", "train")}
+    source_data = (trained_on or {}).get("source") or (chosen.source if chosen else "")
+    if figure is None and str(source_data).startswith("digits"):
+        figure = recipe_figure(model)  # the digits figures; other data: no figure recorded
     source = {"run": os.path.basename(os.path.abspath(folder.root)), "checkpoint": checkpoint.name,
               "epochs": record.get("epochs_done"), **({"from_preset": record["from_preset"]}
                                                         if record.get("from_preset") else {})}
