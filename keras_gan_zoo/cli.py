@@ -170,6 +170,7 @@ def print_presets() -> None:
     from keras_gan_zoo.presets import preset_table
 
     rows = preset_table()
+    sizes = [row.pop("bytes") for row in rows]
     if not rows:
         print("No presets are shipped with this installation.")
         return
@@ -178,6 +179,7 @@ def print_presets() -> None:
     widths = [max(len(row[i]) for row in cells) for i in range(len(header) - 1)]
     for row in cells:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    print(f"{len(rows)} presets, {sum(sizes):,} bytes in all")
 
 
 def command_preset(args: argparse.Namespace) -> int:

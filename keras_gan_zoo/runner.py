@@ -86,9 +86,9 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
     entry's ``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into
     the epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
     `summaries.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
-    the divergence guard, then history, checkpoint, run record, backup and export
-    (`callbacks.chief_callbacks`; ``record``: more for ``run.json``), all into ``folder``. A failure raised before the
-    writers keeps the last good epoch's files."""
+    the divergence guard, then history, checkpoint, run record (``record``: more for its
+    ``run.json``), backup and export (`callbacks.chief_callbacks`), all into ``folder``. A
+    failure raised before the writers keeps the last good epoch's files."""
     grid = SampleGrid(folder.samples)
     board = [TensorBoardLog(folder.tensorboard, texts, grid, monitor)] if tensorboard else []
     return [

@@ -11,7 +11,9 @@ interrupted call picks up where it stopped; ``--overwrite`` retrains. The figure
 the run's own: its best FID where the recipe evaluates, else measured when saved
 (`keras_gan_zoo.metrics.figures.recipe_figure`). ``dcgan_digits`` is saved fine-tunable
 (float32 generator and discriminator, for ``train --from-preset``); the others
-sampling-only (float16 generators).
+sampling-only (float16 generators). The README's first picture,
+``docs/preset_dcgan_digits.png``, is redrawn from a new ``dcgan_digits`` by the command the
+README shows (``keras-gan-zoo sample --preset dcgan_digits``).
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import keras_gan_zoo as zoo  # noqa: E402
+from keras_gan_zoo.cli import main as cli  # noqa: E402
 from keras_gan_zoo.presets import preset_dir, read_preset  # noqa: E402
 
+ROOT = Path(__file__).resolve().parent.parent
 #: Presets shipped with their discriminator (float32): what `train --from-preset` starts from.
 FINE_TUNABLE = ("dcgan_digits",)
 
@@ -63,6 +67,8 @@ def main() -> None:
     names = args.only.split(",") if args.only else digits_recipes()
     for name in names:
         target = make_preset(name, Path(args.runs), args.overwrite, args.seed)
+        if name == "dcgan_digits":
+            cli(["sample", "--preset", name, "--output", str(ROOT / "docs" / f"preset_{name}.png")])
         preset = read_preset(target)
         print(f"{name}: {preset.figure_text()}, {preset.size()} bytes, "
               f"fine-tunable: {preset.fine_tunable}", flush=True)

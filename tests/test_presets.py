@@ -358,6 +358,7 @@ def test_list_presets_prints_each_with_its_figure_and_size(capsys):
     for name in zoo.available_presets():
         assert name in out
     assert "FID" in out and "held-out L1" in out and "MB" in out and "fine-tunable" in out
+    assert out.rstrip().splitlines()[-1].startswith(f"{len(zoo.available_presets())} presets, ")
 
 
 def test_sample_with_the_entries_own_options(tmp_path):

@@ -162,7 +162,8 @@ class Preset:
                 "image size": "x".join(map(str, self.config["image_shape"])),
                 "trained on": f"{trained_on.get('source', '?')} ({trained_on.get('split', '?')})",
                 "figure": self.figure_text(), "size": f"{self.size() / 1e6:.2f} MB",
-                "fine-tunable": "yes" if self.fine_tunable else "no (float16, sampling only)"}
+                "fine-tunable": "yes" if self.fine_tunable else "no (float16, sampling only)",
+                "bytes": self.size()}
 
 
 def _read_json(path: Path, lead: str) -> dict[str, Any]:
@@ -746,7 +747,8 @@ def read_images(paths: Sequence[str | os.PathLike], shape: Sequence[int]) -> Any
                 image = image.convert("L" if channels == 1 else "RGB").resize((width, height))
                 images.append(np.asarray(image, np.float32).reshape(height, width, channels) / 255)
         except (UnidentifiedImageError, OSError) as error:
-            raise ValueError(f"--inputs {file}: not a readable image ({type(error).__name__}).") from None
+            raise ValueError(f"--inputs {file}: not a readable image "
+                             f"({type(error).__name__}).") from None
     return np.stack(images)
 
 
@@ -837,7 +839,7 @@ def preset_panel(preset: str | os.PathLike, folder: str | os.PathLike, label: st
     grid = save_image_grid(images, folder / f"{checked.name}_samples.png", rows,
                            titles=model.grid_titles)
     facts = checked.describe()
-    lines = [f"{key}: {value}" for key, value in facts.items() if key != "name"]
+    lines = [f"{key}: {value}" for key, value in facts.items() if key not in ("name", "bytes")]
     lines.append(f"made {checked.metadata.get('date', '?')[:10]} with keras-gan-zoo "
                  f"{(checked.metadata.get('versions') or {}).get('keras_gan_zoo', '?')}")
     fig = plt.figure(figsize=(6, 3))
