@@ -12,6 +12,7 @@ import argparse
 import inspect
 import os
 import sys
+import tempfile
 import traceback
 import warnings
 from pathlib import Path
@@ -262,18 +263,17 @@ def command_compare(args: argparse.Namespace) -> int:
         raise ValueError(f"--labels names {len(labels)} run(s) but {len(args.runs)} were given: "
                          "pass one comma-separated label per run folder.")
     panels = []
-    for run, label in zip(args.runs, labels):
-        if not (Path(run) / "run.json").is_file() and _is_preset(run):
-            from keras_gan_zoo.presets import preset_panel
+    with tempfile.TemporaryDirectory() as scratch:  # the presets' pictures, while composed
+        for run, label in zip(args.runs, labels):
+            if not (Path(run) / "run.json").is_file() and _is_preset(run):
+                from keras_gan_zoo.presets import preset_panel
 
-            pictures = Path(args.output).with_name(f".{Path(args.output).stem}-presets")
-            pictures.mkdir(parents=True, exist_ok=True)
-            panels.append(preset_panel(run, pictures, label))
-            continue
-        folder = RunFolder(run, "")
-        pictures, first = folder.picture_files(), folder.first_diagnoses()
-        panels.append(RunPanel(label, diagnosis_note(first), pictures, alarm=bool(first)))
-    path = compare_runs(panels, args.output)
+                panels.append(preset_panel(run, scratch, label if args.labels else None))
+                continue
+            folder = RunFolder(run, "")
+            pictures, first = folder.picture_files(), folder.first_diagnoses()
+            panels.append(RunPanel(label, diagnosis_note(first), pictures, alarm=bool(first)))
+        path = compare_runs(panels, args.output)
     print(f"Wrote {path}: " + "; ".join(f"{p.title}: {p.note}" for p in panels))
     return 0
 
