@@ -39,11 +39,9 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 import keras_gan_zoo as zoo  # noqa: E402
-from keras_gan_zoo import metrics  # noqa: E402
-from keras_gan_zoo.pixels import to_unit_range  # noqa: E402
+from keras_gan_zoo.metrics import figures  # noqa: E402
 from keras_gan_zoo.plotting import save_image_grid  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,25 +71,12 @@ def training_key(name: str) -> str:
 
 def fid(model: keras.Model) -> float:
     """FID of `NUM_SAMPLES` samples against the digits ``train`` split (digits extractor)."""
-    evaluator = metrics.Evaluator("fid", extractor="digits")
-    sample_fn, count = metrics.prepare_entry_evaluation(evaluator, model, NUM_SAMPLES)
-    return float(evaluator.evaluate(sample_fn, count, seed=SEED)["fid"])
-
-
-def held_out_l1(model: keras.Model) -> tuple[str, float]:
-    """pix2pix: mean |G(input) - target| on the held-out pairs; CycleGAN: held-out cycle L1."""
-    inputs, targets = (np.asarray(to_unit_range(a)) for a in model.default_sample_data())
-    if model.zoo_name == "pix2pix":
-        return "held-out L1", float(np.abs(model.translate(inputs) - targets).mean())
-    a_again = model.translate(model.translate(inputs), "b_to_a")
-    b_again = model.translate(model.translate(targets, "b_to_a"))
-    return "held-out cycle L1", float((np.abs(a_again - inputs).mean()
-                                       + np.abs(b_again - targets).mean()) / 2)
+    return figures.fid(model, NUM_SAMPLES, seed=SEED)
 
 
 def figure(model: keras.Model) -> tuple[str, float]:
     if model.zoo_name in ("pix2pix", "cyclegan"):
-        return held_out_l1(model)
+        return figures.held_out_l1(model)
     return f"FID ({NUM_SAMPLES} samples, digits extractor)", fid(model)
 
 

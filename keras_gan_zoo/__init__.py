@@ -10,6 +10,7 @@
     run = zoo.train("dcgan", dataset="digits", epochs=5)  # all of the above, as `keras-gan-zoo train`
     run = zoo.train("dcgan")                   # the first run: the dcgan_digits recipe
     model, dataset, fit_kwargs = zoo.load_recipe("cyclegan_horse2zebra").prepare()
+    model = zoo.from_preset("dcgan_digits")    # trained: sample without training first
 """
 
 import os
@@ -24,6 +25,7 @@ from keras_gan_zoo.models import __all__ as _entry_names  # noqa: E402
 from keras_gan_zoo.models.image_to_image import ImageToImageGAN  # noqa: E402
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN  # noqa: E402
 from keras_gan_zoo.monitor import TrainingMonitor  # noqa: E402
+from keras_gan_zoo.presets import available_presets, from_preset, save_preset  # noqa: E402
 from keras_gan_zoo.recipes import Recipe, available_recipes, load_recipe  # noqa: E402
 from keras_gan_zoo.registry import available, build, entry_class, load_config, register  # noqa: E402
 from keras_gan_zoo.runner import train  # noqa: E402
@@ -39,17 +41,20 @@ __all__ = [
     "Recipe",
     "TrainingMonitor",
     "available",
+    "available_presets",
     "available_recipes",
     "build",
     "callbacks",
     "data",
     "entry_class",
+    "from_preset",
     "load_config",
     "load_recipe",
     "losses",
     "metrics",
     "networks",
     "register",
+    "save_preset",
     "train",
     *_entry_names,
 ]

@@ -20,7 +20,7 @@ import zipfile
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -766,11 +766,15 @@ class RunRecord(keras.callbacks.Callback):
     epochs asked for at the start, the epochs done after each epoch, ``finished`` at the end
     (``finish=False``: left to the `ServingExport` of the folder, which records it with
     the export). With ``evaluation`` (a `metrics.EvaluationCallback` listed before it), also
-    its best epoch so far: ``"best": {"epoch": E, "fid": value, "checkpoint": "best.keras"}``."""
+    its best epoch so far: ``"best": {"epoch": E, "fid": value, "checkpoint": "best.keras"}``.
+    ``extra``: more of what the run is, written at the start (`keras_gan_zoo.train`: its
+    recipe, dataset and split, and the preset it was fine-tuned from)."""
 
-    def __init__(self, folder: RunFolder, evaluation: Any = None, finish: bool = True) -> None:
+    def __init__(self, folder: RunFolder, evaluation: Any = None,
+                 extra: Mapping[str, Any] | None = None, finish: bool = True) -> None:
         super().__init__()
-        self.folder, self.evaluation, self.finish = folder, evaluation, finish
+        self.folder, self.evaluation, self.extra = folder, evaluation, dict(extra or {})
+        self.finish = finish
 
     def _write(self, **changes: Any) -> None:
         if is_chief(self.model.distribute_strategy):
@@ -779,7 +783,7 @@ class RunRecord(keras.callbacks.Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._write(entry=getattr(self.model, "zoo_name", type(self.model).__name__),
                     config=run_config(self.model), epochs=self.params.get("epochs"),
-                    status="running")
+                    status="running", **self.extra)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         best = self.evaluation
@@ -963,21 +967,23 @@ def guard_divergence(callbacks: Sequence[keras.callbacks.Callback] | None
 
 
 def chief_callbacks(directory: str | os.PathLike, name: str, restore: bool = True,
-                    evaluation: Any = None) -> list[keras.callbacks.Callback]:
+                    evaluation: Any = None, record: Mapping[str, Any] | None = None
+                    ) -> list[keras.callbacks.Callback]:
     """The callbacks `keras-gan-zoo train` uses to keep a run safe, written by the chief only
     into `RunFolder` ``(directory, name)``: ``history.csv``, ``model.keras`` and ``run.json``
     (with ``evaluation``'s best epoch, see `RunRecord`) every epoch, ``backup/`` (resume
     after a crash; ``restore`` as in `BackupAndRestore`) and, at the end, a SavedModel in
     the next free version of ``saved_model/<name>/``. The run is recorded ``finished``
     only once that export exists, and the backup removed after that, so a kill during the
-    export leaves a run that a re-run finishes (`RunFolder.finish`)."""
+    export leaves a run that a re-run finishes (`RunFolder.finish`); ``record``:
+    `RunRecord`'s ``extra``."""
     folder = RunFolder(directory, name)
     if is_chief():
         folder.root.mkdir(parents=True, exist_ok=True)
     return [
         HistoryCSV(folder.history),
         Checkpoint(folder.checkpoint),
-        RunRecord(folder, evaluation, finish=False),
+        RunRecord(folder, evaluation, record, finish=False),
         ServingExport(folder.saved_models, folder=folder),
         BackupAndRestore(folder.backup, restore=restore),
     ]

@@ -12,6 +12,7 @@ import argparse
 import inspect
 import os
 import sys
+import tempfile
 import traceback
 import warnings
 from pathlib import Path
@@ -119,11 +120,36 @@ def _load_checkpoint(path: str):
         raise ValueError(f"{unreadable} ({type(error).__name__}: {detail}).") from None
 
 
+def _load_model(args: argparse.Namespace):
+    """The entry of ``--checkpoint FILE`` or ``--preset NAME`` (its generator(s) only)."""
+    if args.preset is not None and args.checkpoint is not None:
+        raise ValueError("Pass --checkpoint FILE or --preset NAME, not both.")
+    if args.preset is not None:
+        from keras_gan_zoo.presets import from_preset
+
+        return from_preset(args.preset, fine_tune=False)
+    if args.checkpoint is None:
+        raise ValueError("Pass --checkpoint FILE (a .keras file that 'keras-gan-zoo train' "
+                         "wrote) or --preset NAME ('keras-gan-zoo list --presets').")
+    return _load_checkpoint(args.checkpoint)
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", default=None, help=".keras file written by train")
+    parser.add_argument("--preset", default=None, metavar="NAME|DIR|URL",
+                        help="a preset instead of a checkpoint: a name ('keras-gan-zoo list "
+                             "--presets'), a preset directory, or an https:// archive URL "
+                             "ending in #sha256=HEX")
+
+
 def command_list(args: argparse.Namespace) -> int:
     import keras_gan_zoo as zoo
 
     if args.recipes:
         print_recipes()
+        return 0
+    if args.presets:
+        print_presets()
         return 0
     for name in zoo.available():
         print(f"{name:12s} {zoo.entry_class(name).paper}")
@@ -144,18 +170,50 @@ def print_recipes() -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
 
 
+def print_presets() -> None:
+    """The shipped presets as a table (`presets.Preset.describe`)."""
+    from keras_gan_zoo.presets import preset_table
+
+    rows = preset_table()
+    sizes = [row.pop("bytes") for row in rows]
+    if not rows:
+        print("No presets are shipped with this installation.")
+        return
+    header = list(rows[0])
+    cells = [header] + [[str(row[key]) for key in header] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header) - 1)]
+    for row in cells:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    print(f"{len(rows)} presets, {sum(sizes):,} bytes in all")
+
+
+def command_preset(args: argparse.Namespace) -> int:
+    from keras_gan_zoo.presets import read_preset, save_preset
+
+    path = save_preset(args.run_folder, args.out_dir, name=args.name, recipe=args.recipe,
+                       fine_tunable=args.fine_tunable, optimizer_state=args.optimizer_state)
+    preset = read_preset(path)
+    print(f"Wrote preset {preset.name} to {path} ({preset.size() / 1e6:.2f} MB; "
+          f"{preset.figure_text()}; fine-tunable: {'yes' if preset.fine_tunable else 'no'}). "
+          f"Use it: keras-gan-zoo sample --preset {path}")
+    return 0
+
+
 def command_train(args: argparse.Namespace) -> int:
     from keras_gan_zoo.runner import choose_recipe, train
 
-    if args.name is None and args.recipe is None:
+    if args.name is None and args.recipe is None and args.from_preset is None:
         raise ValueError("name a zoo entry (e.g. 'keras-gan-zoo train dcgan') or a recipe "
                          "(--recipe NAME; 'keras-gan-zoo list --recipes' lists them).")
     if args.stop_on.strip() and args.no_monitor:
         raise ValueError("--stop-on needs the training monitor, which --no-monitor turns off: "
                          "drop one of the two.")
     overrides = parse_overrides(args.set)
-    recipe, _ = choose_recipe(args.name, args.recipe, args.dataset)
-    check_override_types(args.name if recipe is None else recipe.entry, overrides)
+    if args.from_preset is None:
+        recipe, _ = choose_recipe(args.name, args.recipe, args.dataset)
+        check_override_types(args.name if recipe is None else recipe.entry, overrides)
+    else:
+        recipe = None
     evaluation = {"eval_metrics": args.eval_metrics,
                   "eval_samples": whole_number("--eval-samples", args.eval_samples),
                   "eval_extractor": (args.inception_weights if args.inception_weights and
@@ -175,15 +233,19 @@ def command_train(args: argparse.Namespace) -> int:
           overwrite=args.overwrite, monitor=not args.no_monitor, stop_on=args.stop_on,
           tensorboard=not args.no_tensorboard,
           eval_every=whole_number("--eval-every", args.eval_every), **evaluation,
-          verbose=1 if sys.stdout.isatty() else 2)
+          verbose=1 if sys.stdout.isatty() else 2, from_preset=args.from_preset)
     return 0
 
 
 def command_sample(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.plotting import save_sample_grid
+    from keras_gan_zoo.plotting import save_image_grid
+    from keras_gan_zoo.presets import sample_images
 
-    model = _load_checkpoint(args.checkpoint)
-    path = save_sample_grid(model, args.output, args.num, args.seed)
+    model = _load_model(args)
+    images, rows, titles = sample_images(
+        model, args.num, args.seed, labels=args.labels, categorical=args.categorical,
+        continuous=args.continuous, direction=args.direction, inputs=args.inputs)
+    path = save_image_grid(images, args.output, rows, titles=titles)
     print(f"Wrote a sample grid of {type(model).__name__} to {path}")
     return 0
 
@@ -208,19 +270,33 @@ def command_compare(args: argparse.Namespace) -> int:
         raise ValueError(f"--labels names {len(labels)} run(s) but {len(args.runs)} were given: "
                          "pass one comma-separated label per run folder.")
     panels = []
-    for run, label in zip(args.runs, labels):
-        folder = RunFolder(run, "")
-        pictures, first = folder.picture_files(), folder.first_diagnoses()
-        panels.append(RunPanel(label, diagnosis_note(first), pictures, alarm=bool(first)))
-    path = compare_runs(panels, args.output)
+    with tempfile.TemporaryDirectory() as scratch:  # the presets' pictures, while composed
+        for run, label in zip(args.runs, labels):
+            if not (Path(run) / "run.json").is_file() and _is_preset(run):
+                from keras_gan_zoo.presets import preset_panel
+
+                panels.append(preset_panel(run, scratch, label if args.labels else None))
+                continue
+            folder = RunFolder(run, "")
+            pictures, first = folder.picture_files(), folder.first_diagnoses()
+            panels.append(RunPanel(label, diagnosis_note(first), pictures, alarm=bool(first)))
+        path = compare_runs(panels, args.output)
     print(f"Wrote {path}: " + "; ".join(f"{p.title}: {p.note}" for p in panels))
     return 0
+
+
+def _is_preset(text: str) -> bool:
+    """Whether ``compare`` should read ``text`` as a preset (a name, preset folder or URL)."""
+    from keras_gan_zoo.presets import CONFIG_FILE, available_presets
+
+    return (text in available_presets() or text.startswith(("https://", "http://"))
+            or (Path(text) / CONFIG_FILE).is_file())
 
 
 def command_export(args: argparse.Namespace) -> int:
     from keras_gan_zoo.callbacks import export_saved_model
 
-    model = _load_checkpoint(args.checkpoint)
+    model = _load_model(args)
     export_saved_model(model, args.output, overwrite=args.overwrite)
     print(f"Exported {type(model).__name__} as a SavedModel to {args.output} "
           f"(signatures: {', '.join(model.serving_endpoints())})")
@@ -232,7 +308,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
 
     from keras_gan_zoo import metrics
 
-    model = _load_checkpoint(args.checkpoint)
+    model = _load_model(args)
     extractor = args.extractor or ("digits" if args.dataset == "digits" else "inception_v3")
     options = ({"weights": args.inception_weights}
                if extractor.startswith("inception") and args.inception_weights else {})
@@ -242,7 +318,8 @@ def command_evaluate(args: argparse.Namespace) -> int:
         evaluator, model, args.num_samples, dataset=args.dataset, split=args.split,
         max_reference=args.max_reference, data_dir=args.data_dir)
     results = evaluator.evaluate(sample_fn, num_samples, seed=args.seed)
-    print(f"{type(model).__name__} from {args.checkpoint}: {results['num_samples']} samples vs "
+    origin = args.checkpoint or f"preset {args.preset}"
+    print(f"{type(model).__name__} from {origin}: {results['num_samples']} samples vs "
           f"{results.get('num_reference', 0)} reference images "
           f"({evaluator.reference_description.get('reference')}), extractor {extractor}")
     print(f"{'metric':10s} {'value':>10s} {'std':>10s} {'real data':>10s}")
@@ -252,10 +329,12 @@ def command_evaluate(args: argparse.Namespace) -> int:
             print(f"{name:10s} {results[name]:10.4f} "
                   f"{'' if std is None else f'{std:.4f}':>10s} "
                   f"{'' if real is None else f'{real:.4f}':>10s}")
-    output = Path(args.output or Path(args.checkpoint).with_suffix(".metrics.json"))
+    output = Path(args.output or (Path(args.checkpoint).with_suffix(".metrics.json")
+                                  if args.checkpoint else f"{model.preset.name}.metrics.json"))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps({
-        "checkpoint": str(args.checkpoint), "model": type(model).__name__,
+        "checkpoint": str(args.checkpoint or ""), **({"preset": args.preset} if args.preset else {}),
+        "model": type(model).__name__,
         "dataset": args.dataset, "results": results, "protocol": evaluator.describe(),
     }, indent=2) + "\n")
     print(f"Wrote {output}")
@@ -276,7 +355,29 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--recipes", action="store_true",
                          help="list the recipes: name, entry, dataset, image size, schedule, "
                               "paper figure")
+    listing.add_argument("--presets", action="store_true",
+                         help="list the shipped presets: name, entry, image size, data, figure, "
+                              "size, fine-tunable")
     listing.set_defaults(run=command_list)
+
+    preset = commands.add_parser("preset", help="make presets: trained entries to share")
+    preset_commands = preset.add_subparsers(dest="preset_command", required=True)
+    save = preset_commands.add_parser(
+        "save", help="turn a finished run folder into a preset directory",
+        description="Write a preset directory (config.json, metadata.json, *.weights.h5) from "
+                    "a finished run: its best.keras (where evaluated) or model.keras, run.json "
+                    "and recipe; the figure is the run's own (best FID), or measured now.")
+    save.add_argument("run_folder", metavar="RUN_FOLDER", help="a finished train run's folder")
+    save.add_argument("out_dir", metavar="OUT_DIR", help="the preset directory to write (new)")
+    save.add_argument("--name", default=None, help="the preset's name (default: OUT_DIR's)")
+    save.add_argument("--recipe", default=None,
+                      help="the run's recipe when run.json does not name it")
+    save.add_argument("--fine-tunable", action="store_true",
+                      help="keep the discriminator(s) too, float32 (default: the generator(s) "
+                           "only, float16: sampling only, half the bytes)")
+    save.add_argument("--optimizer-state", action="store_true",
+                      help="with --fine-tunable: keep the optimizers' state too")
+    save.set_defaults(run=command_preset)
 
     train = commands.add_parser(
         "train", help="train an entry; writes grids, curves, checkpoint, SavedModel",
@@ -289,6 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "config file (the run is named after its stem); optional with "
                             "--recipe. An entry alone (no --recipe, no --dataset) trains its "
                             "offline recipe NAME_digits where there is one")
+    train.add_argument("--from-preset", default=None, metavar="NAME|DIR|URL",
+                       help="fine-tune a fine-tunable preset ('keras-gan-zoo list --presets'): "
+                            "its entry, config and recipe, its weights at the start; run.json "
+                            "records it")
     train.add_argument("--recipe", default=None, metavar="NAME|PATH",
                        help="train a recipe ('keras-gan-zoo list --recipes', or a recipe .yaml): "
                             "its config, data, batch size and schedule; the options below "
@@ -347,12 +452,24 @@ def build_parser() -> argparse.ArgumentParser:
                        help="training steps per tf.function call, >= 1 (less Python overhead)")
     train.set_defaults(run=command_train)
 
-    sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint")
-    sample.add_argument("--checkpoint", required=True, help=".keras file written by train")
+    sample = commands.add_parser("sample", help="write a grid of samples from a checkpoint "
+                                                "or a preset")
+    _add_model_options(sample)
     sample.add_argument("--num", type=int, default=None,
                         help="samples (default: the entry's; 64, or 8 examples for pix2pix/CycleGAN)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--output", default="samples.png")
+    sample.add_argument("--labels", default=None, metavar="0,1,2",
+                        help="CGAN: a row of --num (default 8) samples per class")
+    sample.add_argument("--categorical", default=None, metavar="0,1,2",
+                        help="InfoGAN: a row per category (default: all)")
+    sample.add_argument("--continuous", default=None, metavar="C1,C2",
+                        help="InfoGAN: the continuous codes of every image")
+    sample.add_argument("--direction", default=None, choices=("a_to_b", "b_to_a"),
+                        help="CycleGAN: the direction to translate")
+    sample.add_argument("--inputs", nargs="+", default=None, metavar="IMAGE",
+                        help="pix2pix/CycleGAN: image files or folders to translate (default: "
+                             "held-out digits)")
     sample.set_defaults(run=command_sample)
 
     compare = commands.add_parser(
@@ -360,14 +477,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compose runs' loss_curves.png above their latest samples/epoch_*.png, a "
                     "column per run, titled with its label and the monitor's diagnoses "
                     "(health.json: names and first epochs) or 'no diagnosis'.")
-    compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders written by train")
+    compare.add_argument("runs", nargs="+", metavar="RUN",
+                         help="run folders written by train, or presets (a name, directory "
+                              "or URL): their facts and samples")
     compare.add_argument("--output", default="compare.png", help="PNG to write")
     compare.add_argument("--labels", default=None,
                          help="comma-separated column titles, one per run (default: folder names)")
     compare.set_defaults(run=command_compare)
 
-    export = commands.add_parser("export", help="export a checkpoint as a TF Serving SavedModel")
-    export.add_argument("--checkpoint", required=True, help=".keras file written by train")
+    export = commands.add_parser("export", help="export a checkpoint or a preset as a TF "
+                                                "Serving SavedModel")
+    _add_model_options(export)
     export.add_argument("--output", required=True,
                         help="a new version folder, e.g. saved_models/dcgan/1 (TF Serving layout)")
     export.add_argument("--overwrite", action="store_true",
@@ -376,8 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=command_export)
 
     evaluate = commands.add_parser(
-        "evaluate", help="FID, KID, IS, MS-SSIM, precision/recall of a checkpoint; table + JSON")
-    evaluate.add_argument("--checkpoint", required=True, help=".keras file written by train")
+        "evaluate", help="FID, KID, IS, MS-SSIM, precision/recall of a checkpoint or a preset; "
+                         "table + JSON")
+    _add_model_options(evaluate)
     evaluate.add_argument("--dataset", default="digits",
                           help="reference data: 'digits', a folder of images, or a TFDS name")
     evaluate.add_argument("--split", default="train", help="reference split (default train)")
@@ -394,7 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batch-size", type=int, default=500)
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--output", default=None,
-                          help="JSON file (default: the checkpoint's name with .metrics.json)")
+                          help="JSON file (default: the checkpoint's name with .metrics.json, "
+                               "or PRESET.metrics.json)")
     evaluate.set_defaults(run=command_evaluate)
     return parser
 

@@ -83,15 +83,16 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
                   monitor: TrainingMonitor | None = None, restore: bool = True,
                   evaluation: EvaluationCallback | None = None, tensorboard: bool = False,
                   texts: Mapping[str, str] | None = None,
-                  schedule: list[keras.callbacks.Callback] | None = None
+                  schedule: list[keras.callbacks.Callback] | None = None,
+                  record: Mapping[str, Any] | None = None
                   ) -> list[keras.callbacks.Callback]:
     """The callbacks of a training run, in order: the schedule (``schedule``, default the
     entry's ``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into
     the epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
     `summaries.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
-    the divergence guard, then history, checkpoint, run record, backup and export
-    (`callbacks.chief_callbacks`), all into ``folder``. A failure raised before the
-    writers keeps the last good epoch's files."""
+    the divergence guard, then history, checkpoint, run record (``record``: more for its
+    ``run.json``), backup and export (`callbacks.chief_callbacks`), all into ``folder``. A
+    failure raised before the writers keeps the last good epoch's files."""
     grid = SampleGrid(folder.samples)
     board = [TensorBoardLog(folder.tensorboard, texts, grid, monitor)] if tensorboard else []
     return [
@@ -103,7 +104,8 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
         *board,
         *([FailOnStopOn(monitor)] if monitor is not None else []),
         StopOnNonFinite(),
-        *chief_callbacks(folder.root, folder.name, restore=restore, evaluation=evaluation),
+        *chief_callbacks(folder.root, folder.name, restore=restore, evaluation=evaluation,
+                         record=record),
     ]
 
 
@@ -247,6 +249,7 @@ def train(
     recipe_text: str | None = None,
     verbose: int | str = "auto",
     recipe: str | os.PathLike | Recipe | None = None,
+    from_preset: str | os.PathLike | None = None,
 ) -> TrainingRun:
     """Train zoo entry ``name`` (or a recipe) and write a run folder (``keras-gan-zoo train``).
 
@@ -301,11 +304,21 @@ def train(
             epoch's model to ``best.keras`` (its epoch and FID in ``run.json``). Each ``None``
             takes the recipe's ``evaluation`` (none without), then ``fid``, 2000 samples.
         verbose: `fit`'s verbosity; when not 0, also what is trained and where the files are.
+        from_preset: fine-tune a fine-tunable preset (`keras_gan_zoo.from_preset`: a name,
+            directory or URL): its entry and config (``overrides`` change them), its recipe
+            where this zoo has it (else ``dataset`` is needed), its weights at the start;
+            ``run.json`` records it under ``from_preset``.
 
     Raises:
         ValueError: a bad argument or a folder that cannot be used, naming the fix.
         callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
+    preset = None
+    if from_preset is not None:
+        from keras_gan_zoo.presets import fine_tuning
+
+        preset, name, recipe, overrides = fine_tuning(from_preset, name, recipe, dataset,
+                                                      overrides)
     recipe, by_default = choose_recipe(name, recipe, dataset)
     planned = recipe.evaluation_arguments() if recipe is not None else {}
     if recipe is not None:
@@ -352,6 +365,10 @@ def train(
         if chief:
             held.enter_context(folder.lock())
         start = resume_point(model, folder, epochs, overwrite, entries)
+        if preset is not None and start == 0:
+            from keras_gan_zoo.presets import load_into
+
+            load_into(model, preset, fine_tune=True)
         if start is None and folder.checkpoint.is_file():
             load_state(model, folder.checkpoint)  # the finished run's model, for the caller
         if start is None or start >= epochs:
@@ -411,7 +428,10 @@ def train(
             texts["recipe"] = code_block(recipe_text)
         callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",
                                   monitor=watch, restore=False, evaluation=evaluation,
-                                  tensorboard=tensorboard, texts=texts, schedule=schedule)
+                                  tensorboard=tensorboard, texts=texts, schedule=schedule,
+                                  record={"recipe": recipe.name if recipe is not None else None,
+                                          "dataset": dataset, "split": split,
+                                          **({"from_preset": preset.origin()} if preset else {})})
         if verbose:
             how = f"continuing after epoch {start}" if start else "afresh"
             print(f"Training {folder.name} ({type(model).__name__}) on {dataset!r} for {epochs} "
