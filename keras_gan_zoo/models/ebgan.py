@@ -129,7 +129,7 @@ class EBGAN(NoiseToImageGAN):
             fake_energy, embeddings = self.energy(fake, training=True)
             per_example = self.generator_objective(fake_energy)
             pt = losses.pulling_away_term(embeddings)
-            loss = self.replica_loss(per_example) + self.pt_weight * self.replica_share(pt)
+            loss = self.replica_loss(per_example) + self.pt_weight * self.replica_share(pt, embeddings)
             loss = self.g_optimizer.scale_loss(loss)
         self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
         pt = tf.fill(tf.shape(fake_energy), pt)
