@@ -392,7 +392,11 @@ class BaseGAN(keras.Model):
         """`keras.Model.fit`; under ``MultiWorkerMirroredStrategy``, where Keras 3's own
         `fit` fails (keras-team/keras#20585), the same call runs
         `keras_gan_zoo.training.distributed_fit`. A NaN or infinite logged value stops it at
-        once (`callbacks.StopOnNonFinite`; pass ``StopOnNonFinite(keys=())`` to turn it off)."""
+        once (`callbacks.StopOnNonFinite`; pass ``StopOnNonFinite(keys=())`` to turn it off).
+        Images outside the model range [-1, 1] in the first batch (uint8, [0, 255], [0, 1])
+        are refused (`inputs.check_training_images`; ``check_input_range=False`` skips it)."""
+        if kwargs.pop("check_input_range", True):
+            inputs.check_training_images(x, type(self).__name__)
         kwargs["callbacks"] = guard_divergence(kwargs.get("callbacks"))
         if needs_custom_loop(self.distribute_strategy):
             if y is not None:

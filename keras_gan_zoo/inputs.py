@@ -7,6 +7,8 @@
   signature. A dtype cannot be checked inside the graph: TensorFlow rejects a
   float64 input to a float32 signature before the graph runs ("expected a
   float tensor but is a double tensor"); cast to float32 first.
+* The training data's range: `check_training_images` looks at the first batch
+  `fit` gets, which must be in the model range [-1, 1] (`keras_gan_zoo.pixels`).
 """
 
 from __future__ import annotations
@@ -100,3 +102,48 @@ def assert_input(
         ]
     with tf.control_dependencies(checks):
         return tf.identity(tensor)
+
+
+#: How far beyond [-1, 1] training images may reach (resampling overshoot) before `fit` refuses them.
+MODEL_RANGE_SLACK = 0.05
+#: The examples of an array given to `fit` that `check_training_images` looks at.
+_PEEK = 64
+
+
+def check_training_images(data: Any, entry: str) -> None:
+    """Refuse training data whose first batch is not in the model range [-1, 1], with a
+    ValueError naming the range seen and the conversion (`keras_gan_zoo.pixels.to_model_range`).
+
+    Images in [0, 255] (uint8 or float) or [0, 1] otherwise train without a word: a tanh
+    generator cannot reach the data, D tells real from fake by range alone. ``data`` is what
+    `fit` got: a `tf.data.Dataset` (its first element is read once), arrays, or a tuple or
+    dict of them; every rank-4 part is checked (images, not labels). Generators and
+    `keras.utils.PyDataset`s are not peeked at (that would consume them).
+    ``fit(..., check_input_range=False)`` skips the check.
+    """
+    if isinstance(data, tf.data.Dataset):
+        element = next(iter(data.take(1)), None)
+    elif all(isinstance(part, (np.ndarray, tf.Tensor)) for part in tf.nest.flatten(data)):
+        element = tf.nest.map_structure(lambda part: part[:_PEEK], data)
+    else:
+        return
+    for part in tf.nest.flatten(element):
+        if len(np.shape(part)) == 4 and np.size(part):
+            _check_model_range(np.asarray(part), entry)
+
+
+def _check_model_range(images: np.ndarray, entry: str) -> None:
+    low, high = float(images.min()), float(images.max())
+    if images.dtype == np.uint8 or (low >= 0 and high > 1 + MODEL_RANGE_SLACK):
+        looks, fix = "[0, 255]", "to_model_range(x) (2 x / 255 - 1)"
+    elif low >= 0 and high > 0.5:  # real images in [-1, 1] have dark pixels below 0
+        looks, fix = "[0, 1]", "to_model_range(x, maximum=1) (2 x - 1)"
+    elif low < -1 - MODEL_RANGE_SLACK or high > 1 + MODEL_RANGE_SLACK:
+        looks, fix = "another range", "to_model_range(x, maximum=MAX) after shifting x to [0, MAX]"
+    else:
+        return
+    raise ValueError(
+        f"{entry}.fit: the first batch's images are {images.dtype} in [{low:g}, {high:g}], which "
+        f"looks like {looks}, but the zoo's entries train on images in [-1, 1] (G ends in tanh): "
+        f"convert them with keras_gan_zoo.pixels.{fix}, or load them with "
+        "keras_gan_zoo.data.load, which does; fit(..., check_input_range=False) skips this check.")

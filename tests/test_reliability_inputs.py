@@ -235,3 +235,40 @@ def test_truncated_keras_file_is_called_unreadable_not_missing(gan, tmp_path, co
     result.assert_user_error("model.keras")
     assert "not found" not in result.err.lower(), result.err
     assert re.search(r"readable|corrupt|truncated|not a valid", result.err, re.I), result.err
+
+
+# ------------------------------------------------------------ training images' range
+def _digits_in(low: float, high: float, dtype: str = "float32") -> np.ndarray:
+    images = np.asarray(next(iter(zoo.data.load("digits", batch_size=16)))[0])
+    return ((images + 1.0) / 2.0 * (high - low) + low).astype(dtype)
+
+
+@pytest.mark.parametrize("low, high, dtype, seen, fix", [
+    (0, 255, "uint8", "[0, 255]", "to_model_range(x)"),
+    (0, 255, "float32", "[0, 255]", "to_model_range(x)"),
+    (0, 1, "float32", "[0, 1]", "to_model_range(x, maximum=1)"),
+], ids=["uint8-0-255", "float-0-255", "float-0-1"])
+@pytest.mark.parametrize("form", ["dataset", "array"])
+def test_fit_refuses_images_outside_the_model_range_naming_the_range_and_the_fix(
+        low, high, dtype, seen, fix, form):
+    model = zoo.build("gan", **TINY["gan"], seed=0)
+    model.compile()
+    images = _digits_in(low, high, dtype)
+    data = tf.data.Dataset.from_tensor_slices(images).batch(8) if form == "dataset" else images
+    with pytest.raises(ValueError) as info:
+        model.fit(data, epochs=1, verbose=0, batch_size=None if form == "dataset" else 8)
+    message = str(info.value)
+    for word in (seen, "[-1, 1]", fix, "check_input_range=False"):
+        assert word in message, (word, message)
+    assert model.g_optimizer.iterations.numpy() == 0  # refused before any step
+
+
+def test_fit_range_check_passes_model_range_labels_and_can_be_turned_off():
+    cgan = zoo.build("cgan", generator_filters=8, discriminator_filters=8, seed=0)
+    cgan.compile()
+    cgan.fit(cgan.load_dataset("digits", batch_size=16).take(1), epochs=1, verbose=0)
+    model = zoo.build("gan", **TINY["gan"], seed=0)
+    model.compile()
+    data = tf.data.Dataset.from_tensor_slices(_digits_in(0, 255)).batch(8)
+    model.fit(data, epochs=1, verbose=0, check_input_range=False)
+    assert model.g_optimizer.iterations.numpy() == 2
