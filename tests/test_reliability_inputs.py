@@ -150,6 +150,20 @@ def test_image_with_a_valid_header_but_corrupt_content_is_named(tmp_path):
     assert paths[7].name in result.err, result.err
 
 
+def test_an_image_too_large_to_decode_quickly_is_refused_from_its_header(tmp_path):
+    import time
+
+    write_images(tmp_path / "images", 3, (28, 28))
+    Image.new("1", (12000, 12000)).save(tmp_path / "images" / "huge.png")  # small file, 144 Mpixels
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as info:
+        zoo.data.load(tmp_path / "images", image_size=32, batch_size=2)
+    assert time.perf_counter() - start < 10  # the header says it; nothing is decoded
+    message = str(info.value)
+    for word in ("huge.png", "12000 x 12000", "downscale"):
+        assert word in message, (word, message)
+
+
 def test_upscaling_much_smaller_images_warns_once_with_the_sizes(tmp_path, caplog, capsys):
     write_images(tmp_path / "small", 4, (8, 8))
     with warnings.catch_warnings(record=True) as caught:
