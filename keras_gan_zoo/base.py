@@ -347,7 +347,7 @@ class BaseGAN(keras.Model):
                 f"{what} have shape {shape} but this {type(self).__name__} was built for "
                 f"image_shape {expected}. Load the data with "
                 f"image_size=({h}, {w}), channels={c}, or build the model for your data, "
-                f"e.g. build({self.name!r}, image_shape=[H, W, C])."
+                f"e.g. build({type(self).zoo_name!r}, image_shape=[H, W, C])."
             )
 
     def report(self, **values: tf.Tensor) -> dict[str, tf.Tensor]:

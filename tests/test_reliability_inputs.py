@@ -286,3 +286,14 @@ def test_fit_range_check_passes_model_range_labels_and_can_be_turned_off():
     data = tf.data.Dataset.from_tensor_slices(_digits_in(0, 255)).batch(8)
     model.fit(data, epochs=1, verbose=0, check_input_range=False)
     assert model.g_optimizer.iterations.numpy() == 2
+
+
+def test_a_shape_mismatch_suggests_the_entry_name_not_the_keras_layer_name():
+    for _ in range(3):  # Keras names the later models dcgan_1, dcgan_2, ...
+        model = zoo.build("dcgan", **TINY["dcgan"], seed=0)
+    model.compile()
+    assert model.name != "dcgan"
+    data = tf.data.Dataset.from_tensor_slices(np.zeros((4, 32, 32, 3), np.float32)).batch(2)
+    with pytest.raises(ValueError) as info:
+        model.fit(data, epochs=1, verbose=0, check_input_range=False)
+    assert "build('dcgan', image_shape=[H, W, C])" in str(info.value), str(info.value)
