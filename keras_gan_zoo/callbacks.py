@@ -789,7 +789,8 @@ class RunRecord(keras.callbacks.Callback):
         best = self.evaluation
         if best is not None and best.best_epoch == epoch + 1 and best.best_checkpoint is not None:
             self._write(epochs_done=epoch + 1, best={"epoch": epoch + 1, best.monitor: best.best,
-                                                     "checkpoint": best.best_checkpoint.name})
+                                                     "checkpoint": best.best_checkpoint.name,
+                                                     **best.protocol()})
         else:
             self._write(epochs_done=epoch + 1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -64,6 +65,11 @@ class EvaluationCallback(keras.callbacks.Callback):
         self.best: float | None = None
         self.best_epoch: int | None = None
         self.history: list[dict[str, Any]] = []
+
+    def protocol(self) -> dict[str, Any]:
+        """What makes two evaluations comparable: the number of samples and the extractor
+        (FID's bias depends on the number of samples; features differ per extractor)."""
+        return {"num_samples": self.num_samples, "extractor": self.evaluator.extractor.name}
 
     def _due(self, epoch: int) -> bool:
         last = self.params.get("epochs") if self.params else None
@@ -143,5 +149,15 @@ def entry_evaluation(model: Any, every: int, metrics: str | Sequence[str] = "fid
     best = best or {}
     checkpoint = callback.best_checkpoint
     if checkpoint is not None and "fid" in best and checkpoint.is_file():
-        callback.best, callback.best_epoch = float(best["fid"]), int(best["epoch"])
+        changed = {key: (best[key], value) for key, value in callback.protocol().items()
+                   if key in best and best[key] != value}
+        if changed:  # FIDs of other sample counts or features are not comparable
+            was = ", ".join(f"{best[key]} {key.replace('num_', '')}" for key in changed)
+            now = ", ".join(f"{value} {key.replace('num_', '')}" for key, (_, value) in changed.items())
+            warnings.warn(f"{checkpoint.name} holds epoch {best['epoch']}'s FID {best['fid']:.4g} "
+                          f"from {was}; this run evaluates {now}, whose FIDs are not comparable, "
+                          f"so the best starts afresh (the next evaluation replaces {checkpoint}).",
+                          stacklevel=2)
+        else:
+            callback.best, callback.best_epoch = float(best["fid"]), int(best["epoch"])
     return callback
