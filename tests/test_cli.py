@@ -182,3 +182,17 @@ def test_a_failed_graph_assertion_names_its_message_and_the_values():
                "[10]\n\t [[{{node assert_less/Assert/Assert}}]] [Op:__inference_multi_step_1]")
     assert tensorflow_reason(message) == (
         "dataset labels must be class indices in [0, 10) (got 11 11 11...)")
+
+
+def test_a_label_beyond_the_cgans_classes_is_named_in_the_error_line():
+    import keras_gan_zoo as zoo
+    from keras_gan_zoo.cli import _user_error
+
+    model = zoo.build("cgan", generator_filters=8, discriminator_filters=8, seed=0)
+    model.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
+    labels = np.full((8,), 11, np.int32)  # a 12-class folder's last class, for 10 classes
+    with pytest.raises(tf.errors.OpError) as info:
+        model.fit(tf.data.Dataset.from_tensor_slices((images, labels)).batch(8), verbose=0)
+    message = _user_error(info.value)
+    assert "class indices in [0, 10)" in message and "11" in message, message
