@@ -247,8 +247,8 @@ def command_train(args: argparse.Namespace) -> int:
     return 0
 
 
-#: The most images ``sample`` draws into one grid (64 x 64 tiles): 100,000 DCGAN samples
-#: took 5 GB before failing with a MemoryError.
+#: The most images ``sample`` draws into one grid (64 x 64 tiles): the samples and the grid
+#: are held in memory whole (``--num 100000000`` ran out of memory inside the generator).
 MAX_GRID_SAMPLES = 4096
 
 
@@ -545,7 +545,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 #: Lines of a TensorFlow or Keras error message that say where, not why.
-_WHERE_LINES = re.compile(r"(Graph execution error:|Detected at node|Detected unsupported|"
+_WHERE_LINES = re.compile(r"(Graph execution error:|Detected at node|"
                           r"Exception encountered when calling|Arguments received by|"
                           r"\d+ root error\(s\) found|\d+ successful operations|"
                           r"\d+ derived errors ignored)")
