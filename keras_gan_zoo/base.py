@@ -396,7 +396,7 @@ class BaseGAN(keras.Model):
         Images outside the model range [-1, 1] in the first batch (uint8, [0, 255], [0, 1])
         are refused (`inputs.check_training_images`; ``check_input_range=False`` skips it)."""
         if kwargs.pop("check_input_range", True):
-            inputs.check_training_images(x, type(self).__name__)
+            x = inputs.check_training_images(x, type(self).__name__)
         kwargs["callbacks"] = guard_divergence(kwargs.get("callbacks"))
         if needs_custom_loop(self.distribute_strategy):
             if y is not None:

@@ -110,40 +110,59 @@ MODEL_RANGE_SLACK = 0.05
 _PEEK = 64
 
 
-def check_training_images(data: Any, entry: str) -> None:
-    """Refuse training data whose first batch is not in the model range [-1, 1], with a
-    ValueError naming the range seen and the conversion (`keras_gan_zoo.pixels.to_model_range`).
+def check_training_images(data: Any, entry: str) -> Any:
+    """``data`` (what `fit` got) with the range of its images checked: images in [0, 255]
+    (uint8 or float) or [0, 1] otherwise train without a word (a tanh generator cannot reach
+    the data; D tells real from fake by range alone). The zoo's entries train on the model
+    range [-1, 1] (`keras_gan_zoo.pixels`); the error names the range seen and the conversion.
 
-    Images in [0, 255] (uint8 or float) or [0, 1] otherwise train without a word: a tanh
-    generator cannot reach the data, D tells real from fake by range alone. ``data`` is what
-    `fit` got: a `tf.data.Dataset` (its first element is read once), arrays, or a tuple or
-    dict of them; every rank-4 part is checked (images, not labels). Generators and
-    `keras.utils.PyDataset`s are not peeked at (that would consume them).
+    * arrays, or a tuple or dict of them: the first 64 examples are checked now (ValueError);
+    * a `tf.data.Dataset`: the first batch of each pass is checked as it is read (a map in
+      the pipeline; an InvalidArgumentError with the same message). Peeking at a dataset
+      beforehand would advance its shuffle's seeds, and so change the run;
+    * generators and `keras.utils.PyDataset`s are returned unchecked (peeking consumes them).
+
+    Every rank-4 part of an element is checked (images, not labels).
     ``fit(..., check_input_range=False)`` skips the check.
     """
     if isinstance(data, tf.data.Dataset):
-        element = next(iter(data.take(1)), None)
-    elif all(isinstance(part, (np.ndarray, tf.Tensor)) for part in tf.nest.flatten(data)):
-        element = tf.nest.map_structure(lambda part: part[:_PEEK], data)
-    else:
-        return
-    for part in tf.nest.flatten(element):
+        def first_checked(index: tf.Tensor, element: Any) -> Any:
+            parts = [tf.cond(index == 0, lambda p=part: _assert_model_range(p, entry), lambda p=part: p)
+                     if part.shape.rank == 4 else part for part in tf.nest.flatten(element)]
+            return tf.nest.pack_sequence_as(element, parts)
+
+        return data.enumerate().map(first_checked)
+    if not all(isinstance(part, (np.ndarray, tf.Tensor)) for part in tf.nest.flatten(data)):
+        return data
+    for part in tf.nest.flatten(data):
         if len(np.shape(part)) == 4 and np.size(part):
-            _check_model_range(np.asarray(part), entry)
+            images = np.asarray(part[:_PEEK], np.float32)
+            low, high = float(images.min()), float(images.max())
+            if not _in_model_range(low, high):
+                raise ValueError(f"{_range_message(entry)} (got {images.dtype} in [{low:g}, {high:g}]).")
+    return data
 
 
-def _check_model_range(images: np.ndarray, entry: str) -> None:
-    low, high = float(images.min()), float(images.max())
-    if images.dtype == np.uint8 or (low >= 0 and high > 1 + MODEL_RANGE_SLACK):
-        looks, fix = "[0, 255]", "to_model_range(x) (2 x / 255 - 1)"
-    elif low >= 0 and high > 0.5:  # real images in [-1, 1] have dark pixels below 0
-        looks, fix = "[0, 1]", "to_model_range(x, maximum=1) (2 x - 1)"
-    elif low < -1 - MODEL_RANGE_SLACK or high > 1 + MODEL_RANGE_SLACK:
-        looks, fix = "another range", "to_model_range(x, maximum=MAX) after shifting x to [0, MAX]"
-    else:
-        return
-    raise ValueError(
-        f"{entry}.fit: the first batch's images are {images.dtype} in [{low:g}, {high:g}], which "
-        f"looks like {looks}, but the zoo's entries train on images in [-1, 1] (G ends in tanh): "
-        f"convert them with keras_gan_zoo.pixels.{fix}, or load them with "
-        "keras_gan_zoo.data.load, which does; fit(..., check_input_range=False) skips this check.")
+def _in_model_range(low: Any, high: Any) -> Any:
+    """False for images in [0, 255] or [0, 1] (none below 0, some above 0.5: real images in
+    [-1, 1] have dark pixels below 0) or otherwise beyond [-1, 1]; numbers or tensors."""
+    beyond = (low < -1 - MODEL_RANGE_SLACK) | (high > 1 + MODEL_RANGE_SLACK)
+    unit_or_bytes = (low >= 0) & (high > 0.5)
+    return ~(beyond | unit_or_bytes) if isinstance(beyond, tf.Tensor) else not (beyond or unit_or_bytes)
+
+
+def _range_message(entry: str) -> str:
+    return (f"{entry}.fit: the zoo's entries train on images in [-1, 1] (G ends in tanh), but "
+            "the first batch is not: convert images in [0, 255] (or uint8) with "
+            "keras_gan_zoo.pixels.to_model_range(x) (2 x / 255 - 1), images in [0, 1] with "
+            "to_model_range(x, maximum=1) (2 x - 1), or load them with keras_gan_zoo.data.load, "
+            "which does; fit(..., check_input_range=False) skips this check")
+
+
+def _assert_model_range(images: tf.Tensor, entry: str) -> tf.Tensor:
+    values = tf.cast(images, tf.float32)
+    low, high = tf.reduce_min(values), tf.reduce_max(values)
+    check = tf.debugging.Assert(_in_model_range(low, high) | (tf.size(values) == 0),
+                                [f"{_range_message(entry)}; got {images.dtype.name} in", low, high])
+    with tf.control_dependencies([check]):
+        return tf.identity(images)

@@ -257,24 +257,44 @@ def _digits_in(low: float, high: float, dtype: str = "float32") -> np.ndarray:
     return ((images + 1.0) / 2.0 * (high - low) + low).astype(dtype)
 
 
-@pytest.mark.parametrize("low, high, dtype, seen, fix", [
-    (0, 255, "uint8", "[0, 255]", "to_model_range(x)"),
-    (0, 255, "float32", "[0, 255]", "to_model_range(x)"),
-    (0, 1, "float32", "[0, 1]", "to_model_range(x, maximum=1)"),
+@pytest.mark.parametrize("low, high, dtype, seen", [
+    (0, 255, "uint8", "255"), (0, 255, "float32", "255"), (0, 1, "float32", "1"),
 ], ids=["uint8-0-255", "float-0-255", "float-0-1"])
 @pytest.mark.parametrize("form", ["dataset", "array"])
 def test_fit_refuses_images_outside_the_model_range_naming_the_range_and_the_fix(
-        low, high, dtype, seen, fix, form):
+        low, high, dtype, seen, form):
     model = zoo.build("gan", **TINY["gan"], seed=0)
     model.compile()
     images = _digits_in(low, high, dtype)
     data = tf.data.Dataset.from_tensor_slices(images).batch(8) if form == "dataset" else images
-    with pytest.raises(ValueError) as info:
+    before = [np.array(w) for w in model.generator.get_weights() + model.discriminator.get_weights()]
+    # Arrays are checked before fit starts (ValueError); a dataset as its first batch is read
+    # (peeking beforehand would advance its shuffle and change the run).
+    with pytest.raises((ValueError, tf.errors.InvalidArgumentError)) as info:
         model.fit(data, epochs=1, verbose=0, batch_size=None if form == "dataset" else 8)
     message = str(info.value)
-    for word in (seen, "[-1, 1]", fix, "check_input_range=False"):
+    for word in (dtype, "[-1, 1]", "to_model_range(x)", "to_model_range(x, maximum=1)",
+                 "check_input_range=False"):
         assert word in message, (word, message)
-    assert model.g_optimizer.iterations.numpy() == 0  # refused before any step
+    assert re.search(rf"\b{seen}\b", message.split("got")[-1]), message  # the maximum seen
+    after = model.generator.get_weights() + model.discriminator.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))  # refused before any update
+
+
+def test_fit_range_check_leaves_a_shuffled_datasets_order_alone():
+    from keras_gan_zoo import inputs
+
+    def first_pass(dataset):
+        return [float(np.asarray(batch).sum()) for batch in dataset]
+
+    data = zoo.data.load("digits", batch_size=256, seed=3, with_labels=False)
+    checked = inputs.check_training_images(data, "GAN")
+    reference = first_pass(zoo.data.load("digits", batch_size=256, seed=3, with_labels=False))
+    assert first_pass(checked) == pytest.approx(reference)
+    # Reading a batch beforehand (a peek) would have moved the shuffle on: the order differs.
+    peeked = zoo.data.load("digits", batch_size=256, seed=3, with_labels=False)
+    next(iter(peeked))
+    assert first_pass(peeked) != pytest.approx(reference)
 
 
 def test_fit_range_check_passes_model_range_labels_and_can_be_turned_off():

@@ -100,7 +100,7 @@ class EvaluationCallback(keras.callbacks.Callback):
                 # Atomic, with the epoch and value inside: a kill keeps the last best, and
                 # the file says which epoch it holds even if run.json was not written yet.
                 save_checkpoint(self.model, self.best_checkpoint,
-                                {"epoch": epoch + 1, self.monitor: value})
+                                {"epoch": epoch + 1, self.monitor: value, **self.protocol()})
         if self.verbose and is_chief(self.model.distribute_strategy):
             shown = ", ".join(f"{k} {results[k]:.4g}" for k in self.keys)
             best = ("" if self.best is None else
