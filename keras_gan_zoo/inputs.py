@@ -136,10 +136,11 @@ def check_training_images(data: Any, entry: str) -> Any:
         return data
     for part in tf.nest.flatten(data):
         if len(np.shape(part)) == 4 and np.size(part):
-            images = np.asarray(part[:_PEEK], np.float32)
+            images = np.asarray(part[:_PEEK])
             low, high = float(images.min()), float(images.max())
             if not _in_model_range(low, high):
-                raise ValueError(f"{_range_message(entry)} (got {images.dtype} in [{low:g}, {high:g}]).")
+                raise ValueError(f"{_range_message(entry)} (got {images.dtype.name} in "
+                                 f"[{low:g}, {high:g}]).")
     return data
 
 
