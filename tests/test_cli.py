@@ -148,11 +148,14 @@ def test_sample_caps_the_number_of_samples_before_any_work(zoo_checkpoint, tmp_p
     assert not (tmp_path / "grid.png").exists()
 
 
-def test_corrupt_inception_weights_are_named_by_their_path(zoo_checkpoint, tmp_path):
+@pytest.mark.parametrize("content", [None, b"not an HDF5 file"], ids=["missing", "corrupt"])
+def test_missing_or_corrupt_inception_weights_are_named_by_their_path(zoo_checkpoint, tmp_path,
+                                                                       content):
     from tests.cli_capture import run_cli
 
     weights = tmp_path / "inception.h5"
-    weights.write_bytes(b"not an HDF5 file")
+    if content is not None:
+        weights.write_bytes(content)
     result = run_cli("evaluate", "--checkpoint", zoo_checkpoint, "--num-samples", "10",
                      "--metrics", "fid", "--extractor", "inception_v3",
                      "--inception-weights", weights, "--output", tmp_path / "m.json")
