@@ -104,7 +104,8 @@ def assert_input(
         return tf.identity(tensor)
 
 
-#: How far beyond [-1, 1] training images may reach (resampling overshoot) before `fit` refuses them.
+#: How far beyond [-1, 1] training images may reach (resampling overshoot) before `fit`
+#: refuses them.
 MODEL_RANGE_SLACK = 0.05
 #: The examples of an array given to `fit` that `check_training_images` looks at.
 _PEEK = 64
@@ -127,8 +128,9 @@ def check_training_images(data: Any, entry: str) -> Any:
     """
     if isinstance(data, tf.data.Dataset):
         def first_checked(index: tf.Tensor, element: Any) -> Any:
-            parts = [tf.cond(index == 0, lambda p=part: _assert_model_range(p, entry), lambda p=part: p)
-                     if part.shape.rank == 4 else part for part in tf.nest.flatten(element)]
+            parts = [tf.cond(index == 0, lambda p=part: _assert_model_range(p, entry),
+                             lambda p=part: p) if part.shape.rank == 4 else part
+                     for part in tf.nest.flatten(element)]
             return tf.nest.pack_sequence_as(element, parts)
 
         return data.enumerate().map(first_checked)
@@ -149,7 +151,9 @@ def _in_model_range(low: Any, high: Any) -> Any:
     [-1, 1] have dark pixels below 0) or otherwise beyond [-1, 1]; numbers or tensors."""
     beyond = (low < -1 - MODEL_RANGE_SLACK) | (high > 1 + MODEL_RANGE_SLACK)
     unit_or_bytes = (low >= 0) & (high > 0.5)
-    return ~(beyond | unit_or_bytes) if isinstance(beyond, tf.Tensor) else not (beyond or unit_or_bytes)
+    if isinstance(beyond, tf.Tensor):
+        return ~(beyond | unit_or_bytes)
+    return not (beyond or unit_or_bytes)
 
 
 def _range_message(entry: str) -> str:

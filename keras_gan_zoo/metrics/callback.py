@@ -153,7 +153,8 @@ def entry_evaluation(model: Any, every: int, metrics: str | Sequence[str] = "fid
                    if key in best and best[key] != value}
         if changed:  # FIDs of other sample counts or features are not comparable
             was = ", ".join(f"{best[key]} {key.replace('num_', '')}" for key in changed)
-            now = ", ".join(f"{value} {key.replace('num_', '')}" for key, (_, value) in changed.items())
+            now = ", ".join(f"{value} {key.replace('num_', '')}"
+                            for key, (_, value) in changed.items())
             warnings.warn(f"{checkpoint.name} holds epoch {best['epoch']}'s FID {best['fid']:.4g} "
                           f"from {was}; this run evaluates {now}, whose FIDs are not comparable, "
                           f"so the best starts afresh (the next evaluation replaces {checkpoint}).",
