@@ -14,7 +14,8 @@ serialisation, the reporting and export, and the rules that make a custom
 ``train_step`` correct under any ``tf.distribute`` strategy, once:
 
 * **Loss reduction** (:meth:`replica_loss`): per-example losses are summed and
-  divided by the *global* batch size inside the ``GradientTape``; the
+  divided by the *global* number of examples (all-reduced over replicas, so an
+  uneven last batch weighs every example the same) inside the ``GradientTape``; the
   optimizer sums gradients over replicas, so one step on N replicas equals one
   step on one replica with the same global batch.
 * **Logging** (:meth:`report`): `keras.metrics.Mean` trackers receive the
@@ -45,7 +46,7 @@ import tensorflow as tf
 
 from keras_gan_zoo import config_checks, inputs, losses, registry
 from keras_gan_zoo.callbacks import guard_divergence
-from keras_gan_zoo.distribute import fold_in_replica, needs_custom_loop
+from keras_gan_zoo.distribute import fold_in_replica, global_count, needs_custom_loop
 from keras_gan_zoo.signals import MonitorSignals
 from keras_gan_zoo.training import distributed_fit
 
@@ -291,16 +292,20 @@ class BaseGAN(keras.Model):
     ) -> tf.Tensor:
         """This replica's share of the global-batch mean of ``per_example``.
 
-        ``sum(per_example) / global_batch_size``; call it inside the tape. With
-        an optimizer, the result is also scaled for mixed precision.
+        ``sum(per_example) / examples in the global batch`` (`distribute.global_count`,
+        right also when the last batch splits unevenly over replicas); call it inside the
+        tape. With an optimizer, the result is also scaled for mixed precision.
         """
-        loss = tf.nn.compute_average_loss(losses.per_example_mean(per_example))
+        per_example = tf.cast(losses.per_example_mean(per_example), tf.float32)
+        loss = tf.math.divide_no_nan(tf.reduce_sum(per_example), global_count(per_example))
         return optimizer.scale_loss(loss) if optimizer is not None else loss
 
-    def replica_share(self, batch_loss: tf.Tensor) -> tf.Tensor:
-        """This replica's share of a loss already averaged over its batch
-        (e.g. EBGAN's pulling-away term): ``batch_loss / num_replicas``."""
-        return tf.cast(batch_loss, tf.float32) / float(self.num_replicas())
+    def replica_share(self, batch_loss: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
+        """This replica's share of a loss already averaged over its batch ``batch``
+        (e.g. EBGAN's pulling-away term): ``batch_loss x its examples / global examples``,
+        ``batch_loss / num_replicas`` when the replicas hold equal shares."""
+        share = tf.math.divide_no_nan(tf.cast(tf.shape(batch)[0], tf.float32), global_count(batch))
+        return tf.cast(batch_loss, tf.float32) * share
 
     @staticmethod
     def apply_gradients(
@@ -342,7 +347,7 @@ class BaseGAN(keras.Model):
                 f"{what} have shape {shape} but this {type(self).__name__} was built for "
                 f"image_shape {expected}. Load the data with "
                 f"image_size=({h}, {w}), channels={c}, or build the model for your data, "
-                f"e.g. build({self.name!r}, image_shape=[H, W, C])."
+                f"e.g. build({type(self).zoo_name!r}, image_shape=[H, W, C])."
             )
 
     def report(self, **values: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -387,7 +392,11 @@ class BaseGAN(keras.Model):
         """`keras.Model.fit`; under ``MultiWorkerMirroredStrategy``, where Keras 3's own
         `fit` fails (keras-team/keras#20585), the same call runs
         `keras_gan_zoo.training.distributed_fit`. A NaN or infinite logged value stops it at
-        once (`callbacks.StopOnNonFinite`; pass ``StopOnNonFinite(keys=())`` to turn it off)."""
+        once (`callbacks.StopOnNonFinite`; pass ``StopOnNonFinite(keys=())`` to turn it off).
+        Images outside the model range [-1, 1] in the first batch (uint8, [0, 255], [0, 1])
+        are refused (`inputs.check_training_images`; ``check_input_range=False`` skips it)."""
+        if kwargs.pop("check_input_range", True):
+            x = inputs.check_training_images(x, type(self).__name__)
         kwargs["callbacks"] = guard_divergence(kwargs.get("callbacks"))
         if needs_custom_loop(self.distribute_strategy):
             if y is not None:

@@ -395,7 +395,7 @@ class RunFolder:
                     f"for; set epochs_done to the rows of {self.history.name}")
         if best is not None and not (isinstance(best, dict) and _whole(best.get("epoch"), 1)
                                      and all(_number(v) for k, v in best.items()
-                                             if k not in ("epoch", "checkpoint"))):
+                                             if k not in ("epoch", "checkpoint", "extractor"))):
             return f"best is {best!r}, not {{\"epoch\": E, \"fid\": value, ...}}"
         if not isinstance(record.get("export", ""), str):
             return f"export is {record.get('export')!r}, not a folder name"
@@ -789,7 +789,8 @@ class RunRecord(keras.callbacks.Callback):
         best = self.evaluation
         if best is not None and best.best_epoch == epoch + 1 and best.best_checkpoint is not None:
             self._write(epochs_done=epoch + 1, best={"epoch": epoch + 1, best.monitor: best.best,
-                                                     "checkpoint": best.best_checkpoint.name})
+                                                     "checkpoint": best.best_checkpoint.name,
+                                                     **best.protocol()})
         else:
             self._write(epochs_done=epoch + 1)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -52,7 +53,7 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise SystemExit(f"error: --set expects key=value, got {pair!r}.")
+            raise ValueError(f"--set expects key=value, got {pair!r}.")
         try:
             parsed = load_yaml(value)
         except yaml.YAMLError as error:
@@ -98,15 +99,19 @@ def whole_number(option: str, text: str | None) -> int | None:
 
 
 def _load_checkpoint(path: str):
+    """The zoo entry saved in the ``.keras`` file ``path``; a ValueError names the file and
+    the fix when it is missing, unreadable, or holds a Keras model that is not a zoo entry
+    (checked before any command writes a file)."""
     import zipfile
 
     import keras
 
     import keras_gan_zoo  # noqa: F401  (registers the entries with Keras)
+    from keras_gan_zoo.base import BaseGAN
 
     if not Path(path).is_file():
-        raise SystemExit(
-            f"error: checkpoint {path!r} does not exist; pass the .keras file that "
+        raise ValueError(
+            f"checkpoint {path!r} does not exist; pass the .keras file that "
             "'keras-gan-zoo train' wrote (e.g. runs/dcgan/model.keras)."
         )
     unreadable = (f"checkpoint {path} is not a readable Keras file (truncated or corrupt?); "
@@ -114,10 +119,15 @@ def _load_checkpoint(path: str):
     if not zipfile.is_zipfile(path):
         raise ValueError(f"{unreadable}.")
     try:
-        return keras.models.load_model(path)
+        model = keras.models.load_model(path)
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
         detail = " ".join(str(error).split())[:160]
         raise ValueError(f"{unreadable} ({type(error).__name__}: {detail}).") from None
+    if not isinstance(model, BaseGAN):
+        raise ValueError(f"checkpoint {path} holds a Keras {type(model).__name__}, not a zoo "
+                         "entry; pass a .keras file that 'keras-gan-zoo train' wrote (e.g. "
+                         "runs/dcgan/model.keras).")
+    return model
 
 
 def _load_model(args: argparse.Namespace):
@@ -237,10 +247,19 @@ def command_train(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The most images ``sample`` draws into one grid (64 x 64 tiles): the samples and the grid
+#: are held in memory whole (``--num 100000000`` ran out of memory inside the generator).
+MAX_GRID_SAMPLES = 4096
+
+
 def command_sample(args: argparse.Namespace) -> int:
     from keras_gan_zoo.plotting import save_image_grid
     from keras_gan_zoo.presets import sample_images
 
+    if args.num is not None and not 1 <= args.num <= MAX_GRID_SAMPLES:
+        raise ValueError(f"--num {args.num}: a sample grid holds 1 to {MAX_GRID_SAMPLES} images "
+                         "(64 x 64); for more images call the exported SavedModel or "
+                         "model.generate(...) in batches.")
     model = _load_model(args)
     images, rows, titles = sample_images(
         model, args.num, args.seed, labels=args.labels, categorical=args.categorical,
@@ -525,6 +544,39 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
+#: Lines of a TensorFlow or Keras error message that say where, not why.
+_WHERE_LINES = re.compile(r"(Graph execution error:|Detected at node|"
+                          r"Exception encountered when calling|Arguments received by|"
+                          r"\d+ root error\(s\) found|\d+ successful operations|"
+                          r"\d+ derived errors ignored)")
+#: Parts of a line that name TensorFlow's internals: ``{{function_node ...}}``, ``[[{{node x}}]]``,
+#: ``[Op:...]``, ``(0) INVALID_ARGUMENT:``, a trailing ``name:``.
+_INTERNALS = re.compile(r"\{\{function_node [^}]*\}\}|\[\[.*?\]\]|\[Op:[^\]]*\]|"
+                        r"^\(\d+\) [A-Z_]+: *|\s+name: *$")
+
+#: ``assertion failed: [MESSAGE] [Condition x < y did not hold element-wise:] [x (...) = ] [VALUES]``
+_ASSERTION = re.compile(r"assertion failed: \[(?P<message>.*?)\] \[Condition .*?\]"
+                        r"(?: \[x \(.*?\) = \] \[(?P<values>[^\]]*)\])?")
+
+
+def tensorflow_reason(message: str) -> str:
+    """The line of a TensorFlow error message that says why it failed, without TensorFlow's
+    internals: a failure inside a ``tf.function`` starts with "Graph execution error:" and the
+    stack of the node (indented), and Keras wraps a layer's error in "Exception encountered
+    when calling ..."; the reason (``indices[3] = 11 is not in [0, 10)``: a label beyond a
+    CGAN's classes) is the first other line."""
+    for line in message.splitlines():
+        if not line.strip() or line[0].isspace() or _WHERE_LINES.match(line.strip()):
+            continue
+        reason = " ".join(_INTERNALS.sub(" ", line.strip()).split())
+        assertion = _ASSERTION.match(reason)
+        if assertion:  # tf.debugging.assert_*: the message, then the values that failed it
+            return f"{assertion['message']} (got {assertion['values'] or 'other values'})"
+        if reason:
+            return reason
+    return " ".join(message.split()) or "(no message)"
+
+
 def _user_error(error: BaseException) -> str | None:
     """The one line to show for a user's mistake, or ``None`` for an unexpected error.
 
@@ -534,8 +586,7 @@ def _user_error(error: BaseException) -> str | None:
     """
     tf = sys.modules.get("tensorflow")
     if tf is not None and isinstance(error, tf.errors.OpError):
-        first = (error.message or type(error).__name__).strip().splitlines()[0]
-        return f"TensorFlow {type(error).__name__}: {first}"
+        return f"TensorFlow {type(error).__name__}: {tensorflow_reason(error.message or '')}"
     if isinstance(error, (ValueError, OSError)):
         return " ".join(str(error).split()) or type(error).__name__
     return None

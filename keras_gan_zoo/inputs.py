@@ -7,6 +7,8 @@
   signature. A dtype cannot be checked inside the graph: TensorFlow rejects a
   float64 input to a float32 signature before the graph runs ("expected a
   float tensor but is a double tensor"); cast to float32 first.
+* The training data's range: `check_training_images` looks at the first batch
+  `fit` gets, which must be in the model range [-1, 1] (`keras_gan_zoo.pixels`).
 """
 
 from __future__ import annotations
@@ -100,3 +102,72 @@ def assert_input(
         ]
     with tf.control_dependencies(checks):
         return tf.identity(tensor)
+
+
+#: How far beyond [-1, 1] training images may reach (resampling overshoot) before `fit`
+#: refuses them.
+MODEL_RANGE_SLACK = 0.05
+#: The examples of an array given to `fit` that `check_training_images` looks at.
+_PEEK = 64
+
+
+def check_training_images(data: Any, entry: str) -> Any:
+    """``data`` (what `fit` got) with the range of its images checked: images in [0, 255]
+    (uint8 or float) or [0, 1] otherwise train without a word (a tanh generator cannot reach
+    the data; D tells real from fake by range alone). The zoo's entries train on the model
+    range [-1, 1] (`keras_gan_zoo.pixels`); the error names the range seen and the conversion.
+
+    * arrays, or a tuple or dict of them: the first 64 examples are checked now (ValueError);
+    * a `tf.data.Dataset`: the first batch of each pass is checked as it is read (a map in
+      the pipeline; an InvalidArgumentError with the same message). Peeking at a dataset
+      beforehand would advance its shuffle's seeds, and so change the run;
+    * generators and `keras.utils.PyDataset`s are returned unchecked (peeking consumes them).
+
+    Every rank-4 part of an element is checked (images, not labels).
+    ``fit(..., check_input_range=False)`` skips the check.
+    """
+    if isinstance(data, tf.data.Dataset):
+        def first_checked(index: tf.Tensor, element: Any) -> Any:
+            parts = [tf.cond(index == 0, lambda p=part: _assert_model_range(p, entry),
+                             lambda p=part: p) if part.shape.rank == 4 else part
+                     for part in tf.nest.flatten(element)]
+            return tf.nest.pack_sequence_as(element, parts)
+
+        return data.enumerate().map(first_checked)
+    if not all(isinstance(part, (np.ndarray, tf.Tensor)) for part in tf.nest.flatten(data)):
+        return data
+    for part in tf.nest.flatten(data):
+        if len(np.shape(part)) == 4 and np.size(part):
+            images = np.asarray(part[:_PEEK])
+            low, high = float(images.min()), float(images.max())
+            if not _in_model_range(low, high):
+                raise ValueError(f"{_range_message(entry)} (got {images.dtype.name} in "
+                                 f"[{low:g}, {high:g}]).")
+    return data
+
+
+def _in_model_range(low: Any, high: Any) -> Any:
+    """False for images in [0, 255] or [0, 1] (none below 0, some above 0.5: real images in
+    [-1, 1] have dark pixels below 0) or otherwise beyond [-1, 1]; numbers or tensors."""
+    beyond = (low < -1 - MODEL_RANGE_SLACK) | (high > 1 + MODEL_RANGE_SLACK)
+    unit_or_bytes = (low >= 0) & (high > 0.5)
+    if isinstance(beyond, tf.Tensor):
+        return ~(beyond | unit_or_bytes)
+    return not (beyond or unit_or_bytes)
+
+
+def _range_message(entry: str) -> str:
+    return (f"{entry}.fit: the zoo's entries train on images in [-1, 1] (G ends in tanh), but "
+            "the first batch is not: convert images in [0, 255] (or uint8) with "
+            "keras_gan_zoo.pixels.to_model_range(x) (2 x / 255 - 1), images in [0, 1] with "
+            "to_model_range(x, maximum=1) (2 x - 1), or load them with keras_gan_zoo.data.load, "
+            "which does; fit(..., check_input_range=False) skips this check")
+
+
+def _assert_model_range(images: tf.Tensor, entry: str) -> tf.Tensor:
+    values = tf.cast(images, tf.float32)
+    low, high = tf.reduce_min(values), tf.reduce_max(values)
+    check = tf.debugging.Assert(_in_model_range(low, high) | (tf.size(values) == 0),
+                                [f"{_range_message(entry)}; got {images.dtype.name} in", low, high])
+    with tf.control_dependencies([check]):
+        return tf.identity(images)

@@ -185,7 +185,7 @@ def compare_runs(panels: Sequence[RunPanel], path: str | os.PathLike,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    images = [[plt.imread(picture) for picture in panel.pictures] for panel in panels]
+    images = [[_read_png(picture) for picture in panel.pictures] for panel in panels]
     # Each row is as tall as its tallest picture at the column's width.
     aspects = [max(column[row].shape[0] / column[row].shape[1] for column in images)
                for row in range(len(images[0]))]
@@ -208,7 +208,23 @@ def compare_runs(panels: Sequence[RunPanel], path: str | os.PathLike,
         fig.text(x, 1 - 0.58 / height, panel.note, ha="center", va="center", fontsize=11,
                  color="firebrick" if panel.alarm else "darkgreen")
     path = Path(path)
+    if not path.suffix:  # what matplotlib would write: it adds ".png" to a name without one
+        path = path.with_name(path.name + ".png")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
+
+
+def _read_png(path: Path) -> np.ndarray:
+    """``plt.imread(path)``; a ValueError names a truncated or corrupt picture (PIL raises a
+    SyntaxError, struct.error or OSError for them)."""
+    import matplotlib.pyplot as plt
+
+    try:
+        return plt.imread(path)
+    except Exception as error:  # noqa: BLE001  (PIL's errors for bad files have no common base)
+        detail = " ".join(str(error).split())[:120]
+        raise ValueError(f"{path} is not a readable PNG (truncated or corrupt; "
+                         f"{type(error).__name__}: {detail}); continuing the run (train with a "
+                         "larger --epochs) draws it again.") from None

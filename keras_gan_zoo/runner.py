@@ -343,6 +343,10 @@ def train(
     for key, value, least in counts:
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise ValueError(f"{key} must be a whole number of at least {least}, got {value!r}.")
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise ValueError(f"overrides must be a mapping of config keys to values, e.g. "
+                         f"{{'latent_dim': 64}}, not a {type(overrides).__name__} ({overrides!r}); "
+                         "for 'key=value' texts use keras_gan_zoo.cli.parse_overrides(...).")
     stop_on = parse_stop_on(stop_on)
     if stop_on and not monitor:
         raise ValueError(f"stop_on needs the monitor that names the diagnoses, but monitor=False: "

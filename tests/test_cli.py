@@ -11,7 +11,7 @@ from keras_gan_zoo.cli import main, parse_overrides
 def test_parse_overrides_reads_yaml_values():
     assert parse_overrides(["latent_dim=64", "image_shape=[32,32,3]", "seed=null", "d_steps=2"]) == {
         "latent_dim": 64, "image_shape": [32, 32, 3], "seed": None, "d_steps": 2}
-    with pytest.raises(SystemExit, match="key=value"):
+    with pytest.raises(ValueError, match="key=value"):
         parse_overrides(["latent_dim"])
 
 
@@ -53,8 +53,8 @@ def test_bad_inputs_exit_with_a_message(tmp_path, capsys):
     assert main(["train", "dcgan", "--dataset", str(tmp_path / "missing"),
                  "--output", str(tmp_path / "x")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    with pytest.raises(SystemExit, match="does not exist"):
-        main(["sample", "--checkpoint", str(tmp_path / "none.keras")])
+    assert main(["sample", "--checkpoint", str(tmp_path / "none.keras")]) == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 #: 531 bytes whose YAML aliases expand to 10**9 strings (the "billion laughs").
@@ -94,3 +94,108 @@ def test_the_billion_laughs_is_refused_at_once():
     with pytest.raises(ValueError, match="alias"):
         load_yaml(LAUGHS)
     assert time.monotonic() - start < 1
+
+
+# ------------------------------------------------------------ user errors: one line, exit 2
+@pytest.mark.parametrize("argv", [
+    ["sample", "--checkpoint", "missing.keras"],
+    ["train", "gan", "--set", "latent_dim"],
+], ids=["missing-checkpoint", "set-without-value"])
+def test_a_user_error_exits_2_in_a_real_shell(tmp_path, argv):
+    import subprocess
+    import sys
+
+    from tests.cli_capture import child_environment
+
+    result = subprocess.run([sys.executable, "-m", "keras_gan_zoo.cli", *argv], cwd=tmp_path,
+                            env=child_environment(), capture_output=True, text=True, timeout=300)
+    lines = [line for line in result.stderr.splitlines()
+             if line.strip() and not line.startswith(("W0000", "E0000", "I0000", "WARNING: All log"))]
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+
+
+@pytest.fixture(scope="module")
+def zoo_checkpoint(tmp_path_factory):
+    import keras_gan_zoo as zoo
+
+    model = zoo.build("gan", generator_units=[16], discriminator_units=[16], latent_dim=8, seed=0)
+    path = tmp_path_factory.mktemp("checkpoint") / "model.keras"
+    model.save(path)
+    return path
+
+
+@pytest.mark.parametrize("command", ["sample", "export", "evaluate"])
+def test_a_keras_file_that_is_not_a_zoo_entry_is_one_line_and_writes_nothing(tmp_path, command):
+    import keras
+
+    from tests.cli_capture import run_cli
+
+    plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    plain.save(tmp_path / "plain.keras")
+    output = tmp_path / "out" / ("1" if command == "export" else "result")
+    result = run_cli(command, "--checkpoint", tmp_path / "plain.keras", "--output", output)
+    result.assert_user_error("plain.keras", "Sequential", "keras-gan-zoo train")
+    assert not (tmp_path / "out").exists()
+
+
+def test_sample_caps_the_number_of_samples_before_any_work(zoo_checkpoint, tmp_path):
+    from tests.cli_capture import run_cli
+
+    result = run_cli("sample", "--checkpoint", zoo_checkpoint, "--num", "100000",
+                     "--output", tmp_path / "grid.png")
+    result.assert_user_error("--num", "100000", "4096")
+    assert not (tmp_path / "grid.png").exists()
+
+
+@pytest.mark.parametrize("content", [None, b"not an HDF5 file"], ids=["missing", "corrupt"])
+def test_missing_or_corrupt_inception_weights_are_named_by_their_path(zoo_checkpoint, tmp_path,
+                                                                       content):
+    from tests.cli_capture import run_cli
+
+    weights = tmp_path / "inception.h5"
+    if content is not None:
+        weights.write_bytes(content)
+    result = run_cli("evaluate", "--checkpoint", zoo_checkpoint, "--num-samples", "10",
+                     "--metrics", "fid", "--extractor", "inception_v3",
+                     "--inception-weights", weights, "--output", tmp_path / "m.json")
+    result.assert_user_error(str(weights), "inception_v3_weights_tf_dim_ordering_tf_kernels.h5")
+
+
+def test_tensorflow_errors_keep_their_meaningful_line():
+    from keras_gan_zoo.cli import _user_error
+
+    error = tf.errors.InvalidArgumentError(None, None, (
+        "Graph execution error:\n\nDetected at node foo defined at (most recent call last):\n"
+        "  File \"x.py\", line 1, in <module>\n\n"
+        "indices[3] = 11 is not in [0, 10)\n\t [[{{node embedding/GatherV2}}]] "
+        "[Op:__inference_one_step_on_iterator_1234]"))
+    message = _user_error(error)
+    assert "indices[3] = 11 is not in [0, 10)" in message, message
+    assert "\n" not in message and "Graph execution error" not in message, message
+
+
+def test_a_failed_graph_assertion_names_its_message_and_the_values():
+    from keras_gan_zoo.cli import tensorflow_reason
+
+    message = ("Graph execution error:\n\nDetected at node assert_less/Assert/Assert defined at "
+               "(most recent call last):\n  File \"x.py\", line 6, in <module>\n\n"
+               "assertion failed: [dataset labels must be class indices in [0, 10)] [Condition x "
+               "< y did not hold element-wise:] [x (data_1:0) = ] [11 11 11...] [y (Const:0) = ] "
+               "[10]\n\t [[{{node assert_less/Assert/Assert}}]] [Op:__inference_multi_step_1]")
+    assert tensorflow_reason(message) == (
+        "dataset labels must be class indices in [0, 10) (got 11 11 11...)")
+
+
+def test_a_label_beyond_the_cgans_classes_is_named_in_the_error_line():
+    import keras_gan_zoo as zoo
+    from keras_gan_zoo.cli import _user_error
+
+    model = zoo.build("cgan", generator_filters=8, discriminator_filters=8, seed=0)
+    model.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
+    labels = np.full((8,), 11, np.int32)  # a 12-class folder's last class, for 10 classes
+    with pytest.raises(tf.errors.OpError) as info:
+        model.fit(tf.data.Dataset.from_tensor_slices((images, labels)).batch(8), verbose=0)
+    message = _user_error(info.value)
+    assert "class indices in [0, 10)" in message and "11" in message, message

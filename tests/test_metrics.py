@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 import types
+import warnings
 
 import keras
 import numpy as np
@@ -404,3 +405,25 @@ def test_metrics_rank_trained_above_untrained_and_collapsed_dcgan(quality_dcgan_
     assert collapsed["msssim"] > 0.99  # diversity flags the collapse...
     assert trained["msssim"] < collapsed["msssim"] - 0.3  # ...and not the trained model
     assert collapsed["recall"] < 0.05
+
+
+@pytest.mark.parametrize("reference_count, sample_count, few", [(7, 200, "7 reference"),
+                                                               (200, 20, "20 generated")])
+def test_fid_from_fewer_images_than_feature_dimensions_warns(reference_count, sample_count, few):
+    rng = np.random.default_rng(0)
+    evaluator = metrics.Evaluator(["fid"], extractor="digits")
+    evaluator.set_reference(rng.uniform(0, 1, (reference_count, 28, 28, 1)).astype(np.float32))
+    with pytest.warns(UserWarning, match=few) as caught:
+        results = evaluator.evaluate_images(rng.uniform(0, 1, (sample_count, 28, 28, 1)))
+    message = str(caught[0].message)
+    assert "128 feature dimensions" in message and "not comparable" in message, message
+    assert np.isfinite(results["fid"])
+
+
+def test_fid_from_enough_images_does_not_warn():
+    rng = np.random.default_rng(0)
+    evaluator = metrics.Evaluator(["fid"], extractor="digits")
+    evaluator.set_reference(rng.uniform(0, 1, (200, 28, 28, 1)).astype(np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluator.evaluate_images(rng.uniform(0, 1, (200, 28, 28, 1)))

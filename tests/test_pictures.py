@@ -164,3 +164,23 @@ def test_compare_wants_a_label_per_run(tmp_path):
     result = run_cli("compare", good.root, good.root, "--labels", "one",
                      "--output", tmp_path / "x.png")
     result.assert_user_error("--labels names 1 run(s) but 2 were given")
+
+
+@pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\nxx", b"", b"not a picture"],
+                         ids=["truncated", "empty", "text"])
+def test_compare_names_a_corrupt_picture_of_a_run(tmp_path, content):
+    good = fake_run(tmp_path / "good", 0.0, [])
+    bad = fake_run(tmp_path / "bad", 0.0, [])
+    bad.loss_curves.write_bytes(content)
+    result = run_cli("compare", good.root, bad.root, "--output", tmp_path / "x.png")
+    result.assert_user_error(str(bad.loss_curves), "not a readable PNG")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_compare_output_without_an_extension_is_written_where_it_says(tmp_path):
+    good = fake_run(tmp_path / "good", 0.0, [])
+    result = run_cli("compare", good.root, "--output", tmp_path / "name")
+    assert result.code == 0, result.err
+    written = [path for path in tmp_path.iterdir() if path.is_file()]
+    assert len(written) == 1 and f"Wrote {written[0]}:" in result.out, (written, result.out)
+    picture(written[0])

@@ -150,6 +150,20 @@ def test_image_with_a_valid_header_but_corrupt_content_is_named(tmp_path):
     assert paths[7].name in result.err, result.err
 
 
+def test_an_image_too_large_to_decode_quickly_is_refused_from_its_header(tmp_path):
+    import time
+
+    write_images(tmp_path / "images", 3, (28, 28))
+    Image.new("1", (12000, 12000)).save(tmp_path / "images" / "huge.png")  # small file, 144 Mpixels
+    start = time.perf_counter()
+    with pytest.raises(ValueError) as info:
+        zoo.data.load(tmp_path / "images", image_size=32, batch_size=2)
+    assert time.perf_counter() - start < 10  # the header says it; nothing is decoded
+    message = str(info.value)
+    for word in ("huge.png", "12000 x 12000", "downscale"):
+        assert word in message, (word, message)
+
+
 def test_upscaling_much_smaller_images_warns_once_with_the_sizes(tmp_path, caplog, capsys):
     write_images(tmp_path / "small", 4, (8, 8))
     with warnings.catch_warnings(record=True) as caught:
@@ -235,3 +249,72 @@ def test_truncated_keras_file_is_called_unreadable_not_missing(gan, tmp_path, co
     result.assert_user_error("model.keras")
     assert "not found" not in result.err.lower(), result.err
     assert re.search(r"readable|corrupt|truncated|not a valid", result.err, re.I), result.err
+
+
+# ------------------------------------------------------------ training images' range
+def _digits_in(low: float, high: float, dtype: str = "float32") -> np.ndarray:
+    images = np.asarray(next(iter(zoo.data.load("digits", batch_size=16)))[0])
+    return ((images + 1.0) / 2.0 * (high - low) + low).astype(dtype)
+
+
+@pytest.mark.parametrize("low, high, dtype, seen", [
+    (0, 255, "uint8", "255"), (0, 255, "float32", "255"), (0, 1, "float32", "1"),
+], ids=["uint8-0-255", "float-0-255", "float-0-1"])
+@pytest.mark.parametrize("form", ["dataset", "array"])
+def test_fit_refuses_images_outside_the_model_range_naming_the_range_and_the_fix(
+        low, high, dtype, seen, form):
+    model = zoo.build("gan", **TINY["gan"], seed=0)
+    model.compile()
+    images = _digits_in(low, high, dtype)
+    data = tf.data.Dataset.from_tensor_slices(images).batch(8) if form == "dataset" else images
+    before = [np.array(w) for w in model.generator.get_weights() + model.discriminator.get_weights()]
+    # Arrays are checked before fit starts (ValueError); a dataset as its first batch is read
+    # (peeking beforehand would advance its shuffle and change the run).
+    with pytest.raises((ValueError, tf.errors.InvalidArgumentError)) as info:
+        model.fit(data, epochs=1, verbose=0, batch_size=None if form == "dataset" else 8)
+    message = str(info.value)
+    for word in ("[-1, 1]", "to_model_range(x)", "to_model_range(x, maximum=1)",
+                 "check_input_range=False"):
+        assert word in message, (word, message)
+    assert f"got {dtype} in" in message, message
+    assert re.search(rf"\b{seen}\b", message.split("got")[-1]), message  # the maximum seen
+    after = model.generator.get_weights() + model.discriminator.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))  # refused before any update
+
+
+def test_fit_range_check_leaves_a_shuffled_datasets_order_alone():
+    from keras_gan_zoo import inputs
+
+    def first_pass(dataset):
+        return [float(np.asarray(batch).sum()) for batch in dataset]
+
+    data = zoo.data.load("digits", batch_size=256, seed=3, with_labels=False)
+    checked = inputs.check_training_images(data, "GAN")
+    reference = first_pass(zoo.data.load("digits", batch_size=256, seed=3, with_labels=False))
+    assert first_pass(checked) == pytest.approx(reference)
+    # Reading a batch beforehand (a peek) would have moved the shuffle on: the order differs.
+    peeked = zoo.data.load("digits", batch_size=256, seed=3, with_labels=False)
+    next(iter(peeked))
+    assert first_pass(peeked) != pytest.approx(reference)
+
+
+def test_fit_range_check_passes_model_range_labels_and_can_be_turned_off():
+    cgan = zoo.build("cgan", generator_filters=8, discriminator_filters=8, seed=0)
+    cgan.compile()
+    cgan.fit(cgan.load_dataset("digits", batch_size=16).take(1), epochs=1, verbose=0)
+    model = zoo.build("gan", **TINY["gan"], seed=0)
+    model.compile()
+    data = tf.data.Dataset.from_tensor_slices(_digits_in(0, 255)).batch(8)
+    model.fit(data, epochs=1, verbose=0, check_input_range=False)
+    assert model.g_optimizer.iterations.numpy() == 2
+
+
+def test_a_shape_mismatch_suggests_the_entry_name_not_the_keras_layer_name():
+    for _ in range(3):  # Keras names the later models dcgan_1, dcgan_2, ...
+        model = zoo.build("dcgan", **TINY["dcgan"], seed=0)
+    model.compile()
+    assert model.name != "dcgan"
+    data = tf.data.Dataset.from_tensor_slices(np.zeros((4, 32, 32, 3), np.float32)).batch(2)
+    with pytest.raises(ValueError) as info:
+        model.fit(data, epochs=1, verbose=0, check_input_range=False)
+    assert "build('dcgan', image_shape=[H, W, C])" in str(info.value), str(info.value)

@@ -65,3 +65,10 @@ def test_entry_evaluation_translates_held_out_pairs_for_image_to_image_entries()
     assert images.shape == (4, 32, 32, 1) and 0.0 <= np.min(images) <= np.max(images) <= 1.0
     with pytest.raises(ValueError, match="held-out pairs of the offline digits"):
         metrics.prepare_entry_evaluation(evaluator, model, 10, dataset="mnist")
+
+
+@pytest.mark.parametrize("overrides", [["latent_dim=8"], "latent_dim=8"], ids=["list", "text"])
+def test_train_names_overrides_that_are_not_a_mapping(tmp_path, overrides):
+    with pytest.raises(ValueError, match=r"overrides must be a mapping .*latent_dim.*parse_overrides"):
+        zoo.train("gan", epochs=1, output=tmp_path / "run", overrides=overrides, verbose=0)
+    assert not (tmp_path / "run").exists()

@@ -198,3 +198,18 @@ def test_bad_evaluation_options_are_one_line_before_any_work(tmp_path, monkeypat
             "--eval-extractor", "digits", "--output", tmp_path / "run"
             ).assert_user_error("held-out pairs of the offline digits")
     assert not (tmp_path / "run").exists()
+
+
+def test_continuing_with_other_eval_samples_starts_a_new_best_with_a_warning(tmp_path):
+    output = tmp_path / "run"
+    zoo.train("gan", epochs=1, batch_size=256, output=output, overrides=TINY, verbose=0,
+              eval_every=1, eval_samples=100)
+    record = json.loads((output / "run.json").read_text())
+    assert record["best"]["num_samples"] == 100
+    record["best"]["fid"] = 0.0  # unbeatable: only a new best lets epoch 2 into best.keras
+    (output / "run.json").write_text(json.dumps(record))
+    with pytest.warns(UserWarning, match=r"best\.keras.*100 samples.*200"):
+        zoo.train("gan", epochs=2, batch_size=256, output=output, overrides=TINY, verbose=0,
+                  eval_every=1, eval_samples=200)
+    best = json.loads((output / "run.json").read_text())["best"]
+    assert best["epoch"] == 2 and best["num_samples"] == 200 and best["fid"] > 0

@@ -17,6 +17,12 @@ from keras_gan_zoo.pixels import to_model_range
 #: width) are "much smaller": upscaling them blurs them, so `warn_if_upscaled` says so.
 MAX_UPSCALE = 2.0
 
+#: Images with more pixels than this are refused (from their headers, before decoding): the
+#: loader decodes every image whole each epoch before resizing it, which took 8.8 s for one
+#: 4000 x 4000 PNG on 2 busy CPU cores (`decode_image` of one file); a 12000 x 12000 one
+#: stalled the loader for minutes without a word.
+MAX_PIXELS = 4096 * 4096
+
 
 class ImageFile(NamedTuple):
     """An image file and its ``(height, width)``, read from its header."""
@@ -45,7 +51,17 @@ def list_images(folder: str | Path) -> list[ImageFile]:
             f"Data folder {str(folder)!r} contains no images (looked for "
             f"{', '.join('*' + e for e in IMAGE_EXTENSIONS)} in it and its sub-folders)."
         )
-    return [ImageFile(path, read_image_size(path)) for path in files]
+    images = [ImageFile(path, read_image_size(path)) for path in files]
+    huge = [image for image in images if image.size[0] * image.size[1] > MAX_PIXELS]
+    if huge:
+        largest = max(huge, key=lambda image: image.size[0] * image.size[1])
+        raise ValueError(
+            f"{len(huge)} of the {len(images)} images of {str(folder)!r} have more than 4096 x "
+            f"4096 pixels, the largest {str(largest.path)!r} ({largest.size[0]} x "
+            f"{largest.size[1]}); the loader would decode each one whole every epoch (minutes). "
+            "downscale them once first (e.g. PIL: image.thumbnail((1024, 1024)); "
+            "ImageMagick: mogrify -resize '1024x1024>' FILES).")
+    return images
 
 
 def warn_if_upscaled(sizes: Sequence[tuple[int, int]], size: tuple[int, int] | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -65,6 +66,11 @@ class EvaluationCallback(keras.callbacks.Callback):
         self.best_epoch: int | None = None
         self.history: list[dict[str, Any]] = []
 
+    def protocol(self) -> dict[str, Any]:
+        """What makes two evaluations comparable: the number of samples and the extractor
+        (FID's bias depends on the number of samples; features differ per extractor)."""
+        return {"num_samples": self.num_samples, "extractor": self.evaluator.extractor.name}
+
     def _due(self, epoch: int) -> bool:
         last = self.params.get("epochs") if self.params else None
         return (epoch + 1) % self.every == 0 or (last is not None and epoch + 1 == last)
@@ -94,7 +100,7 @@ class EvaluationCallback(keras.callbacks.Callback):
                 # Atomic, with the epoch and value inside: a kill keeps the last best, and
                 # the file says which epoch it holds even if run.json was not written yet.
                 save_checkpoint(self.model, self.best_checkpoint,
-                                {"epoch": epoch + 1, self.monitor: value})
+                                {"epoch": epoch + 1, self.monitor: value, **self.protocol()})
         if self.verbose and is_chief(self.model.distribute_strategy):
             shown = ", ".join(f"{k} {results[k]:.4g}" for k in self.keys)
             best = ("" if self.best is None else
@@ -143,5 +149,16 @@ def entry_evaluation(model: Any, every: int, metrics: str | Sequence[str] = "fid
     best = best or {}
     checkpoint = callback.best_checkpoint
     if checkpoint is not None and "fid" in best and checkpoint.is_file():
-        callback.best, callback.best_epoch = float(best["fid"]), int(best["epoch"])
+        changed = {key: (best[key], value) for key, value in callback.protocol().items()
+                   if key in best and best[key] != value}
+        if changed:  # FIDs of other sample counts or features are not comparable
+            was = ", ".join(f"{best[key]} {key.replace('num_', '')}" for key in changed)
+            now = ", ".join(f"{value} {key.replace('num_', '')}"
+                            for key, (_, value) in changed.items())
+            warnings.warn(f"{checkpoint.name} holds epoch {best['epoch']}'s FID {best['fid']:.4g} "
+                          f"from {was}; this run evaluates {now}, whose FIDs are not comparable, "
+                          f"so the best starts afresh (the next evaluation replaces {checkpoint}).",
+                          stacklevel=2)
+        else:
+            callback.best, callback.best_epoch = float(best["fid"]), int(best["epoch"])
     return callback

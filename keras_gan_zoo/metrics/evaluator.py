@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
@@ -345,6 +346,8 @@ class Evaluator:
             )
         results: dict[str, Any] = {}
         if "fid" in self.metrics:
+            _warn_if_too_few_for_fid(reference.count, generated.count,
+                                     len(reference.moments.mean))
             results["fid"] = F.frechet_distance(reference.moments.mean, reference.moments.covariance,
                                                 generated.moments.mean, generated.moments.covariance)
         if "kid" in self.metrics:
@@ -388,6 +391,19 @@ class Evaluator:
             "kid_subset_size": self.kid_subset_size, "is_splits": self.is_splits,
             "pr_k": self.pr_k, "msssim_pairs": self.msssim_pairs, "seed": self.seed,
         }
+
+
+def _warn_if_too_few_for_fid(reference: int, generated: int, dimensions: int) -> None:
+    """Warn when FID compares fewer images than the features have dimensions: the
+    covariance is then singular and FID's bias, which grows as 1/N (Chong & Forsyth 2020),
+    dominates; Heusel et al. (2017) advise at least 10,000 images."""
+    few = [f"{count} {what}" for count, what in ((reference, "reference"), (generated, "generated"))
+           if count <= dimensions]
+    if few:
+        warnings.warn(
+            f"FID from {' and '.join(few)} images, no more than the {dimensions} feature "
+            "dimensions: the covariance is singular and the value is biased, not comparable "
+            "with FIDs from more images; use thousands (10,000 in Heusel et al.).", stacklevel=3)
 
 
 def _dataset_batches(dataset: str, split: str, size: tuple[int, int], channels: int,

@@ -211,9 +211,17 @@ class InceptionV3Extractor(FeatureExtractor):
             path = inception_weights_path(None if weights == "imagenet" else weights,
                                           cache_dir, allow_download)
         self.weights = path
-        base = keras.applications.InceptionV3(
-            include_top=True, weights=None if path is None else str(path),
-            classifier_activation=None)
+        try:
+            base = keras.applications.InceptionV3(
+                include_top=True, weights=None if path is None else str(path),
+                classifier_activation=None)
+        except (OSError, ValueError, KeyError) as error:  # h5py: "file signature not found"
+            detail = " ".join(str(error).split())[:160]
+            raise ValueError(
+                f"InceptionV3 weights file {str(path)!r} is not readable as "
+                f"{INCEPTION_WEIGHTS_FILE} (truncated, corrupt or another network's; "
+                f"{type(error).__name__}: {detail}). Download it again from "
+                f"{INCEPTION_WEIGHTS_URL}.") from None
         model = keras.Model(base.input, [base.get_layer("avg_pool").output, base.output],
                             name="inception_v3_features")
         super().__init__(model, feature_output=0, max_batch=max_batch)
