@@ -1,10 +1,18 @@
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
+import requests
 import tensorflow as tf
 from PIL import Image
 
 import keras_gan_zoo as zoo
 from keras_gan_zoo.data import digits_arrays
+from tests.cli_capture import run_cli, tiny_gan_args
+
+REPO = Path(__file__).resolve().parents[2]
+NETWORK_DOWN = "network disabled by the test"
 
 
 def test_digits_are_real_scaled_and_split_without_overlap():
@@ -107,3 +115,33 @@ def test_tfds_images_of_random_shape_are_resized_and_converted():
 def test_unknown_source_is_explained():
     with pytest.raises(ValueError, match="Unknown data source 'no_such_dataset_xyz'"):
         zoo.data.load("no_such_dataset_xyz")
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """No network: every HTTP(S) request fails at once (TFDS downloads with ``requests``)."""
+
+    def refuse(*args, **kwargs):
+        raise requests.exceptions.ConnectionError(NETWORK_DOWN)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
+
+
+def test_tfds_prepares_datasets_with_the_declared_dependencies(offline, tmp_path):
+    import tensorflow_datasets as tfds
+
+    with pytest.raises(Exception) as info:  # offline: the network, not a missing module
+        tfds.builder("mnist", data_dir=str(tmp_path)).download_and_prepare()
+    assert not isinstance(info.value, ImportError) and NETWORK_DOWN in str(info.value)
+    declared = (REPO / "setup.cfg").read_text() + (REPO / "pyproject.toml").read_text()
+    assert re.search(r"importlib[-_]resources", declared, re.I)
+
+
+def test_offline_tfds_source_says_it_could_not_download_and_names_data_dir(offline, tmp_path):
+    with pytest.raises(Exception) as info:
+        zoo.data.load("mnist", data_dir=str(tmp_path / "tfds"))
+    message = str(info.value)
+    assert re.search(r"download", message, re.I) and re.search(r"data[-_]dir", message), message
+    result = run_cli("train", "gan", "--dataset", "mnist", "--data-dir", tmp_path / "tfds",
+                     "--epochs", "1", "--output", tmp_path / "run", *tiny_gan_args())
+    result.assert_user_error("--data-dir")

@@ -5,6 +5,8 @@ noise and draws, SGD with rate 0 where the step must not move), on 2 replicas
 against 1, through a ``.keras`` round trip and under mixed precision.
 """
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -503,3 +505,14 @@ def test_one_mixed_precision_step_with_every_switch_is_finite(mode):
         set_precision("off")
     assert all(np.isfinite(v) for v in logs.values()), logs
     assert images.dtype == np.float32 and np.all(np.isfinite(images))
+
+
+def test_uniform_noise_option_draws_z_in_minus_one_one_and_generates():
+    model = zoo.build("dcgan", noise="uniform", generator_filters=4, discriminator_filters=4,
+                      latent_dim=8, seed=0)
+    model.compile()
+    for z in (model.sample_noise(4000).numpy(), model.noise(4000, seed=0)):  # training, inference
+        assert z.min() >= -1.0 and z.max() <= 1.0
+        assert abs(z.std() - 1 / math.sqrt(3)) < 0.02  # U(-1, 1), not a clipped normal
+    images = model.generate(4, seed=0)
+    assert images.shape == (4, 28, 28, 1) and images.min() >= 0.0 and images.max() <= 1.0
