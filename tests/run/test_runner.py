@@ -1,11 +1,9 @@
-"""`keras_gan_zoo.train`, the Python side of `keras-gan-zoo train`, and the evaluator's cache."""
+"""`keras_gan_zoo.train`, the Python side of `keras-gan-zoo train`."""
 
 import keras
-import numpy as np
 import pytest
 
 import keras_gan_zoo as zoo
-from keras_gan_zoo import metrics
 
 
 def test_train_returns_the_model_history_and_the_run_folder(tmp_path, capsys):
@@ -24,47 +22,6 @@ def test_train_returns_the_model_history_and_the_run_folder(tmp_path, capsys):
     # The policy is set for the run only.
     assert run.model.generator.layers[1].compute_dtype == "bfloat16"
     assert keras.mixed_precision.dtype_policy().name == "float32"
-
-
-def test_reference_cache_is_per_evaluator_unless_shared():
-    first, second = metrics.Evaluator(["fid"]), metrics.Evaluator(["fid"])
-    reference = first.set_reference_dataset("digits")
-    assert first.set_reference_dataset("digits") is reference
-    assert second.set_reference_dataset("digits") is not reference
-    shared = metrics.ReferenceCache(max_entries=2)
-    a, b = (metrics.Evaluator(["fid"], reference_cache=shared) for _ in range(2))
-    assert a.set_reference_dataset("digits") is b.set_reference_dataset("digits")
-    a.set_reference_dataset("digits", split="test")
-    a.set_reference_dataset("digits", max_images=100)  # the least recently used goes
-    assert len(shared) == 2
-    assert b.set_reference_dataset("digits", max_images=100).count == 100
-
-
-def test_reference_cache_keeps_at_most_max_entries():
-    cache = metrics.ReferenceCache(max_entries=2)
-    made = []
-
-    def collect(key):
-        return lambda: made.append(key) or key
-
-    for key in ("a", "b", "a", "c", "b"):
-        cache.get(key, collect(key))
-    assert made == ["a", "b", "c", "b"] and len(cache) == 2  # "b" was the oldest when "c" came
-    with pytest.raises(ValueError, match="max_entries"):
-        metrics.ReferenceCache(0)
-
-
-def test_entry_evaluation_translates_held_out_pairs_for_image_to_image_entries():
-    evaluator = metrics.Evaluator(["fid"])
-    model = zoo.build("pix2pix", image_shape=[32, 32, 1], generator_filters=8,
-                      discriminator_filters=8, seed=0)
-    sample_fn, num_samples = metrics.prepare_entry_evaluation(evaluator, model, 10000)
-    assert num_samples == evaluator.reference.count == 360
-    assert evaluator.reference_description["reference"] == "digits:test targets"
-    images = sample_fn(4, 0)
-    assert images.shape == (4, 32, 32, 1) and 0.0 <= np.min(images) <= np.max(images) <= 1.0
-    with pytest.raises(ValueError, match="held-out pairs of the offline digits"):
-        metrics.prepare_entry_evaluation(evaluator, model, 10, dataset="mnist")
 
 
 @pytest.mark.parametrize("overrides", [["latent_dim=8"], "latent_dim=8"], ids=["list", "text"])
