@@ -1,4 +1,4 @@
-"""One worker of a MultiWorkerMirroredStrategy job (started twice by test_multi_worker.py).
+"""One worker of a MultiWorkerMirroredStrategy job (started twice by test_training.py).
 
 Usage: TF_CONFIG=... python -m tests.multi_worker_job OUTPUT_DIR MODE
 MODE "train": train a small DCGAN; "train_slow": the same, slowly (to be killed);

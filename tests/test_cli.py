@@ -1,11 +1,14 @@
 """The console script, end to end (in-process: `main(argv)`)."""
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
 from keras_gan_zoo.cli import main, parse_overrides
+from tests.metrics.test_callback import tiny_dcgan
 
 
 def test_parse_overrides_reads_yaml_values():
@@ -199,3 +202,21 @@ def test_a_label_beyond_the_cgans_classes_is_named_in_the_error_line():
         model.fit(tf.data.Dataset.from_tensor_slices((images, labels)).batch(8), verbose=0)
     message = _user_error(info.value)
     assert "class indices in [0, 10)" in message and "11" in message, message
+
+
+def test_evaluate_command_prints_a_table_and_writes_json(tmp_path, capsys):
+    from keras_gan_zoo.cli import main
+
+    checkpoint = tmp_path / "model.keras"
+    tiny_dcgan().save(checkpoint)
+    assert main(["evaluate", "--checkpoint", str(checkpoint), "--num-samples", "400",
+                 "--metrics", "fid,kid,is,msssim,pr"]) == 0
+    out = capsys.readouterr().out
+    for name in ("fid", "kid", "is", "msssim", "precision", "recall"):
+        assert f"\n{name} " in out
+    report = json.loads((tmp_path / "model.metrics.json").read_text())
+    assert report["results"]["num_samples"] == 400
+    assert report["protocol"]["reference"] == "digits:train"
+    assert report["protocol"]["extractor"] == "digits"
+    assert main(["evaluate", "--checkpoint", str(checkpoint), "--metrics", "fid,xyz"]) == 2
+    assert "Unknown metric" in capsys.readouterr().err

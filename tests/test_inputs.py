@@ -1,12 +1,10 @@
-"""Issue 10, "Nothing lost, nothing silent": bad values get a clear error before any work.
-
-Reproductions written before the fix: each test asserts the wanted behaviour and is marked
-``xfail(strict=True)``; the fix removes the markers. Covered: range and type checks of
-config values (``build`` raises a ValueError naming the key; the CLI exits 2 with one line
-naming it, no traceback), CLI user errors that escape ``main`` today (an ``--output`` that
-is a file or lies below one, a config given by path), image folders (a corrupt image named,
-small images upscaled with a warning), pix2pix's paired layouts, validated inference inputs
-(``generate`` and the SavedModel signatures) and a truncated ``.keras`` checkpoint.
+"""Bad values get a clear error before any work (`keras_gan_zoo.inputs` and the checks that call
+it). Covered: range and type checks of config values (``build`` raises a ValueError naming the
+key; the CLI exits 2 with one line naming it, no traceback), CLI user errors that escape ``main``
+today (an ``--output`` that is a file or lies below one, a config given by path), image folders
+(a corrupt image named, small images upscaled with a warning), pix2pix's paired layouts,
+validated inference inputs (``generate`` and the SavedModel signatures) and a truncated
+``.keras`` checkpoint.
 """
 
 from __future__ import annotations

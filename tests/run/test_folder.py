@@ -1,17 +1,13 @@
-"""Issue 10, "Nothing lost, nothing silent": runs never destroy finished work, and divergence
-is caught, not exported.
+"""The run folder: runs never destroy finished work, and divergence is caught, not exported.
 
-Reproductions written before the fix: each test asserts the wanted behaviour and is marked
-``xfail(strict=True)``; the fix removes the markers. Covered: re-running a finished run
-(same ``--epochs``: nothing changes; more: it continues; ``--overwrite``: afresh), damaged
-backups and checkpoints (truncated files, missing or corrupt ``training_metadata.json``,
-a backup of another config), exports that never overwrite silently (``export`` into a
-non-empty folder, the next free version from ``train``), and NaN/Inf losses (CLI, ``fit``,
-Keras' ``TerminateOnNaN``).
+Covered: re-running a finished run (same ``--epochs``: nothing changes; more: it continues;
+``--overwrite``: afresh), damaged backups and checkpoints (truncated files, missing or corrupt
+``training_metadata.json``, a backup of another config), exports that never overwrite silently
+(``export`` into a non-empty folder, the next free version from ``train``), and NaN/Inf losses
+(CLI, ``fit``, Keras' ``TerminateOnNaN``).
 
-Every CLI run uses a tiny GAN (``tiny_gan_args``) on the offline digits, in-process
-through ``keras_gan_zoo.cli.main``; the interrupted run is a real ``train`` process
-killed with SIGKILL.
+Every CLI run uses a tiny GAN (``tiny_gan_args``) on the offline digits, in-process through
+``keras_gan_zoo.cli.main``; the interrupted run is a real ``train`` process killed with SIGKILL.
 """
 
 from __future__ import annotations

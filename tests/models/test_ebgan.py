@@ -207,3 +207,9 @@ def test_ebgan_learns_recognisable_digits(digits_classifier):
     assert trained["classifier_score"] >= untrained["classifier_score"] + 1.2
     assert trained["confidence"] >= 0.5
     assert real_energy < fake_energy
+
+
+def test_ebgan_built_directly_rejects_label_smoothing():
+    with pytest.raises(ValueError, match="label_smoothing"):
+        zoo.entry_class("ebgan")(label_smoothing=0.1, generator_filters=4, discriminator_filters=4,
+                                 embedding_dim=4, latent_dim=4)

@@ -11,12 +11,10 @@ References:
 
 from __future__ import annotations
 
-import json
 import time
 import types
 import warnings
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -279,102 +277,6 @@ def test_inception_without_weights_or_network_says_where_to_put_the_file(tmp_pat
         metrics.InceptionV3Extractor(weights=tmp_path / "missing.h5")
     with pytest.raises(ValueError, match="Unknown extractor"):
         metrics.get_extractor("vgg")
-
-
-# ------------------------------------------------------------------- evaluator
-@pytest.fixture(scope="module")
-def digits_evaluator():
-    evaluator = metrics.Evaluator(["fid", "kid", "is", "msssim", "pr"], extractor="digits",
-                                  kid_subsets=20, msssim_pairs=300)
-    evaluator.set_reference_dataset("digits", split="train")
-    return evaluator
-
-
-def test_evaluator_streams_and_agrees_with_the_functions(digits_evaluator):
-    held_out = (digits_arrays("test")[0] + 1.0) / 2.0
-    batches = [held_out[i:i + 64] for i in range(0, 360, 64)]
-    results = digits_evaluator.evaluate_images(iter(batches))
-    assert results["num_samples"] == 360 and results["num_reference"] == 1437
-    real_features = digits_evaluator.reference.features
-    # Same batches as the stream (oneDNN's float32 round-off depends on the batch size).
-    features, logits = (np.concatenate(v) for v in zip(*map(digits_evaluator.extractor, batches)))
-    # Streaming (Chan) and direct covariances differ by round-off; the matrix square root
-    # turns round-off eigenvalues ~1e-13 of these rank-deficient ReLU covariances into ~1e-7.
-    assert results["fid"] == pytest.approx(
-        F.frechet_distance_from_activations(real_features, features), rel=1e-5)
-    assert results["is"] == pytest.approx(F.inception_score(logits=logits)[0], rel=1e-6)
-    # Held-out real digits: what a perfect generator would get.
-    assert results["fid"] < 10 and results["precision"] > 0.8 and results["recall"] > 0.8
-    assert abs(results["msssim"] - results["msssim_real"]) < 0.05
-    assert results["is"] > 7 and results["is_real"] > 9
-    json.dumps(results)
-
-
-def test_evaluator_sample_fn_contract(digits_evaluator):
-    calls = []
-
-    def sample_fn(batch_size, seed):
-        calls.append((batch_size, seed))
-        return np.random.default_rng(seed).uniform(size=(batch_size, 28, 28, 1))
-
-    results = metrics.Evaluator(["is"], batch_size=100).evaluate(sample_fn, 250, seed=1)
-    assert [c[0] for c in calls] == [100, 100, 50] and results["num_samples"] == 250
-    assert len({c[1] for c in calls}) == 3
-    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
-        digits_evaluator.evaluate(lambda n, s: np.full((n, 28, 28, 1), -1.0), 10)
-    with pytest.raises(ValueError, match="set_reference"):
-        metrics.Evaluator(["fid"]).evaluate(sample_fn, 10)
-    with pytest.raises(ValueError, match="Unknown metric"):
-        metrics.Evaluator("fid,lpips")
-
-
-def test_conditional_and_translation_sample_functions():
-    cgan = zoo.build("cgan")
-    images = metrics.class_sample_fn(cgan, 3)(4, 0)
-    assert images.shape == (4, 28, 28, 1)
-    identity = metrics.translation_sample_fn(lambda x: x, np.arange(5.0).reshape(5, 1, 1, 1) / 5)
-    assert identity(3, 0).ravel().tolist() == pytest.approx([0, 0.2, 0.4])
-    assert identity(3, 0).ravel().tolist() == pytest.approx([0.6, 0.8, 0.0])
-
-
-# -------------------------------------------------------- callback and command
-def tiny_dcgan():
-    return zoo.build("dcgan", generator_filters=8, discriminator_filters=8, latent_dim=16, seed=0)
-
-
-def test_callback_logs_metrics_to_history_and_csv_and_keeps_the_best_checkpoint(tmp_path):
-    model = tiny_dcgan()
-    model.compile()
-    evaluator = metrics.Evaluator(["fid", "is"], extractor="digits")
-    evaluator.set_reference_dataset("digits")
-    callback = metrics.EvaluationCallback(evaluator, num_samples=300, every=2,
-                                          best_checkpoint=tmp_path / "best.keras", verbose=1)
-    history = model.fit(zoo.data.load("digits", batch_size=256, seed=0), epochs=3, verbose=0,
-                        callbacks=[callback, keras.callbacks.CSVLogger(str(tmp_path / "h.csv"))])
-    fid = history.history["fid"]
-    assert np.isnan(fid[0]) and np.isfinite(fid[1]) and np.isfinite(fid[2])  # epochs 2 and 3 (last)
-    assert callback.best == min(fid[1:]) and callback.best_epoch in (2, 3)
-    assert "fid" in (tmp_path / "h.csv").read_text().splitlines()[0]
-    best = keras.models.load_model(tmp_path / "best.keras")
-    assert best.generate(2, seed=0).shape == (2, 28, 28, 1)
-
-
-def test_evaluate_command_prints_a_table_and_writes_json(tmp_path, capsys):
-    from keras_gan_zoo.cli import main
-
-    checkpoint = tmp_path / "model.keras"
-    tiny_dcgan().save(checkpoint)
-    assert main(["evaluate", "--checkpoint", str(checkpoint), "--num-samples", "400",
-                 "--metrics", "fid,kid,is,msssim,pr"]) == 0
-    out = capsys.readouterr().out
-    for name in ("fid", "kid", "is", "msssim", "precision", "recall"):
-        assert f"\n{name} " in out
-    report = json.loads((tmp_path / "model.metrics.json").read_text())
-    assert report["results"]["num_samples"] == 400
-    assert report["protocol"]["reference"] == "digits:train"
-    assert report["protocol"]["extractor"] == "digits"
-    assert main(["evaluate", "--checkpoint", str(checkpoint), "--metrics", "fid,xyz"]) == 2
-    assert "Unknown metric" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ usefulness

@@ -1,5 +1,9 @@
 """Mixed precision, strategy selection and the TPU-ready code paths, on the CPU."""
 
+import json
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -7,6 +11,7 @@ import tensorflow as tf
 
 import keras_gan_zoo as zoo
 from keras_gan_zoo.distribute import make_strategy, needs_static_shapes, set_precision
+from tests.cli_capture import child_environment
 
 
 @pytest.fixture
@@ -79,3 +84,40 @@ def test_tpu_code_paths_static_shapes_and_graph_side_noise(mirrored_strategy):
     first, second = two_draws()
     again_first, _ = two_draws()  # same graph, a later step: different noise
     assert not np.allclose(first, second) and not np.allclose(first, again_first)
+
+
+# In a subprocess: a second MirroredStrategy in this process would break the collective ops
+# of the session's `mirrored_strategy` fixture for the tests that follow.
+TWO_ENTRIES_UNDER_MIRRORED = """
+import json
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras_gan_zoo as zoo
+from keras_gan_zoo.distribute import make_strategy
+
+report = {"same_strategy": make_strategy("mirrored") is make_strategy("mirrored")}
+for name, options in (("gan", dict(generator_units=[16], discriminator_units=[16])),
+                      ("dcgan", dict(generator_filters=4, discriminator_filters=4))):
+    strategy = make_strategy("mirrored")
+    report["replicas"] = strategy.num_replicas_in_sync
+    with strategy.scope():
+        model = zoo.build(name, latent_dim=8, seed=0, **options)
+        model.compile()
+    try:
+        model.fit(zoo.data.load("digits", batch_size=32, seed=0).take(2), epochs=1, verbose=0)
+        report[name] = "trained"
+    except Exception as error:
+        report[name] = (type(error).__name__ + ": " + str(error))[:400]
+print(json.dumps(report))
+"""
+
+
+def test_two_entries_train_one_after_another_under_make_strategy_mirrored():
+    done = subprocess.run([sys.executable, "-c", TWO_ENTRIES_UNDER_MIRRORED], env=child_environment(),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2  # two logical CPUs: the set-up that shows the bug
+    assert report["gan"] == "trained" and report["dcgan"] == "trained", report
+    assert report["same_strategy"], report

@@ -1,36 +1,12 @@
+"""`keras_gan_zoo.data.folder`: image folders, flat, nested or with class subfolders, and
+their errors."""
+
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
 import keras_gan_zoo as zoo
-from keras_gan_zoo.data import digits_arrays
-
-
-def test_digits_are_real_scaled_and_split_without_overlap():
-    train_x, train_y = digits_arrays("train")
-    test_x, test_y = digits_arrays("test")
-    assert train_x.shape == (1437, 28, 28, 1) and test_x.shape == (360, 28, 28, 1)
-    assert train_x.min() == pytest.approx(-1.0) and 0.9 < train_x.max() <= 1.0
-    assert set(np.unique(train_y)) == set(range(10)) == set(np.unique(test_y))
-    # No image of one split appears in the other.
-    train_keys = {x.tobytes() for x in train_x}
-    assert not any(x.tobytes() in train_keys for x in test_x)
-
-
-def test_digits_dataset_batches_resizes_and_converts():
-    dataset = zoo.data.load("digits", image_size=32, channels=3, batch_size=16, seed=0)
-    images, labels = next(iter(dataset))
-    assert images.shape == (16, 32, 32, 3) and images.dtype == tf.float32
-    assert labels.dtype == tf.int32
-    assert -1.0 <= float(tf.reduce_min(images)) and float(tf.reduce_max(images)) <= 1.0
-    only_images = next(iter(zoo.data.load("digits", batch_size=4, with_labels=False)))
-    assert only_images.shape == (4, 28, 28, 1)
-
-
-def test_unknown_digits_split_is_named():
-    with pytest.raises(ValueError, match="Unknown digits split 'validation'"):
-        zoo.data.load("digits", split="validation")
 
 
 def _write(path, size=(20, 12), mode="RGB", value=200):
@@ -83,27 +59,3 @@ def test_labels_required_but_absent(tmp_path):
     _write(tmp_path / "a.png")
     with pytest.raises(ValueError, match="has no labels"):
         zoo.data.load(str(tmp_path), image_size=8, with_labels=True)
-
-
-def test_tfds_source_offline_with_mock_data():
-    import tensorflow_datasets as tfds
-
-    with tfds.testing.mock_data(num_examples=20):
-        dataset = zoo.data.load("mnist", image_size=28, channels=1, batch_size=8, split="train")
-        images, labels = next(iter(dataset))
-    assert images.shape == (8, 28, 28, 1) and labels.shape == (8,)
-    assert float(tf.reduce_min(images)) >= -1.0 and float(tf.reduce_max(images)) <= 1.0
-
-
-def test_tfds_images_of_random_shape_are_resized_and_converted():
-    import tensorflow_datasets as tfds
-
-    with tfds.testing.mock_data(num_examples=6):
-        images, _ = next(iter(zoo.data.load("cifar10", image_size=(16, 12), channels=1,
-                                            batch_size=6)))
-    assert images.shape == (6, 16, 12, 1)
-
-
-def test_unknown_source_is_explained():
-    with pytest.raises(ValueError, match="Unknown data source 'no_such_dataset_xyz'"):
-        zoo.data.load("no_such_dataset_xyz")

@@ -1,5 +1,6 @@
 """pix2pix: networks as the paper, training, distribution, save/export round trips, quality."""
 
+import re
 import time
 
 import keras
@@ -220,3 +221,33 @@ def test_learns_digits_from_outlines_better_than_baselines():
     print(f"\npix2pix held-out L1: trained {trained:.4f}, untrained {untrained:.4f}, "
           f"output=input {identity:.4f} ({time.perf_counter() - start:.0f} s)")
     assert trained < 0.5 * identity and trained < 0.5 * untrained
+
+
+TINY_PIX2PIX = dict(image_shape=[32, 32, 1], generator_filters=4, discriminator_filters=4, seed=0)
+
+
+@pytest.mark.distributed
+def test_pix2pix_replicas_draw_different_dropout_masks(mirrored_strategy):
+    with mirrored_strategy.scope():
+        model = zoo.build("pix2pix", **TINY_PIX2PIX)
+    images = tf.constant(np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 1)), tf.float32)
+
+    @tf.function
+    def on_each_replica():  # the same images and weights on both replicas: only dropout differs
+        return mirrored_strategy.run(lambda: model(images, training=True))
+
+    first, second = (t.numpy() for t in mirrored_strategy.experimental_local_results(on_each_replica()))
+    assert not np.allclose(first, second)
+
+
+def test_paper_test_mode_inference_leaves_batch_norm_moving_averages_unchanged():
+    model = zoo.build("pix2pix", **TINY_PIX2PIX)
+    assert model.paper_test_mode and model.norm == "batch"
+    moving = [v for v in model.generator.non_trainable_variables
+              if re.search(r"moving_(mean|variance)", v.path)]
+    assert moving
+    before = [v.numpy().copy() for v in moving]
+    model.translate(np.random.default_rng(0).uniform(0, 1, (4, 32, 32, 1)))
+    model.sample_grid(num_samples=4)
+    changed = [v.path for v, old in zip(moving, before) if not np.array_equal(v.numpy(), old)]
+    assert changed == []

@@ -1,4 +1,4 @@
-"""Issue 12, "Watching training": TensorBoard events read back (no ``tensorboard`` import),
+"""The run's writers: TensorBoard events read back (no ``tensorboard`` import),
 ``--eval-every`` with the best checkpoint kept through a continued run, loss curves of each
 step's value (no sawtooth), and a ``history.csv`` without empty ``val_*`` columns."""
 

@@ -1,4 +1,4 @@
-"""zoo_configs/dcgan_stabilized.yaml: the recommended remedies (issue 11), as a buildable config."""
+"""zoo_configs/dcgan_stabilized.yaml: the recommended remedies, as a buildable config."""
 
 import keras_gan_zoo as zoo
 from keras_gan_zoo.registry import config_dir

@@ -1,5 +1,5 @@
-"""Discriminator options (issue 11 §3): minibatch discrimination, minibatch stddev,
-spectral norm, and the ways D uses the labels (projection, AC-GAN)."""
+"""Discriminator options (`networks.options`, `networks.layers`): minibatch discrimination,
+minibatch stddev, spectral norm, and the ways D uses the labels (projection, AC-GAN)."""
 
 from __future__ import annotations
 
