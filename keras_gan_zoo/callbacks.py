@@ -20,73 +20,16 @@ import zipfile
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping
 
 import keras
-import numpy as np
 
 from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.files import NOTE, checkpoint_note, replacing, save_checkpoint, write_text  # noqa: F401
+from keras_gan_zoo.guards import Diverged, StopOnNonFinite, TrainingFailed, guard_divergence  # noqa: F401
+from keras_gan_zoo.schedules import LinearDecay  # noqa: F401
 from keras_gan_zoo.plotting import save_loss_curves, save_sample_grid
 from keras_gan_zoo.step_logs import StepValues
-
-
-class TrainingFailed(RuntimeError):
-    """Training stopped because the run failed (it diverged, or the monitor named a
-    ``stop_on`` diagnosis): checkpoints keep the last good epoch, nothing is exported."""
-
-
-class Diverged(TrainingFailed):
-    """A logged value became NaN or infinite (raised by `StopOnNonFinite`)."""
-
-
-@contextlib.contextmanager
-def replacing(path: str | os.PathLike) -> Iterator[Path]:
-    """Write ``path`` atomically: yields a temporary sibling with the same suffixes
-    (``.tmp-model.keras``) to write; once written it is renamed over ``path``."""
-    path = Path(path)
-    temporary = path.with_name(f".tmp-{path.name}")
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-
-
-def write_text(path: str | os.PathLike, text: str) -> None:
-    """``Path(path).write_text(text)``, atomically (`replacing`)."""
-    with replacing(path) as temporary:
-        temporary.write_text(text)
-
-
-#: The member of a zoo ``.keras`` file that says what it holds (`save_checkpoint`).
-NOTE = "keras_gan_zoo.json"
-
-
-def save_checkpoint(model: keras.Model, path: str | os.PathLike,
-                    note: dict[str, Any] | None = None) -> Path:
-    """``model.save(path)`` atomically (`replacing`), with ``note`` (e.g. the epoch and FID
-    it was saved at) inside the same ``.keras`` zip, so the file and what it holds are
-    written as one step; Keras ignores the extra member when loading."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path) as temporary:
-        model.save(str(temporary))
-        if note is not None:
-            with zipfile.ZipFile(temporary, "a") as archive:
-                archive.writestr(NOTE, json.dumps(note))
-    return path
-
-
-def checkpoint_note(path: str | os.PathLike) -> dict[str, Any] | None:
-    """The note `save_checkpoint` put into ``path`` (``None``: no file, no note, or not a
-    readable zip; loading the checkpoint names those)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            note = json.loads(archive.read(NOTE))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
-    return note if isinstance(note, dict) else None
 
 
 def versions(base: str | os.PathLike) -> list[int]:
@@ -921,52 +864,6 @@ class ChiefOnly(keras.callbacks.Callback):
         self.callback.set_params(params)
 
 
-class StopOnNonFinite(keras.callbacks.Callback):
-    """Stop training at the first batch that logs a NaN or infinite value, raising `Diverged`
-    with the value's name, the epoch and the batch. On by default in `BaseGAN.fit` and
-    ``keras-gan-zoo train`` (`guard_divergence`).
-
-    It raises, as ``keras.callbacks.TerminateOnNaN(raise_error=True)`` does, instead of
-    setting ``model.stop_training``: then no epoch-end or train-end callback runs after the
-    bad step, so checkpoints and backups keep the last good epoch and nothing is exported.
-
-    Args:
-        keys: the logged names to check (default: all). ``StopOnNonFinite(keys=())`` in
-            `fit`'s callbacks turns the default guard off.
-    """
-
-    def __init__(self, keys: Iterable[str] | None = None) -> None:
-        super().__init__()
-        self.keys = None if keys is None else tuple(keys)
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        for name, value in (logs or {}).items():
-            if self.keys is not None and name not in self.keys:
-                continue
-            value = float(np.asarray(value, np.float64).reshape(-1)[0])
-            if not math.isfinite(value):
-                raise Diverged(
-                    f"Training diverged: {name} is {value} at epoch {self._epoch + 1}, batch "
-                    f"{batch + 1}. Stopped at once; checkpoints keep the last finished epoch "
-                    "and nothing is exported. Try a lower learning_rate.")
-
-
-def guard_divergence(callbacks: Sequence[keras.callbacks.Callback] | None
-                     ) -> Sequence[keras.callbacks.Callback]:
-    """``callbacks`` with a `StopOnNonFinite` first, unless they hold one already (what
-    `BaseGAN.fit` trains with). A `keras.callbacks.CallbackList` is left as it is."""
-    if isinstance(callbacks, keras.callbacks.CallbackList):
-        return callbacks
-    callbacks = list(callbacks or [])
-    if any(isinstance(callback, StopOnNonFinite) for callback in callbacks):
-        return callbacks
-    return [StopOnNonFinite(), *callbacks]
-
-
 def chief_callbacks(directory: str | os.PathLike, name: str, restore: bool = True,
                     evaluation: Any = None, record: Mapping[str, Any] | None = None
                     ) -> list[keras.callbacks.Callback]:
@@ -990,38 +887,3 @@ def chief_callbacks(directory: str | os.PathLike, name: str, restore: bool = Tru
     ]
 
 
-class LinearDecay(keras.callbacks.Callback):
-    """Constant learning rate for the first ``constant_fraction`` of the epochs of `fit`,
-    then a linear decay towards 0 over the rest (CycleGAN: 100 epochs at 2e-4, then 100
-    decaying; the authors' schedule ``lr * (1 - max(0, e + 1 - n) / (n_decay + 1))`` at
-    0-based epoch ``e``). Applies to each optimizer of the entry (``g_optimizer``,
-    ``d_optimizer``, ...), scaling its own initial rate.
-
-    Args:
-        constant_fraction: share of the epochs at the initial rate (0.5 in the paper).
-        learning_rate: one initial rate for every optimizer; ``None`` uses each
-            optimizer's rate when the model was compiled (`BaseGAN.initial_learning_rates`,
-            e.g. from ``compile(g_optimizer=Adam(1e-3))``), which the compile config keeps,
-            so a resumed run gives the same schedule.
-        epochs: total epochs of the schedule; ``None`` uses ``fit``'s ``epochs``.
-    """
-
-    def __init__(self, constant_fraction: float = 0.5, learning_rate: float | None = None,
-                 epochs: int | None = None) -> None:
-        super().__init__()
-        if not 0.0 <= float(constant_fraction) <= 1.0:
-            raise ValueError(f"constant_fraction must be in [0, 1], got {constant_fraction}.")
-        self.constant_fraction = float(constant_fraction)
-        self.learning_rate, self.epochs = learning_rate, epochs
-
-    def factor(self, epoch: int) -> float:
-        """The learning-rate multiplier at 0-based ``epoch``."""
-        total = int(self.epochs or self.params["epochs"])
-        constant = round(total * self.constant_fraction)
-        return 1.0 - max(0, epoch + 1 - constant) / float(total - constant + 1)
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        factor = self.factor(epoch)
-        for name, initial in self.model.initial_learning_rates.items():
-            initial = initial if self.learning_rate is None else self.learning_rate
-            getattr(self.model, name).learning_rate = initial * factor

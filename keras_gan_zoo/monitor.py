@@ -46,7 +46,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_zoo import metrics
-from keras_gan_zoo.callbacks import write_text
+from keras_gan_zoo.files import write_text
 from keras_gan_zoo.metrics.functional import knn_radii
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.distribute import is_chief

@@ -44,7 +44,7 @@ import keras
 import tensorflow as tf
 import yaml
 
-from keras_gan_zoo.callbacks import LinearDecay
+from keras_gan_zoo.schedules import LinearDecay
 from keras_gan_zoo.distribute import needs_static_shapes
 from keras_gan_zoo.metrics.evaluator import METRICS
 from keras_gan_zoo.metrics.extractors import EXTRACTORS
