@@ -210,7 +210,7 @@ def command_preset(args: argparse.Namespace) -> int:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.runner import choose_recipe, train
+    from keras_gan_zoo.run.runner import choose_recipe, train
 
     if args.name is None and args.recipe is None and args.from_preset is None:
         raise ValueError("name a zoo entry (e.g. 'keras-gan-zoo train dcgan') or a recipe "
@@ -280,7 +280,7 @@ def diagnosis_note(first: Mapping[str, int] | None) -> str:
 
 
 def command_compare(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.callbacks import RunFolder
+    from keras_gan_zoo.run.folder import RunFolder
     from keras_gan_zoo.plotting import RunPanel, compare_runs
 
     labels = [label.strip() for label in args.labels.split(",")] if args.labels else [
@@ -313,7 +313,7 @@ def _is_preset(text: str) -> bool:
 
 
 def command_export(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.callbacks import export_saved_model
+    from keras_gan_zoo.run.export import export_saved_model
 
     model = _load_model(args)
     export_saved_model(model, args.output, overwrite=args.overwrite)
@@ -606,7 +606,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001  (sorted into user errors and bugs below)
-        from keras_gan_zoo.callbacks import TrainingFailed
+        from keras_gan_zoo.guards import TrainingFailed
 
         if os.environ.get("KERAS_GAN_ZOO_TRACEBACK"):
             raise
