@@ -5,12 +5,14 @@
     run.model.generate(16, seed=0)
     run.history.history["g_loss"], run.exported
 
-The steps: precision policy and strategy by name (`keras_gan_zoo.distribute`),
-`build` and `compile` in the strategy's scope, where the run folder says to start
-(`resume_point`: afresh, from its backup, from its checkpoint, or nothing to do), the
-entry's own data (``model.load_dataset``, with static shapes where the strategy needs
-them), the callbacks of a run (`run_callbacks`) and `fit`, which writes the `RunFolder`
-(the chief only) and exports the next SavedModel version at the end.
+`train` makes a `Plan` of its arguments (`run.plan.make_plan`: always a recipe, the
+entry's own config being `Recipe.for_entry`) and `run_plan` trains it in steps, one
+function each: `build_and_compile` (in the strategy's scope, with the precision policy of
+the plan), `where_to_start` (under the folder's lock: `resume_point` says afresh, from its
+backup, from its checkpoint, or nothing to do: `nothing_left`), the data
+(`Recipe.load_data`, with static shapes where the strategy needs them), `evaluation_of`,
+`callbacks_of` (`run_callbacks`), `fit`, which writes the `RunFolder` (the chief only)
+and exports the next SavedModel version at the end, and `report`.
 
 A run never destroys finished work, nor files it did not write: a re-run of a finished
 run does nothing (or finishes an export that was cut short), a larger ``epochs`` continues
@@ -34,15 +36,14 @@ import keras
 import tensorflow as tf
 
 from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shapes, set_precision
-from keras_gan_zoo.metrics import (EvaluationCallback, FeatureExtractor, entry_evaluation,
-                                   parse_metrics)
-from keras_gan_zoo.monitor import TrainingMonitor, parse_stop_on
-from keras_gan_zoo.recipes import Recipe, available_recipes, digits_recipe_name, load_recipe
-from keras_gan_zoo.registry import build, entry_class
 from keras_gan_zoo.guards import Diverged, StopOnNonFinite, TrainingFailed
+from keras_gan_zoo.metrics import EvaluationCallback, FeatureExtractor, entry_evaluation
+from keras_gan_zoo.monitor import TrainingMonitor
+from keras_gan_zoo.recipes import Recipe
 from keras_gan_zoo.run.export import ServingExport
 from keras_gan_zoo.run.folder import (RunFolder, load_state, resume_point, run_config,
                                       run_entries)
+from keras_gan_zoo.run.plan import Plan, make_plan
 from keras_gan_zoo.run.tensorboard import TensorBoardLog, code_block, settings_text
 from keras_gan_zoo.run.writers import LossPlot, SampleGrid, chief_callbacks
 
@@ -109,36 +110,6 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
         *chief_callbacks(folder.root, folder.name, restore=restore, evaluation=evaluation,
                          record=record),
     ]
-
-
-def run_name(name: str | os.PathLike) -> str:
-    """The name of a run of ``name``: the entry, or a config file's stem (``my_gan.yaml``:
-    ``my_gan``), used for the default folder ``runs/<name>`` and the export's model name."""
-    path = Path(name)
-    return path.stem if path.suffix in (".yaml", ".yml") else str(name)
-
-
-def choose_recipe(name: str | os.PathLike | None, recipe: str | os.PathLike | Recipe | None,
-                  dataset: str | os.PathLike | None) -> tuple[Recipe | None, bool]:
-    """``(recipe, chosen_by_default)`` of a `train` call: the recipe asked for (checked to be
-    of entry ``name`` if both are given), or, with neither a recipe nor a dataset, the entry's
-    offline ``<entry>_digits`` recipe where the zoo has one (the first run: ``train("dcgan")``);
-    ``(None, False)`` for the entry's own config (a dataset given, or a config file)."""
-    if recipe is not None:
-        recipe = load_recipe(recipe)
-        if name is not None and Path(name).suffix in (".yaml", ".yml"):
-            raise ValueError(f"Pass a config file ({name}) or a recipe ({recipe.name}), not both: "
-                             "a recipe's 'config' holds its overrides of the entry's config.")
-        if name is not None and entry_class(str(name)).zoo_name != recipe.entry:
-            raise ValueError(f"Recipe {recipe.name} trains {recipe.entry!r}, not {str(name)!r}: "
-                             f"drop the entry name or pass a recipe of {str(name)!r}.")
-        return recipe, False
-    if name is None:
-        raise ValueError("Name a zoo entry (e.g. dcgan) or a recipe (recipe=..., --recipe NAME).")
-    if dataset is not None or Path(name).suffix in (".yaml", ".yml"):
-        return None, False
-    default = digits_recipe_name(str(name))
-    return (load_recipe(default), True) if default in available_recipes() else (None, False)
 
 
 def train(
@@ -232,154 +203,168 @@ def train(
         ValueError: a bad argument or a folder that cannot be used, naming the fix.
         callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
-    preset = None
-    if from_preset is not None:
-        from keras_gan_zoo.presets import fine_tuning
+    return run_plan(make_plan(
+        name, dataset, epochs, output, overrides, batch_size, split, steps_per_epoch, monitor,
+        stop_on, eval_every, eval_metrics, eval_samples, eval_extractor, recipe_text, verbose,
+        recipe, from_preset, seed=seed, data_dir=data_dir, strategy=strategy, tpu=tpu,
+        mixed_precision=mixed_precision, steps_per_execution=steps_per_execution,
+        overwrite=overwrite, tensorboard=tensorboard))
 
-        preset, name, recipe, overrides = fine_tuning(from_preset, name, recipe, dataset,
-                                                      overrides)
-    recipe, by_default = choose_recipe(name, recipe, dataset)
-    planned = recipe.evaluation_arguments() if recipe is not None else {}
-    if recipe is not None:
-        if by_default and verbose:
-            print(f"Training recipe {recipe.name} ({recipe.description.rstrip('.')}; "
-                  f"{recipe.path}). For the {recipe.entry} paper config instead, pass "
-                  "--dataset digits (Python: dataset=\"digits\").")
-        name = name if by_default else recipe.name
-        epochs = recipe.epochs if epochs is None else epochs
-        batch_size = recipe.batch_size if batch_size is None else batch_size
-        recipe_text = recipe.path.read_text() if recipe_text is None else recipe_text
-    epochs = 5 if epochs is None else epochs
-    eval_every = planned.get("eval_every") if eval_every is None else eval_every
-    eval_metrics = planned.get("eval_metrics", "fid") if eval_metrics is None else eval_metrics
-    eval_samples = planned.get("eval_samples", 2000) if eval_samples is None else eval_samples
-    eval_extractor = planned.get("eval_extractor") if eval_extractor is None else eval_extractor
-    counts = [("epochs", epochs, 1), ("steps_per_execution", steps_per_execution, 1),
-              ("steps_per_epoch", 1 if steps_per_epoch is None else steps_per_epoch, 1)]
-    if eval_every is not None:
-        counts += [("eval_every", eval_every, 1), ("eval_samples", eval_samples, 2)]
-        eval_metrics = parse_metrics(eval_metrics)
-    for key, value, least in counts:
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{key} must be a whole number of at least {least}, got {value!r}.")
-    if overrides is not None and not isinstance(overrides, Mapping):
-        raise ValueError(f"overrides must be a mapping of config keys to values, e.g. "
-                         f"{{'latent_dim': 64}}, not a {type(overrides).__name__} ({overrides!r}); "
-                         "for 'key=value' texts use keras_gan_zoo.cli.parse_overrides(...).")
-    stop_on = parse_stop_on(stop_on)
-    if stop_on and not monitor:
-        raise ValueError(f"stop_on needs the monitor that names the diagnoses, but monitor=False: "
-                         f"drop stop_on={','.join(stop_on)!r} or turn the monitor on.")
-    folder = RunFolder(output or Path("runs") / run_name(name), run_name(name))
+
+def run_plan(plan: Plan) -> TrainingRun:
+    """Train ``plan``: its steps, one function each (see the module docstring)."""
+    if plan.announcement and plan.verbose:
+        print(plan.announcement)
+    folder = RunFolder(plan.output, plan.name)
     folder.check_writable()
-    entries = run_entries(monitor, tensorboard,
-                          best=eval_every is not None and "fid" in eval_metrics)
     previous_policy = keras.mixed_precision.dtype_policy()
-    set_precision(mixed_precision)
+    set_precision(plan.mixed_precision)
     held = contextlib.ExitStack()  # the folder's lock, on the chief
     try:
-        if not isinstance(strategy, tf.distribute.Strategy):
-            strategy = make_strategy(strategy, tpu=tpu)
-        with strategy.scope():
-            overrides = dict(overrides or {})
-            model = recipe.build(**overrides) if recipe is not None else build(name, **overrides)
-            model.compile(steps_per_execution=steps_per_execution)
+        model, strategy = build_and_compile(plan)
         chief = is_chief(strategy)
         if chief:
             held.enter_context(folder.lock())
-        start = resume_point(model, folder, epochs, overwrite, entries)
-        if preset is not None and start == 0:
-            from keras_gan_zoo.presets import load_into
-
-            load_into(model, preset, fine_tune=True)
-        if start is None and folder.checkpoint.is_file():
-            load_state(model, folder.checkpoint)  # the finished run's model, for the caller
-        if start is None or start >= epochs:
-            record = folder.read_record()
-            done = start if start is not None else record["epochs_done"]
-            if chief and done == record.get("epochs") and not folder.exported(record):
-                exported = folder.finish(model)  # its epochs are done, its export was cut short
-                if verbose:
-                    print(f"The run in {folder.root}/ had finished its {done} epoch(s) but not "
-                          f"its export: exported it to {exported}.")
-                history = keras.callbacks.History()
-                history.history = folder.read_history()
-                return TrainingRun(model, history, folder, initial_epoch=done, exported=exported)
-            if verbose and chief:
-                print(f"The run in {folder.root}/ already has {done} finished epoch(s) "
-                      f"(asked for {epochs}): nothing to do. A larger --epochs continues it; "
-                      "--overwrite starts it afresh.")
-            history = keras.callbacks.History()
-            history.history = folder.read_history()
-            return TrainingRun(model, history, folder, initial_epoch=done)
-        if recipe is not None:
-            dataset = recipe.source if dataset is None else os.fspath(dataset)
-            split = recipe.split if split is None else split
-        else:
-            dataset, split = os.fspath(dataset or "digits"), split or "train"
-        evaluation = None if eval_every is None else entry_evaluation(
-            model, eval_every, eval_metrics, eval_samples, eval_extractor, dataset, split,
-            data_dir, best_checkpoint=folder.best,
-            best=folder.read_best(repair=chief) if start else None,
-            verbose=int(bool(verbose and chief)))
-        batch = {} if batch_size is None else {"batch_size": batch_size}
-        where = {"seed": seed, "data_dir": data_dir, "drop_remainder": needs_static_shapes(strategy)}
-        if recipe is not None:
-            data = recipe.load_data(model, **where, **batch, source=dataset, split=split)
-            schedule = recipe.schedule_callbacks(model)
-            steps_per_epoch = steps_per_epoch or recipe.steps_per_epoch
-        else:
-            data = model.load_dataset(dataset, split=split, **where, **batch)
-            schedule = None
-        if steps_per_epoch and data.cardinality() != tf.data.INFINITE_CARDINALITY:
-            data = data.repeat()
-        fit_steps = {"steps_per_epoch": steps_per_epoch} if steps_per_epoch else {}
-        if chief and overwrite:
-            folder.clear()
-        if chief:
-            folder.claim(entries, entry=getattr(model, "zoo_name", type(model).__name__),
-                         config=run_config(model), epochs=epochs, status="running")
-        weights = (eval_extractor if isinstance(eval_extractor, (str, os.PathLike))
-                   and Path(eval_extractor).is_file() else None)  # --inception-weights PATH
-        watch = TrainingMonitor(folder.root, reference=data, stop_on=stop_on,
-                                inception_weights=weights) if monitor else None
-        texts = {"config": settings_text(
-            model, evaluation, dataset=dataset, split=split, epochs=epochs, batch_size=batch_size,
-            seed=seed, strategy=type(strategy).__name__.lstrip("_"),
-            mixed_precision=mixed_precision)}
-        if recipe_text:
-            texts["recipe"] = code_block(recipe_text)
-        callbacks = run_callbacks(model, folder, title=f"{folder.name} on {dataset}",
-                                  monitor=watch, restore=False, evaluation=evaluation,
-                                  tensorboard=tensorboard, texts=texts, schedule=schedule,
-                                  record={"recipe": recipe.name if recipe is not None else None,
-                                          "dataset": dataset, "split": split,
-                                          **({"from_preset": preset.origin()} if preset else {})})
-        if verbose:
-            how = f"continuing after epoch {start}" if start else "afresh"
-            print(f"Training {folder.name} ({type(model).__name__}) on {dataset!r} for {epochs} "
-                  f"epochs ({how}) with {strategy.num_replicas_in_sync} replica(s); writing to "
-                  f"{folder.root}/")
-        try:
-            history = model.fit(data, epochs=epochs, initial_epoch=start, callbacks=callbacks,
-                                shuffle=False, verbose=verbose, **fit_steps)
-        except TrainingFailed as error:
-            if chief:
-                folder.write_record(status="diverged" if isinstance(error, Diverged) else "stopped",
-                                    reason=str(error))
-            raise
+        start = where_to_start(plan, model, folder)
+        if start is None or start >= plan.epochs:
+            return nothing_left(plan, model, folder, start, chief)
+        evaluation = evaluation_of(plan, model, folder, start, chief)
+        data = plan.recipe.load_data(model, seed=plan.seed, data_dir=plan.data_dir,
+                                     drop_remainder=needs_static_shapes(strategy),
+                                     repeat=bool(plan.steps_per_epoch))
+        callbacks = callbacks_of(plan, model, folder, data, evaluation, strategy, chief)
+        history = fit(plan, model, folder, data, callbacks, start, strategy, chief)
     finally:
         held.close()
         keras.mixed_precision.set_dtype_policy(previous_policy)
     exported = next(c.exported_to for c in callbacks if isinstance(c, ServingExport))
-    if verbose and chief:
-        print(f"Sample grids:  {folder.samples}/epoch_*.png")
-        print(f"Loss curves:   {folder.loss_curves}")
-        print(f"Checkpoint:    {folder.checkpoint}")
-        if evaluation is not None and evaluation.best_epoch is not None:
-            print(f"Best {evaluation.monitor.upper()}:      {folder.best} (epoch "
-                  f"{evaluation.best_epoch}, {evaluation.monitor} {evaluation.best:.4g})")
-        if tensorboard:
-            print(f"TensorBoard:   tensorboard --logdir {folder.tensorboard}")
-        print(f"SavedModel:    {exported}")
+    report(plan, folder, evaluation, exported, chief)
     return TrainingRun(model, history, folder, initial_epoch=start, exported=exported)
+
+
+def build_and_compile(plan: Plan) -> tuple[keras.Model, tf.distribute.Strategy]:
+    """The plan's entry, built and compiled in its strategy's scope, and the strategy."""
+    strategy = plan.strategy
+    if not isinstance(strategy, tf.distribute.Strategy):
+        strategy = make_strategy(strategy, tpu=plan.tpu)
+    with strategy.scope():
+        model = plan.recipe.build()
+        model.compile(steps_per_execution=plan.steps_per_execution)
+    return model, strategy
+
+
+def where_to_start(plan: Plan, model: keras.Model, folder: RunFolder) -> int | None:
+    """The epoch the run starts from (`resume_point`; ``None``: it had finished), with the
+    preset's weights loaded on a fresh start and a finished run's model loaded for the
+    caller."""
+    entries = run_entries(plan.monitor, plan.tensorboard, best=plan.best)
+    start = resume_point(model, folder, plan.epochs, plan.overwrite, entries)
+    if plan.preset is not None and start == 0:
+        from keras_gan_zoo.presets import load_into
+
+        load_into(model, plan.preset, fine_tune=True)
+    if start is None and folder.checkpoint.is_file():
+        load_state(model, folder.checkpoint)  # the finished run's model, for the caller
+    return start
+
+
+def nothing_left(plan: Plan, model: keras.Model, folder: RunFolder, start: int | None,
+                 chief: bool) -> TrainingRun:
+    """A run whose epochs are all done: finish its export where a kill cut it short, else
+    nothing to do; either way its history as the folder holds it."""
+    record = folder.read_record()
+    done = start if start is not None else record["epochs_done"]
+    history = keras.callbacks.History()
+    if chief and done == record.get("epochs") and not folder.exported(record):
+        exported = folder.finish(model)  # its epochs are done, its export was cut short
+        if plan.verbose:
+            print(f"The run in {folder.root}/ had finished its {done} epoch(s) but not "
+                  f"its export: exported it to {exported}.")
+        history.history = folder.read_history()
+        return TrainingRun(model, history, folder, initial_epoch=done, exported=exported)
+    if plan.verbose and chief:
+        print(f"The run in {folder.root}/ already has {done} finished epoch(s) "
+              f"(asked for {plan.epochs}): nothing to do. A larger --epochs continues it; "
+              "--overwrite starts it afresh.")
+    history.history = folder.read_history()
+    return TrainingRun(model, history, folder, initial_epoch=done)
+
+
+def evaluation_of(plan: Plan, model: keras.Model, folder: RunFolder, start: int,
+                  chief: bool) -> EvaluationCallback | None:
+    """The evaluation during training (`metrics.entry_evaluation`), ``None`` without
+    ``eval_every``; a resumed run goes on from its best so far."""
+    if plan.eval_every is None:
+        return None
+    return entry_evaluation(
+        model, plan.eval_every, plan.eval_metrics, plan.eval_samples, plan.eval_extractor,
+        plan.recipe.source, plan.recipe.split, plan.data_dir, best_checkpoint=folder.best,
+        best=folder.read_best(repair=chief) if start else None,
+        verbose=int(bool(plan.verbose and chief)))
+
+
+def callbacks_of(plan: Plan, model: keras.Model, folder: RunFolder, data: tf.data.Dataset,
+                 evaluation: EvaluationCallback | None, strategy: tf.distribute.Strategy,
+                 chief: bool) -> list[keras.callbacks.Callback]:
+    """The run's callbacks (`run_callbacks`), once the folder is claimed for this run (its
+    old files cleared first with ``overwrite``)."""
+    recipe = plan.recipe
+    if chief and plan.overwrite:
+        folder.clear()
+    if chief:
+        entries = run_entries(plan.monitor, plan.tensorboard, best=plan.best)
+        folder.claim(entries, entry=getattr(model, "zoo_name", type(model).__name__),
+                     config=run_config(model), epochs=plan.epochs, status="running")
+    watch = TrainingMonitor(folder.root, reference=data, stop_on=plan.stop_on,
+                            inception_weights=plan.inception_weights) if plan.monitor else None
+    texts = {"config": settings_text(
+        model, evaluation, dataset=recipe.source, split=recipe.split, epochs=plan.epochs,
+        batch_size=recipe.batch_size, seed=plan.seed,
+        strategy=type(strategy).__name__.lstrip("_"), mixed_precision=plan.mixed_precision)}
+    if plan.recipe_text:
+        texts["recipe"] = code_block(plan.recipe_text)
+    return run_callbacks(model, folder, title=f"{folder.name} on {recipe.source}",
+                         monitor=watch, restore=False, evaluation=evaluation,
+                         tensorboard=plan.tensorboard, texts=texts,
+                         schedule=recipe.schedule_callbacks(model),
+                         record={"recipe": recipe.file_name, "dataset": recipe.source,
+                                 "split": recipe.split,
+                                 **({"from_preset": plan.preset.origin()} if plan.preset
+                                    else {})})
+
+
+def fit(plan: Plan, model: keras.Model, folder: RunFolder, data: tf.data.Dataset,
+        callbacks: list[keras.callbacks.Callback], start: int,
+        strategy: tf.distribute.Strategy, chief: bool) -> keras.callbacks.History:
+    """`model.fit` from epoch ``start``; a failed run is recorded ``diverged`` or ``stopped``
+    (with the reason) before its `TrainingFailed` goes on up."""
+    if plan.verbose:
+        how = f"continuing after epoch {start}" if start else "afresh"
+        print(f"Training {folder.name} ({type(model).__name__}) on {plan.recipe.source!r} for "
+              f"{plan.epochs} epochs ({how}) with {strategy.num_replicas_in_sync} replica(s); "
+              f"writing to {folder.root}/")
+    steps = {"steps_per_epoch": plan.steps_per_epoch} if plan.steps_per_epoch else {}
+    try:
+        return model.fit(data, epochs=plan.epochs, initial_epoch=start, callbacks=callbacks,
+                         shuffle=False, verbose=plan.verbose, **steps)
+    except TrainingFailed as error:
+        if chief:
+            folder.write_record(status="diverged" if isinstance(error, Diverged) else "stopped",
+                                reason=str(error))
+        raise
+
+
+def report(plan: Plan, folder: RunFolder, evaluation: EvaluationCallback | None,
+           exported: Path | None, chief: bool) -> None:
+    """Where the run's files are (with ``verbose``, on the chief)."""
+    if not (plan.verbose and chief):
+        return
+    print(f"Sample grids:  {folder.samples}/epoch_*.png")
+    print(f"Loss curves:   {folder.loss_curves}")
+    print(f"Checkpoint:    {folder.checkpoint}")
+    if evaluation is not None and evaluation.best_epoch is not None:
+        print(f"Best {evaluation.monitor.upper()}:      {folder.best} (epoch "
+              f"{evaluation.best_epoch}, {evaluation.monitor} {evaluation.best:.4g})")
+    if plan.tensorboard:
+        print(f"TensorBoard:   tensorboard --logdir {folder.tensorboard}")
+    print(f"SavedModel:    {exported}")
