@@ -204,11 +204,13 @@ def train(
         callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
     return run_plan(make_plan(
-        name, dataset, epochs, output, overrides, batch_size, split, steps_per_epoch, monitor,
-        stop_on, eval_every, eval_metrics, eval_samples, eval_extractor, recipe_text, verbose,
-        recipe, from_preset, seed=seed, data_dir=data_dir, strategy=strategy, tpu=tpu,
-        mixed_precision=mixed_precision, steps_per_execution=steps_per_execution,
-        overwrite=overwrite, tensorboard=tensorboard))
+        name, dataset=dataset, epochs=epochs, output=output, overrides=overrides,
+        batch_size=batch_size, split=split, steps_per_epoch=steps_per_epoch, monitor=monitor,
+        stop_on=stop_on, eval_every=eval_every, eval_metrics=eval_metrics,
+        eval_samples=eval_samples, eval_extractor=eval_extractor, recipe_text=recipe_text,
+        verbose=verbose, recipe=recipe, from_preset=from_preset, seed=seed, data_dir=data_dir,
+        strategy=strategy, tpu=tpu, mixed_precision=mixed_precision,
+        steps_per_execution=steps_per_execution, overwrite=overwrite, tensorboard=tensorboard))
 
 
 def run_plan(plan: Plan) -> TrainingRun:
