@@ -28,7 +28,7 @@ from keras_gan_zoo.monitor import TrainingMonitor  # noqa: E402
 from keras_gan_zoo.presets import available_presets, from_preset, save_preset  # noqa: E402
 from keras_gan_zoo.recipes import Recipe, available_recipes, load_recipe  # noqa: E402
 from keras_gan_zoo.registry import available, build, entry_class, load_config, register  # noqa: E402
-from keras_gan_zoo.runner import train  # noqa: E402
+from keras_gan_zoo.run.runner import train  # noqa: E402
 from keras_gan_zoo.signals import MonitorSignals  # noqa: E402
 
 __version__ = "0.1.0"

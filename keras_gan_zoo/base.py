@@ -45,7 +45,7 @@ import keras
 import tensorflow as tf
 
 from keras_gan_zoo import config_checks, inputs, losses, registry
-from keras_gan_zoo.callbacks import guard_divergence
+from keras_gan_zoo.guards import guard_divergence
 from keras_gan_zoo.distribute import fold_in_replica, global_count, needs_custom_loop
 from keras_gan_zoo.signals import MonitorSignals
 from keras_gan_zoo.training import distributed_fit

@@ -210,7 +210,8 @@ def command_preset(args: argparse.Namespace) -> int:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.runner import choose_recipe, train
+    from keras_gan_zoo.run.plan import make_plan
+    from keras_gan_zoo.run.runner import run_plan
 
     if args.name is None and args.recipe is None and args.from_preset is None:
         raise ValueError("name a zoo entry (e.g. 'keras-gan-zoo train dcgan') or a recipe "
@@ -219,31 +220,29 @@ def command_train(args: argparse.Namespace) -> int:
         raise ValueError("--stop-on needs the training monitor, which --no-monitor turns off: "
                          "drop one of the two.")
     overrides = parse_overrides(args.set)
-    if args.from_preset is None:
-        recipe, _ = choose_recipe(args.name, args.recipe, args.dataset)
-        check_override_types(args.name if recipe is None else recipe.entry, overrides)
-    else:
-        recipe = None
     evaluation = {"eval_metrics": args.eval_metrics,
                   "eval_samples": whole_number("--eval-samples", args.eval_samples),
                   "eval_extractor": (args.inception_weights if args.inception_weights and
                                      args.eval_extractor in (None, "inception_v3")
                                      else args.eval_extractor)}
     evaluation = {key: value for key, value in evaluation.items() if value is not None}
-    if evaluation and args.eval_every is None and not (recipe and recipe.evaluation):
+    plan = make_plan(args.name, recipe=args.recipe, dataset=args.dataset, epochs=args.epochs,
+                     output=args.output, overrides=overrides, batch_size=args.batch_size,
+                     split=args.split, seed=args.seed, data_dir=args.data_dir,
+                     strategy=args.strategy, tpu=args.tpu, mixed_precision=args.mixed_precision,
+                     steps_per_execution=args.steps_per_execution,
+                     steps_per_epoch=args.steps_per_epoch, overwrite=args.overwrite,
+                     monitor=not args.no_monitor, stop_on=args.stop_on,
+                     tensorboard=not args.no_tensorboard,
+                     eval_every=whole_number("--eval-every", args.eval_every), **evaluation,
+                     verbose=1 if sys.stdout.isatty() else 2, from_preset=args.from_preset)
+    if args.from_preset is None:
+        check_override_types(plan.recipe.base or plan.recipe.entry, overrides)
+    if evaluation and args.eval_every is None and not plan.recipe.evaluation:
         raise ValueError("--eval-metrics, --eval-samples, --eval-extractor and "
                          "--inception-weights apply to evaluation during training: add "
                          "--eval-every N (every N epochs).")
-    train(args.name, recipe=args.recipe, dataset=args.dataset, epochs=args.epochs,
-          output=args.output,
-          overrides=overrides, batch_size=args.batch_size, split=args.split,
-          seed=args.seed, data_dir=args.data_dir, strategy=args.strategy, tpu=args.tpu,
-          mixed_precision=args.mixed_precision, steps_per_execution=args.steps_per_execution,
-          steps_per_epoch=args.steps_per_epoch,
-          overwrite=args.overwrite, monitor=not args.no_monitor, stop_on=args.stop_on,
-          tensorboard=not args.no_tensorboard,
-          eval_every=whole_number("--eval-every", args.eval_every), **evaluation,
-          verbose=1 if sys.stdout.isatty() else 2, from_preset=args.from_preset)
+    run_plan(plan)
     return 0
 
 
@@ -280,7 +279,7 @@ def diagnosis_note(first: Mapping[str, int] | None) -> str:
 
 
 def command_compare(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.callbacks import RunFolder
+    from keras_gan_zoo.run.folder import RunFolder
     from keras_gan_zoo.plotting import RunPanel, compare_runs
 
     labels = [label.strip() for label in args.labels.split(",")] if args.labels else [
@@ -313,7 +312,7 @@ def _is_preset(text: str) -> bool:
 
 
 def command_export(args: argparse.Namespace) -> int:
-    from keras_gan_zoo.callbacks import export_saved_model
+    from keras_gan_zoo.run.export import export_saved_model
 
     model = _load_model(args)
     export_saved_model(model, args.output, overwrite=args.overwrite)
@@ -606,7 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001  (sorted into user errors and bugs below)
-        from keras_gan_zoo.callbacks import TrainingFailed
+        from keras_gan_zoo.guards import TrainingFailed
 
         if os.environ.get("KERAS_GAN_ZOO_TRACEBACK"):
             raise

@@ -24,8 +24,12 @@ entry logs what it needs (D(G(z)) only where D gives a probability; pix2pix's ha
 and per-patch D(G(x)) after its first epoch; CycleGAN's summed least-squares D losses;
 no D rule for EBGAN's energies), so the monitor has no entry names in it.
 
-Each diagnosis is printed as one line, appended to ``<directory>/health.json``
-(by the chief only) and, if its name is in ``stop_on``, stops training::
+Each diagnosis is printed as one line and appended to ``<directory>/health.json`` (by the
+chief only, through `RunFolder.add_diagnosis`, which `RunFolder.read_health` reads back).
+``stop_on`` means one thing everywhere: a diagnosis named in it stops training (the monitor
+sets ``model.stop_training``, so `fit` ends after that step). `keras_gan_zoo.train` counts
+a run stopped so as failed: right after the monitor, it raises `guards.TrainingFailed`, so
+no checkpoint of that epoch is written and nothing is exported::
 
     monitor = TrainingMonitor("runs/dcgan", reference=dataset, stop_on=["mode_collapse"])
     model.fit(dataset, epochs=30, callbacks=[monitor])
@@ -33,7 +37,6 @@ Each diagnosis is printed as one line, appended to ``<directory>/health.json``
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections import deque
@@ -43,13 +46,12 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_zoo import metrics
-from keras_gan_zoo.callbacks import write_text
-from keras_gan_zoo.metrics.functional import knn_radii
-from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.metrics.functional import knn_radii
+from keras_gan_zoo.metrics.reference import digits_fid, reference_images  # noqa: F401
+from keras_gan_zoo.run.folder import RunFolder
 from keras_gan_zoo.signals import PROBABILITY_LOSSES, MonitorSignals
 from keras_gan_zoo.signals import discriminator_loss_floor as loss_floor
 from keras_gan_zoo.step_logs import StepValues
@@ -274,51 +276,6 @@ def discriminator_loss_floor(model: Any) -> float | None:
     return signals.d_loss_floor * signals.d_loss_scale
 
 
-def reference_images(reference: Any, num_images: int = 500) -> np.ndarray:
-    """Up to ``num_images`` real images in [0, 1] from an array (already in [0, 1]) or
-    from a `tf.data.Dataset` as `keras_gan_zoo.data.load` returns (images in [-1, 1],
-    or ``(images, labels)``/pairs, whose first element is used)."""
-    if not isinstance(reference, tf.data.Dataset):
-        images = np.asarray(reference, np.float32)
-        if images.ndim != 4 or images.min() < 0.0 or images.max() > 1.0:
-            raise ValueError(
-                f"reference must be images [N, H, W, C] in [0, 1] (or a tf.data.Dataset of "
-                f"images in [-1, 1]); got shape {images.shape}, range "
-                f"[{images.min():.3g}, {images.max():.3g}].")
-        return images[:num_images]
-    batches, count = [], 0
-    for element in reference:
-        if isinstance(element, Mapping):
-            element = element["image"]
-        elif isinstance(element, (tuple, list)):
-            element = element[0]
-        batches.append(np.asarray(to_unit_range(element)))
-        count += len(batches[-1])
-        if count >= num_images:
-            break
-    if not batches:
-        raise ValueError("The reference dataset is empty.")
-    return np.concatenate(batches)[:num_images]
-
-
-def digits_fid(reference: Any, num_samples: int = 500, seed: int = 1,
-               num_reference: int = 2000) -> Callable[[keras.Model], float]:
-    """A quality signal for ``TrainingMonitor(quality=...)``: the Fréchet distance of
-    the shipped digits classifier's features (`metrics.DigitsExtractor`) between
-    ``num_samples`` generated images (fixed noise ``seed``) and up to ``num_reference``
-    images of ``reference`` (as in `reference_images`). Biased upwards at small N, but
-    comparable from epoch to epoch; about 1 s per call on a CPU."""
-    extractor = metrics.get_extractor("digits")
-    real_features, _ = extractor(reference_images(reference, num_reference))
-
-    def quality(model: keras.Model) -> float:
-        images = metrics.model_sample_fn(model)(num_samples, seed)
-        features, _ = extractor(images)
-        return metrics.frechet_distance_from_activations(features, real_features)
-
-    return quality
-
-
 # -------------------------------------------------------------------- the rules
 def _median(values: Iterable[float]) -> float:
     return float(np.median(np.fromiter(values, np.float64)))
@@ -501,6 +458,7 @@ class TrainingMonitor(keras.callbacks.Callback):
                  verbose: int = 1) -> None:
         super().__init__()
         self.directory = Path(directory) if directory is not None else None
+        self.folder = RunFolder(directory, self.directory.name) if directory is not None else None
         self.stop_on = parse_stop_on(stop_on)
         if thresholds is None or isinstance(thresholds, Thresholds):
             self.thresholds = thresholds or Thresholds()
@@ -528,7 +486,7 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     @property
     def health_path(self) -> Path | None:
-        return self.directory / "health.json" if self.directory is not None else None
+        return self.folder.health if self.folder is not None else None
 
     @property
     def real_diversity(self) -> float | None:
@@ -554,9 +512,8 @@ class TrainingMonitor(keras.callbacks.Callback):
             real = reference_images(self.reference, 500 + self.probe_size)
             extractor = self._choose_extractor(real.shape[1:])
             self.probe_statistics = ProbeStatistics(real, extractor, self.probe_size)
-        if self.health_path is not None and self._chief() and not self.health_path.exists():
-            self.health_path.parent.mkdir(parents=True, exist_ok=True)
-            self.health_path.write_text("[]\n")
+        if self.folder is not None and self._chief():
+            self.folder.start_health()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch = epoch
@@ -680,17 +637,13 @@ class TrainingMonitor(keras.callbacks.Callback):
         if self._chief():
             if self.verbose:
                 print(diagnosis.line(), flush=True)
-            if self.health_path is not None:
+            if self.folder is not None:
                 self._append(diagnosis)
         if name in self.stop_on:
             self.model.stop_training = True
 
     def _append(self, diagnosis: Diagnosis) -> None:
-        path = self.health_path
-        records = json.loads(path.read_text()) if path.exists() else []
-        records.append(asdict(diagnosis))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, json.dumps(records, indent=2) + "\n")  # atomic: a kill keeps the old list
+        self.folder.add_diagnosis(asdict(diagnosis))  # atomic: a kill keeps the old list
 
 
 def losses_covered() -> str:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -44,11 +45,11 @@ import keras
 import tensorflow as tf
 import yaml
 
-from keras_gan_zoo.callbacks import LinearDecay
+from keras_gan_zoo.schedules import LinearDecay
 from keras_gan_zoo.distribute import needs_static_shapes
 from keras_gan_zoo.metrics.evaluator import METRICS
 from keras_gan_zoo.metrics.extractors import EXTRACTORS
-from keras_gan_zoo.registry import config_dir, entry_class, resolve_config
+from keras_gan_zoo.registry import build, config_dir, entry_class, load_config, resolve_config
 from keras_gan_zoo.yaml_text import load_yaml
 
 #: Top-level keys of a recipe file: required, then optional.
@@ -85,11 +86,11 @@ class Recipe:
     """A checked recipe file (see the module docstring); `load_recipe` makes one."""
 
     name: str
-    path: Path
+    path: Path | None
     entry: str
     config: dict[str, Any]
     data: dict[str, Any]
-    batch_size: int
+    batch_size: int | None
     schedule: dict[str, int]
     description: str = ""
     learning_rate_schedule: dict[str, Any] | None = None
@@ -98,8 +99,33 @@ class Recipe:
     evaluation: dict[str, Any] | None = None
     paper: dict[str, Any] | None = None
     resolved: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The config the entry starts from for `for_entry`: an entry name or a config file
+    #: (`registry.build`); ``None`` for a recipe file (its ``config`` over the entry's).
+    base: str | None = None
+
+    @classmethod
+    def for_entry(cls, name: str | os.PathLike, source: str | os.PathLike = "digits",
+                  split: str = "train", epochs: int = 5) -> Recipe:
+        """A plain run of entry ``name`` (or of a config file) as a recipe: the entry's own
+        config, ``source``'s ``split``, the entry's batch size (``batch_size=None``: its
+        `load_dataset`'s default) and its own training callbacks, for ``epochs``. Its
+        ``path`` is ``None``: no recipe file, so a run records no ``recipe``."""
+        base = os.fspath(name)
+        stem = Path(base).stem if Path(base).suffix in (".yaml", ".yml") else base
+        return cls(name=stem, path=None, entry=load_config(base)["entry"],
+                   config={}, data={"source": os.fspath(source), "split": split},
+                   batch_size=None, schedule={"epochs": epochs}, base=base)
 
     # ------------------------------------------------------------------ what it says
+    @property
+    def file_name(self) -> str | None:
+        """The recipe's name where it is a recipe file (what ``run.json`` records), else None."""
+        return self.name if self.path is not None else None
+
+    def text(self) -> str | None:
+        """The recipe file's text (shown in TensorBoard), ``None`` for `for_entry`."""
+        return self.path.read_text() if self.path is not None else None
+
     @property
     def source(self) -> str:
         return str(self.data["source"])
@@ -146,21 +172,29 @@ class Recipe:
     # ---------------------------------------------------------------- what it makes
     def build(self, **overrides: Any) -> keras.Model:
         """The entry, built from its config, the recipe's ``config`` and ``overrides``."""
+        if self.base is not None:
+            return build(self.base, **{**self.config, **overrides})
         _, config = resolve_config(self.entry, {**self.config, **overrides},
                                    f"Recipe {self.name}: {self.entry!r} does not take")
         return entry_class(self.entry)(**config)
 
     def load_data(self, model: keras.Model, data_dir: str | None = None,
                   seed: int | None = None, drop_remainder: bool = False,
-                  **changes: Any) -> tf.data.Dataset:
+                  repeat: bool | None = None, **changes: Any) -> tf.data.Dataset:
         """``model.load_dataset`` with the recipe's data and batch size (``changes``:
-        ``source``, ``split``, ``batch_size`` or data options to use instead), repeated for a
-        ``steps`` schedule."""
+        ``source``, ``split``, ``batch_size`` or data options to use instead; a batch size of
+        ``None``: the entry's default), repeated with ``repeat`` (default: for a ``steps``
+        schedule), as epochs of a set number of steps need."""
         options = {**self.data, "batch_size": self.batch_size, **changes}
+        if options["batch_size"] is None:
+            del options["batch_size"]
         dataset = model.load_dataset(options.pop("source"), split=options.pop("split", "train"),
                                      seed=seed, data_dir=data_dir,
                                      drop_remainder=drop_remainder, **options)
-        return dataset.repeat() if self.steps_per_epoch else dataset
+        repeat = bool(self.steps_per_epoch) if repeat is None else repeat
+        if repeat and dataset.cardinality() != tf.data.INFINITE_CARDINALITY:
+            return dataset.repeat()
+        return dataset
 
     def schedule_callbacks(self, model: keras.Model) -> list[keras.callbacks.Callback]:
         """The entry's training callbacks (``model.training_callbacks()``), with the recipe's

@@ -204,3 +204,19 @@ def test_python_train_takes_a_recipe_a_copied_file_and_defaults_like_the_cli(tmp
                         output=tmp_path / "default", verbose=2)
     assert capsys.readouterr().out.startswith("Training recipe gan_digits")
     assert default.folder.name == "gan"
+
+
+def test_a_plain_entry_run_is_a_recipe_of_the_entrys_own_config(tmp_path):
+    from keras_gan_zoo.run.plan import make_plan
+
+    plan = make_plan("gan", dataset="digits", overrides={"latent_dim": 8}, output=tmp_path)
+    recipe = plan.recipe
+    assert (recipe.entry, recipe.base, recipe.file_name, recipe.text()) == ("gan", "gan", None, None)
+    assert (recipe.source, recipe.split, recipe.batch_size, plan.epochs) == ("digits", "train", None, 5)
+    assert recipe.schedule_callbacks(recipe.build()) == []  # the entry's own (GAN has none)
+    assert recipe.build().latent_dim == 8
+    # A recipe file: the options given replace its parts, once.
+    plan = make_plan(recipe="gan_digits", split="test", batch_size=16, epochs=2, output=tmp_path)
+    assert (plan.recipe.file_name, plan.recipe.split, plan.recipe.batch_size, plan.epochs) == (
+        "gan_digits", "test", 16, 2)
+    assert plan.recipe_text == plan.recipe.path.read_text() and plan.name == "gan_digits"

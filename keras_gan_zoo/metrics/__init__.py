@@ -30,6 +30,7 @@ from keras_gan_zoo.metrics.evaluator import (
     prepare_entry_evaluation,
     translation_sample_fn,
 )
+from keras_gan_zoo.metrics.reference import digits_fid, reference_images
 from keras_gan_zoo.metrics.extractors import (
     DigitsExtractor,
     FeatureExtractor,

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import keras
 
-from keras_gan_zoo.callbacks import save_checkpoint
+from keras_gan_zoo.files import save_checkpoint
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.metrics.evaluator import (METRICS, Evaluator, SampleFn, model_sample_fn,
                                              prepare_entry_evaluation)

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.base import Endpoint
-from keras_gan_zoo.callbacks import LinearDecay
+from keras_gan_zoo.schedules import LinearDecay
 from keras_gan_zoo.data.unpaired import digits_domains, load_unpaired
 from keras_gan_zoo.models.image_to_image import ImageToImageGAN
 from keras_gan_zoo.networks import patchgan_discriminator, resnet_generator

@@ -602,7 +602,7 @@ def write_preset(model: Any, out_dir: str | os.PathLike, *, name: str | None = N
             only, in float16 (half the bytes).
         optimizer_state: with ``fine_tunable``, keep the optimizers' state (compiled models).
     """
-    from keras_gan_zoo.callbacks import run_config
+    from keras_gan_zoo.run.folder import run_config
 
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -674,7 +674,7 @@ def save_preset(run_folder: str | os.PathLike, out_dir: str | os.PathLike,
     digits; none for other data. ``recipe``: the run's recipe when ``run.json`` does not name
     it.
     """
-    from keras_gan_zoo.callbacks import RunFolder
+    from keras_gan_zoo.run.folder import RunFolder
     from keras_gan_zoo.cli import _load_checkpoint
     from keras_gan_zoo.metrics.figures import recipe_figure
 

@@ -32,6 +32,7 @@ import tensorflow as tf
 
 import keras_gan_zoo as zoo
 from keras_gan_zoo import callbacks as callbacks_module
+from keras_gan_zoo.run import folder as run_folder
 from tests.cli_capture import child_environment, history_epochs, run_cli, tiny_gan_args
 
 #: A tiny GAN on the digits: 6 steps per epoch.
@@ -424,7 +425,7 @@ def test_an_export_interrupted_by_ctrl_c_is_finished_by_the_rerun(tmp_path, monk
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(callbacks_module, "export_saved_model", interrupted)
+    monkeypatch.setattr(run_folder, "export_saved_model", interrupted)
     assert train(output, 1).code == 130
     monkeypatch.undo()
     assert json.loads((output / "run.json").read_text())["status"] != "finished"

@@ -18,10 +18,10 @@ import tensorflow as tf
 
 import keras_gan_zoo as zoo
 from keras_gan_zoo import metrics
-from keras_gan_zoo.callbacks import HistoryCSV, LossPlot, _step_record
+from keras_gan_zoo.run.writers import HistoryCSV, LossPlot, _step_record
 from keras_gan_zoo.monitor import Diagnosis
 from keras_gan_zoo.step_logs import StepValues
-from keras_gan_zoo.summaries import TensorBoardLog
+from keras_gan_zoo.run.tensorboard import TensorBoardLog
 from tests.cli_capture import run_cli, tiny_gan_args
 
 TINY = {"generator_units": [16], "discriminator_units": [16], "latent_dim": 8, "seed": 0}

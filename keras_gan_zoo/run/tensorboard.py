@@ -18,7 +18,7 @@ import tensorflow as tf
 import yaml
 from tensorflow.core.framework import summary_pb2
 
-from keras_gan_zoo.callbacks import run_config
+from keras_gan_zoo.run.folder import run_config
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.step_logs import StepValues
 
