@@ -90,12 +90,9 @@ def check_override_types(name: str, overrides: Mapping[str, Any]) -> None:
 def whole_number(option: str, text: str | None) -> int | None:
     """The value of ``option`` as an int (``None`` stays ``None``), or a ValueError that
     names the option (one error line, where argparse's ``type=int`` prints two)."""
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{option} takes a whole number, got {text!r}.") from None
+    from keras_gan_zoo.config_checks import whole_number as checked
+
+    return None if text is None else checked(text, option, least=None, text=True)
 
 
 def _load_checkpoint(path: str):

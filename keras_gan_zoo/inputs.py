@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo.config_checks import as_integer
+from keras_gan_zoo.config_checks import whole_number
 
 
 class Range(NamedTuple):
@@ -40,10 +40,7 @@ def describe_shape(shape: Sequence[int | None]) -> str:
 
 def check_count(value: Any, name: str = "num_samples") -> int:
     """``value`` as an int >= 1, or a ValueError (no silent truncation of 2.5)."""
-    count = as_integer(value)
-    if count is None or count < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
-    return count
+    return whole_number(value, name, 1)
 
 
 def check_array(

@@ -45,8 +45,9 @@ import tensorflow as tf
 import yaml
 
 from keras_gan_zoo.callbacks import LinearDecay
+from keras_gan_zoo.config_checks import whole_number
 from keras_gan_zoo.distribute import needs_static_shapes
-from keras_gan_zoo.metrics.evaluator import METRICS
+from keras_gan_zoo.metrics.evaluator import parse_metrics
 from keras_gan_zoo.metrics.extractors import EXTRACTORS
 from keras_gan_zoo.registry import config_dir, entry_class, resolve_config
 from keras_gan_zoo.yaml_text import load_yaml
@@ -271,9 +272,7 @@ def _check_keys(mapping: Mapping[str, Any], required: tuple[str, ...], optional:
 
 
 def _whole(value: Any, key: str, lead: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{lead} {key} must be a whole number of at least 1, got {value!r}.")
-    return value
+    return whole_number(value, f"{lead} {key}", 1)
 
 
 def _mapping(value: Any, key: str, lead: str) -> dict[str, Any]:
@@ -327,13 +326,8 @@ def _checked_evaluation(evaluation: Any, lead: str) -> dict[str, Any] | None:
         return None
     evaluation = _mapping(evaluation, "evaluation", lead)
     _check_keys(evaluation, ("metrics",), EVALUATION_KEYS[1:], f"{lead} evaluation:", "'evaluation'")
-    names = evaluation["metrics"]
-    names = names.split(",") if isinstance(names, str) else names
-    unknown = [n for n in names if n not in METRICS] if isinstance(names, list) else [names]
-    if unknown:
-        raise ValueError(f"{lead} evaluation.metrics: unknown {unknown}; choose from "
-                         f"{', '.join(METRICS)}.")
-    evaluation["metrics"] = [str(n).strip() for n in names]
+    evaluation["metrics"] = list(parse_metrics(evaluation["metrics"],
+                                               f"{lead} evaluation.metrics"))
     if evaluation.get("extractor", "digits") not in EXTRACTORS:
         raise ValueError(f"{lead} evaluation.extractor must be one of {', '.join(EXTRACTORS)}, "
                          f"got {evaluation['extractor']!r}.")

@@ -204,3 +204,15 @@ def test_python_train_takes_a_recipe_a_copied_file_and_defaults_like_the_cli(tmp
                         output=tmp_path / "default", verbose=2)
     assert capsys.readouterr().out.startswith("Training recipe gan_digits")
     assert default.folder.name == "gan"
+
+
+@pytest.mark.parametrize("metrics", ["fid, kid", "fid,kid", ["fid", " KID"]])
+def test_recipe_metrics_are_read_like_the_cli_eval_metrics(metrics, tmp_path):
+    """``"fid, kid"`` is accepted by a recipe as by ``--eval-metrics`` (one parser)."""
+    from keras_gan_zoo.metrics import parse_metrics
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("entry: dcgan\nconfig: {}\ndata: {source: digits}\nbatch_size: 8\n"
+                    f"schedule: {{epochs: 1}}\nevaluation: {{metrics: {json.dumps(metrics)}}}\n")
+    recipe = zoo.load_recipe(path)
+    assert recipe.evaluation["metrics"] == list(parse_metrics(metrics)) == ["fid", "kid"]

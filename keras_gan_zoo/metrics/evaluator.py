@@ -55,16 +55,28 @@ METRICS: dict[str, tuple[str, ...]] = {
 SampleFn = Callable[[int, int], Any]
 
 
-def parse_metrics(metrics: str | Sequence[str]) -> tuple[str, ...]:
-    """``"fid,kid"`` or ``["fid", "kid"]`` -> ``("fid", "kid")``, checked."""
-    names = metrics.split(",") if isinstance(metrics, str) else list(metrics)
-    names = [n.strip().lower() for n in names if n.strip()]
-    aliases = {"inception_score": "is", "ms_ssim": "msssim", "ms-ssim": "msssim",
-               "precision_recall": "pr", "fcd": "fid"}
-    names = [aliases.get(n, n) for n in names]
-    unknown = [n for n in names if n not in METRICS]
+def parse_metrics(metrics: str | Sequence[str], key: str | None = None) -> tuple[str, ...]:
+    """``"fid, kid"``, ``"fid,kid"`` or ``["fid", "kid"]`` -> ``("fid", "kid")``, checked:
+    the one reading of metric names for the CLI, recipes and `Evaluator` (spaces and
+    case ignored, aliases such as ``inception_score`` accepted). ``key``: the setting the
+    names came from, which starts the error message (e.g. ``"evaluation.metrics"``)."""
+    if isinstance(metrics, str):
+        names = metrics.split(",")
+    elif isinstance(metrics, (list, tuple)):
+        names = list(metrics)
+    else:
+        names = [metrics]
+    if not all(isinstance(n, str) for n in names):
+        unknown = [n for n in names if not isinstance(n, str)]
+    else:
+        names = [n.strip().lower() for n in names if n.strip()]
+        aliases = {"inception_score": "is", "ms_ssim": "msssim", "ms-ssim": "msssim",
+                   "precision_recall": "pr", "fcd": "fid"}
+        names = [aliases.get(n, n) for n in names]
+        unknown = [n for n in names if n not in METRICS]
     if unknown or not names:
-        raise ValueError(f"Unknown metric(s) {unknown or names}; choose from {', '.join(METRICS)}.")
+        lead = "Unknown metric(s)" if key is None else f"{key}: unknown"
+        raise ValueError(f"{lead} {unknown or names}; choose from {', '.join(METRICS)}.")
     return tuple(dict.fromkeys(names))
 
 
