@@ -105,21 +105,20 @@ def _load_checkpoint(path: str):
 
     import keras_gan_zoo  # noqa: F401  (registers the entries with Keras)
     from keras_gan_zoo.base import BaseGAN
+    from keras_gan_zoo.inputs import UNREADABLE_KERAS_FILE, unreadable_keras_file
 
     if not Path(path).is_file():
         raise ValueError(
             f"checkpoint {path!r} does not exist; pass the .keras file that "
             "'keras-gan-zoo train' wrote (e.g. runs/dcgan/model.keras)."
         )
-    unreadable = (f"checkpoint {path} is not a readable Keras file (truncated or corrupt?); "
-                  "pass a .keras file that 'keras-gan-zoo train' wrote completely")
+    fix = "pass a .keras file that 'keras-gan-zoo train' wrote completely"
     if not zipfile.is_zipfile(path):
-        raise ValueError(f"{unreadable}.")
+        raise unreadable_keras_file(f"checkpoint {path}", fix=fix)
     try:
         model = keras.models.load_model(path)
-    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
-        detail = " ".join(str(error).split())[:160]
-        raise ValueError(f"{unreadable} ({type(error).__name__}: {detail}).") from None
+    except UNREADABLE_KERAS_FILE as error:
+        raise unreadable_keras_file(f"checkpoint {path}", error, fix=fix) from None
     if not isinstance(model, BaseGAN):
         raise ValueError(f"checkpoint {path} holds a Keras {type(model).__name__}, not a zoo "
                          "entry; pass a .keras file that 'keras-gan-zoo train' wrote (e.g. "

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
@@ -31,6 +32,25 @@ class Range(NamedTuple):
     def describe(self, name: str) -> str:
         hint = f"; {self.hint}" if self.hint else ""
         return f"{name} must be in [{self.minimum:g}, {self.maximum:g}]{hint}"
+
+
+#: What reading a damaged or foreign ``.keras`` / ``.weights.h5`` file raises in Keras
+#: (a cut zip, a missing member, a variable of another shape).
+UNREADABLE_KERAS_FILE = (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile)
+
+
+def unreadable_keras_file(name: str, error: BaseException | None = None, *,
+                          other_model: bool = False, fix: str = "") -> ValueError:
+    """The one error for a Keras file that cannot be read: ``"{name} is not a readable
+    Keras file (truncated or corrupt; {error}); {fix}."``. ``other_model``: the file is
+    loaded into a given model, so it may also be another model's."""
+    of = " of this model" if other_model else ""
+    causes = "truncated, corrupt or of another model" if other_model else "truncated or corrupt"
+    if error is not None:
+        detail = " ".join(str(error).split())[:160]
+        causes += f"; {type(error).__name__}: {detail}"
+    return ValueError(f"{name} is not a readable Keras file{of} ({causes})"
+                      + (f"; {fix}" if fix else "") + ".")
 
 
 def describe_shape(shape: Sequence[int | None]) -> str:
