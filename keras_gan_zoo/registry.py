@@ -69,6 +69,14 @@ def register(name: str, *aliases: str) -> Callable[[T], T]:
     return decorator
 
 
+def entry_name(model: Any) -> str:
+    """The zoo name of an entry (instance or class, e.g. ``"dcgan"``), or the class name
+    of a Keras model that is not a registered entry: what run records, summaries and
+    messages call a model."""
+    cls = model if isinstance(model, type) else type(model)
+    return getattr(cls, "zoo_name", cls.__name__)
+
+
 def available() -> list[str]:
     """Names of the zoo's entries (aliases not included), sorted."""
     return sorted(_ENTRIES)

@@ -776,7 +776,9 @@ def sample_images(model: Any, num_samples: int | None = None, seed: int = 0,
 
     from keras_gan_zoo.pixels import to_unit_range
 
-    name = getattr(model, "zoo_name", "")
+    from keras_gan_zoo.registry import entry_name
+
+    name = entry_name(model)
     translates = hasattr(model, "translate")
     if labels is not None and name != "cgan":
         raise _option_error("--labels", model, "CGAN")
