@@ -91,6 +91,10 @@ class BaseGAN(keras.Model):
     #: Column titles of the `sample_grid` picture, in groups set apart by a wider gap
     #: (pix2pix: ``(("input", "output", "target"),)``); empty: no titles.
     grid_titles: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: How the entry is sampled for evaluation and sample grids: ``"generate"`` (noise to
+    #: images, ``generate(num_samples=, seed=)``) or ``"translate"`` (held-out inputs
+    #: translated, ``translate(images)``: the image-to-image entries).
+    evaluation_sampling: ClassVar[str] = "generate"
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "BaseGAN":
         # Every way of making an entry (`registry.build`, `from_config`, ``DCGAN(...)``)

@@ -427,3 +427,16 @@ def test_fid_from_enough_images_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         evaluator.evaluate_images(rng.uniform(0, 1, (200, 28, 28, 1)))
+
+
+def test_entries_declare_how_they_are_sampled_for_evaluation():
+    """Image-to-image entries declare ``evaluation_sampling = "translate"``; the others generate."""
+    sampling = {name: zoo.entry_class(name).evaluation_sampling for name in zoo.available()}
+    assert {name for name, how in sampling.items() if how == "translate"} == {"pix2pix", "cyclegan"}
+    assert set(sampling.values()) == {"generate", "translate"}
+
+    class Translator:
+        evaluation_sampling = "translate"
+
+    with pytest.raises(ValueError, match="Translator translates images"):
+        metrics.model_sample_fn(Translator())

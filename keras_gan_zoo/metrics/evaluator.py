@@ -446,7 +446,7 @@ def model_sample_fn(model: Any, output: int = 0, **generate_kwargs: Any) -> Samp
     ``(images_a, images_b)``), ``output`` picks one. Extra keyword arguments go
     to ``generate``. CGAN/InfoGAN without labels draw random classes.
     """
-    if _translates(model):
+    if translates(model):
         raise ValueError(
             f"{type(model).__name__} translates images; use translation_sample_fn(model.translate, "
             "held_out_images) and a reference of the matching targets."
@@ -486,9 +486,11 @@ def translation_sample_fn(translate: Callable[[np.ndarray], Any], images: Any) -
 
 
 # ------------------------------------------------------------------ zoo entries
-def _translates(model: Any) -> bool:
-    """Image-to-image entries (pix2pix, CycleGAN) translate images instead of generating them."""
-    return hasattr(model, "translate")
+def translates(model: Any) -> bool:
+    """Whether ``model`` is sampled by translating held-out images (its
+    `BaseGAN.evaluation_sampling` is ``"translate"``: pix2pix, CycleGAN) rather than by
+    ``generate``; a model that does not declare it generates."""
+    return getattr(model, "evaluation_sampling", "generate") == "translate"
 
 
 def prepare_entry_evaluation(evaluator: Evaluator, model: Any, num_samples: int,
@@ -504,7 +506,7 @@ def prepare_entry_evaluation(evaluator: Evaluator, model: Any, num_samples: int,
       entry's offline pairs (``model.default_sample_data()``, digits' test split),
       against their targets; ``num_samples`` is capped so each input is translated once.
     """
-    if not _translates(model):
+    if not translates(model):
         evaluator.set_reference_dataset(dataset, split=split, image_shape=model.image_shape,
                                         max_images=max_reference, data_dir=data_dir)
         return model_sample_fn(model), int(num_samples)

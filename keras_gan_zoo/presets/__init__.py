@@ -776,10 +776,11 @@ def sample_images(model: Any, num_samples: int | None = None, seed: int = 0,
 
     from keras_gan_zoo.pixels import to_unit_range
 
+    from keras_gan_zoo.metrics.evaluator import translates as sampled_by_translation
     from keras_gan_zoo.registry import entry_name
 
     name = entry_name(model)
-    translates = hasattr(model, "translate")
+    translates = sampled_by_translation(model)
     if labels is not None and name != "cgan":
         raise _option_error("--labels", model, "CGAN")
     if (categorical is not None or continuous is not None) and name != "infogan":
