@@ -324,7 +324,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
     from keras_gan_zoo import metrics
 
     model = _load_model(args)
-    extractor = args.extractor or ("digits" if args.dataset == "digits" else "inception_v3")
+    extractor = args.extractor or metrics.default_extractor(model.image_shape)
     options = ({"weights": args.inception_weights}
                if extractor.startswith("inception") and args.inception_weights else {})
     evaluator = metrics.Evaluator(args.metrics, extractor=extractor, batch_size=args.batch_size,
@@ -524,7 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--max-reference", type=int, default=50000,
                           help="at most this many reference images")
     evaluate.add_argument("--extractor", default=None, choices=("digits", "inception_v3"),
-                          help="default: digits for --dataset digits, else inception_v3")
+                          help="default: digits for one-channel images up to 32 px, "
+                               "else inception_v3 (as train --eval-every)")
     evaluate.add_argument("--inception-weights", default=None,
                           help="path of inception_v3_weights_tf_dim_ordering_tf_kernels.h5")
     evaluate.add_argument("--batch-size", type=int, default=500)
