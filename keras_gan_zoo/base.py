@@ -88,6 +88,9 @@ class BaseGAN(keras.Model):
     #: Arguments of a base class that the entry does not use (EBGAN: ``label_smoothing``):
     #: not among its `constructor_defaults`, rejected when passed.
     excluded_arguments: ClassVar[frozenset[str]] = frozenset()
+    #: Arguments the entry took once, by name -> the fix (GAN's ``generator_loss``): a value
+    #: is refused with the fix; ``null``, as configs saved then hold it, is dropped.
+    retired_arguments: ClassVar[Mapping[str, str]] = {}
     #: Column titles of the `sample_grid` picture, in groups set apart by a wider gap
     #: (pix2pix: ``(("input", "output", "target"),)``); empty: no titles.
     grid_titles: ClassVar[tuple[tuple[str, ...], ...]] = ()
@@ -113,6 +116,8 @@ class BaseGAN(keras.Model):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
+        for key in self.retired_arguments:
+            kwargs.pop(key, None)  # null (`check_arguments` refuses a value)
         super().__init__(**kwargs)
         self.image_shape = tuple(int(d) for d in image_shape)
         self.learning_rate = float(learning_rate)
@@ -164,8 +169,13 @@ class BaseGAN(keras.Model):
     def check_arguments(cls, arguments: Mapping[str, Any]) -> None:
         """Raise a ValueError naming the key for an argument the entry does not take or a
         value out of its range (`config_checks`: one rule table for every entry)."""
+        retired = [key for key in cls.retired_arguments if arguments.get(key) is not None]
+        if retired:
+            raise ValueError(f"{cls.__name__} no longer takes {retired[0]}: "
+                             f"{cls.retired_arguments[retired[0]]}.")
         defaults = cls.constructor_defaults()
-        unknown = sorted(set(arguments) - set(defaults) - _KERAS_ARGUMENTS)
+        unknown = sorted(set(arguments) - set(defaults) - set(cls.retired_arguments)
+                         - _KERAS_ARGUMENTS)
         if unknown:
             excluded = sorted(set(unknown) & cls.excluded_arguments)
             reason = (f" ({', '.join(excluded)}: not used by {cls.__name__}, remove it)"

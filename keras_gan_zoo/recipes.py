@@ -111,11 +111,6 @@ class Recipe:
         return str(self.data.get("split", "train"))
 
     @property
-    def data_options(self) -> dict[str, Any]:
-        """`load_dataset` keyword arguments besides source and split (``direction``, ...)."""
-        return {k: v for k, v in self.data.items() if k not in ("source", "split")}
-
-    @property
     def image_shape(self) -> tuple[int, ...]:
         return tuple(self.resolved["image_shape"])
 

@@ -172,8 +172,12 @@ def resolve_config(name: str | Path, overrides: Mapping[str, Any], lead: str | N
     (`config_checks`)."""
     document = load_config(name)
     config = document["config"]
-    _reject_unknown(overrides, config, lead or f"{str(name)!r} does not take the override(s)")
-    config_checks.check_config(overrides, entry_class(document["entry"]).constructor_defaults())
+    cls = entry_class(document["entry"])
+    cls.check_arguments({key: value for key, value in overrides.items()
+                         if key in cls.retired_arguments})  # refused with the fix
+    _reject_unknown(set(overrides) - set(cls.retired_arguments), config,
+                    lead or f"{str(name)!r} does not take the override(s)")
+    config_checks.check_config(overrides, cls.constructor_defaults())
     return document["entry"], {**config, **overrides}
 
 

@@ -483,7 +483,7 @@ def checked_config(preset: Preset) -> tuple[type, dict[str, Any]]:
                           f"({__version__}); upgrade keras-gan-zoo, or install the package that "
                           "registers that entry.") from None
     config = dict(preset.config["config"])
-    unknown = set(config) - set(cls.constructor_defaults())
+    unknown = set(config) - set(cls.constructor_defaults()) - set(cls.retired_arguments)
     if unknown:
         raise PresetError(_newer_zoo(lead, preset.metadata, unknown,
                                      f"{CONFIG_FILE}'s {preset.entry} config"))
