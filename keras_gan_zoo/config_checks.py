@@ -157,7 +157,7 @@ RULES: dict[str, Rule] = {
     # D's options (`networks.options`); minibatch_stddev, spectral_norm and CGAN's
     # auxiliary_classifier are booleans (checked by kind), conditioning a name (CGAN).
     "minibatch_discrimination": integer(1).or_null(),  # B kernels; null: off
-    # Stabilisers (issue 11; null: off). Learning rates null: learning_rate (InfoGAN's g
+    # Stabilisers against training failures (null: off). Learning rates null: learning_rate (InfoGAN's g
     # default is 1e-3, so null is named). Which losses and DiffAugment policies: their code.
     "g_learning_rate": number(above=0).or_null(),
     "d_learning_rate": number(above=0).or_null(),

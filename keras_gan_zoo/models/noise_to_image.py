@@ -23,9 +23,9 @@ failure) overrides a hook instead of the step:
   :meth:`constrain_discriminator` after each D update (``clip_weights``);
 * after each G update, :meth:`update_ema` (``ema``, ``ema_rampup``).
 
-The switches against training failures (issue 11) are the constructor's
-arguments from ``adversarial_loss`` on (all off by default; see the class
-docstring). An entry that cannot take one lists it in its `excluded_arguments`
+The switches against training failures (mode collapse, a winning D, divergence)
+are the constructor's arguments from ``adversarial_loss`` on (all off by default;
+see the class docstring). An entry that cannot take one lists it in its `excluded_arguments`
 (EBGAN: its D outputs energies, not logits); the image-to-image
 entries keep their papers' losses and take only ``g_learning_rate`` and
 ``d_learning_rate`` (`BaseGAN`).
