@@ -63,6 +63,21 @@ def check_count(value: Any, name: str = "num_samples") -> int:
     return whole_number(value, name, 1)
 
 
+def check_image_shape(shape: Sequence[int | None], expected: Sequence[int], entry: type,
+                      what: str = "images") -> None:
+    """Raise a ValueError naming the fix if ``shape`` (no batch axis) is not ``expected``,
+    the image shape the ``entry`` class was built for (``None`` sizes match any)."""
+    shape, expected = tuple(shape), tuple(expected)
+    if len(shape) != 3 or any(s is not None and s != e for s, e in zip(shape, expected)):
+        h, w, c = expected
+        raise ValueError(
+            f"{what} have shape {shape} but this {entry.__name__} was built for "
+            f"image_shape {expected}. Load the data with "
+            f"image_size=({h}, {w}), channels={c}, or build the model for your data, "
+            f"e.g. build({getattr(entry, 'zoo_name', entry.__name__)!r}, image_shape=[H, W, C])."
+        )
+
+
 def check_array(
     value: Any,
     name: str,
