@@ -9,52 +9,32 @@ The zoo has two families, each a subclass of `BaseGAN`:
   CycleGAN): G maps images to images.
 
 `BaseGAN` holds the rest: the config common to all (``image_shape``, Adam's
-``learning_rate``, ``beta_1``, ``beta_2``, ``seed``), the optimizers and their
-serialisation, the reporting and export, and the rules that make a custom
-``train_step`` correct under any ``tf.distribute`` strategy, once:
-
-* **Loss reduction** (:meth:`replica_loss`): per-example losses are summed and
-  divided by the *global* number of examples (all-reduced over replicas, so an
-  uneven last batch weighs every example the same) inside the ``GradientTape``; the
-  optimizer sums gradients over replicas, so one step on N replicas equals one
-  step on one replica with the same global batch.
-* **Logging** (:meth:`report`): `keras.metrics.Mean` trackers receive the
-  per-example losses, so the logged value is the true global-batch mean (not
-  1/N of it) whatever the number of replicas.
-* **Randomness** (:meth:`_next_seed`): stateless seeds that fold in the step
-  and the replica id, so replicas draw differently and a run is reproducible
-  from its ``seed``.
-* **Optimizers**: one per side, built explicitly in :meth:`compile` (inside
-  the strategy scope), wrapped in a `LossScaleOptimizer` under ``mixed_float16``;
-  by default Adam with the side's ``g_learning_rate`` / ``d_learning_rate``
-  (null: ``learning_rate``; the two time-scale update rule, TTUR, of
-  Heusel et al. 2017).
-
-It also checks what users pass: the constructor's arguments (`config_checks`,
-before any layer is built) and every input of the exported serving signatures
-(`inputs.assert_input`: sizes, finiteness, ranges).
+``learning_rate``, ``beta_1``, ``beta_2``, ``seed``), the optimizers (one per side, built
+in :meth:`compile` inside the strategy scope, loss-scaled under ``mixed_float16``; by
+default Adam at the side's ``g_learning_rate`` / ``d_learning_rate``, null:
+``learning_rate``: the TTUR of Heusel et al. 2017) and their serialisation, and the
+hooks entries use so that a custom ``train_step`` is right under any ``tf.distribute``
+strategy: :meth:`replica_loss`, :meth:`report` and :meth:`_next_seed` (the rules are
+`distribute`'s). The constructor's arguments are checked before any layer is built
+(`registry.check_arguments`), the exported signatures' inputs in the graph (`serving`).
 """
 
 from __future__ import annotations
 
-import inspect
 import random
-from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 import keras
 import tensorflow as tf
 
-from keras_gan_zoo import config_checks, inputs, losses, registry
+from keras_gan_zoo import distribute, inputs, registry, serving
+from keras_gan_zoo.distribute import needs_custom_loop
 from keras_gan_zoo.guards import guard_divergence
-from keras_gan_zoo.distribute import fold_in_replica, global_count, needs_custom_loop
 from keras_gan_zoo.signals import MonitorSignals
+from keras_gan_zoo.step_logs import report_step
 from keras_gan_zoo.training import distributed_fit
 
 Endpoint = tuple[Callable[..., Any], Sequence[tf.TensorSpec]]
-
-#: Keyword arguments `keras.Model` itself takes (``name``, ``dtype``, ...).
-_KERAS_ARGUMENTS = frozenset(inspect.signature(keras.layers.Layer.__init__).parameters) - {
-    "self", "kwargs"}
 
 
 class BaseGAN(keras.Model):
@@ -88,14 +68,21 @@ class BaseGAN(keras.Model):
     #: Arguments of a base class that the entry does not use (EBGAN: ``label_smoothing``):
     #: not among its `constructor_defaults`, rejected when passed.
     excluded_arguments: ClassVar[frozenset[str]] = frozenset()
+    #: Arguments the entry took once, by name -> the fix (GAN's ``generator_loss``): a value
+    #: is refused with the fix; ``null``, as configs saved then hold it, is dropped.
+    retired_arguments: ClassVar[Mapping[str, str]] = {}
     #: Column titles of the `sample_grid` picture, in groups set apart by a wider gap
     #: (pix2pix: ``(("input", "output", "target"),)``); empty: no titles.
     grid_titles: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: How the entry is sampled for evaluation and sample grids: ``"generate"`` (noise to
+    #: images, ``generate(num_samples=, seed=)``) or ``"translate"`` (held-out inputs
+    #: translated, ``translate(images)``: the image-to-image entries).
+    evaluation_sampling: ClassVar[str] = "generate"
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "BaseGAN":
         # Every way of making an entry (`registry.build`, `from_config`, ``DCGAN(...)``)
         # goes through here: the arguments are checked before any layer is built.
-        cls.check_arguments(cls.named_arguments(args, kwargs))
+        cls.check_arguments(registry.named_arguments(cls, args, kwargs))
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(
@@ -109,6 +96,8 @@ class BaseGAN(keras.Model):
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
+        for key in self.retired_arguments:
+            kwargs.pop(key, None)  # null (`check_arguments` refuses a value)
         super().__init__(**kwargs)
         self.image_shape = tuple(int(d) for d in image_shape)
         self.learning_rate = float(learning_rate)
@@ -124,55 +113,10 @@ class BaseGAN(keras.Model):
         self.built = True
 
     # ------------------------------------------------------------------ config
-    @classmethod
-    def constructor_defaults(cls) -> dict[str, Any]:
-        """Every constructor argument of the entry and its default, read from the
-        ``__init__`` signatures along the class hierarchy (a subclass's default wins),
-        without the `excluded_arguments`."""
-        defaults: dict[str, Any] = {}
-        for klass in cls.__mro__:
-            if klass is keras.Model:
-                break
-            if "__init__" not in vars(klass):
-                continue
-            parameters = list(inspect.signature(klass.__init__).parameters.values())[1:]
-            for p in parameters:
-                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
-                    defaults.setdefault(p.name, p.default)
-            if not any(p.kind is p.VAR_KEYWORD for p in parameters):
-                break  # the arguments of the classes further up are not passed on
-        return {name: value for name, value in defaults.items()
-                if name not in cls.excluded_arguments}
-
-    @classmethod
-    def named_arguments(cls, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        """Constructor arguments by name (positional ones named by the entry's ``__init__``)."""
-        if not args:
-            return dict(kwargs)
-        names = [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
-                 if p.kind is p.POSITIONAL_OR_KEYWORD]
-        if len(args) > len(names):
-            raise TypeError(f"{cls.__name__} takes at most {len(names)} positional arguments "
-                            f"({', '.join(names)}); pass the others by name.")
-        return {**dict(zip(names, args)), **kwargs}
-
-    @classmethod
-    def check_arguments(cls, arguments: Mapping[str, Any]) -> None:
-        """Raise a ValueError naming the key for an argument the entry does not take or a
-        value out of its range (`config_checks`: one rule table for every entry)."""
-        defaults = cls.constructor_defaults()
-        unknown = sorted(set(arguments) - set(defaults) - _KERAS_ARGUMENTS)
-        if unknown:
-            excluded = sorted(set(unknown) & cls.excluded_arguments)
-            reason = (f" ({', '.join(excluded)}: not used by {cls.__name__}, remove it)"
-                      if excluded else "")
-            raise ValueError(
-                f"{cls.__name__} does not take {unknown}{reason}{registry.taken_by(unknown)}; "
-                f"its arguments are: "
-                f"{', '.join(sorted(defaults))}."
-            )
-        config_checks.check_config(
-            {key: value for key, value in arguments.items() if key in defaults}, defaults)
+    #: Every constructor argument and its default; a ValueError naming the key for an
+    #: argument the entry does not take or a value out of its range (`registry`).
+    constructor_defaults = classmethod(registry.constructor_defaults)
+    check_arguments = classmethod(registry.check_arguments)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -251,20 +195,13 @@ class BaseGAN(keras.Model):
         name: str, learning_rate: float | None = None,
     ) -> keras.optimizers.Optimizer:
         """``optimizer`` (default: the entry's Adam at ``learning_rate``) for ``variables``,
-        built, loss-scaled under ``mixed_float16``; its rate is recorded in
+        built and loss-scaled (`distribute.prepare_optimizer`); its rate is recorded in
         ``initial_learning_rates[name]``."""
         if optimizer is None:
             optimizer = self.default_optimizer(learning_rate)
         optimizer = keras.optimizers.get(optimizer)
         self.initial_learning_rates[name] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        if self.dtype_policy.name == "mixed_float16" and not isinstance(
-            optimizer, keras.optimizers.LossScaleOptimizer
-        ):
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-        # Built here, inside the caller's strategy scope: `fit` only builds
-        # `self.optimizer`, and an unbuilt one fails under MirroredStrategy.
-        optimizer.build(list(variables))
-        return optimizer
+        return distribute.prepare_optimizer(optimizer, variables, self.dtype_policy.name)
 
     def get_compile_config(self) -> dict[str, Any] | None:
         if not getattr(self, "compiled", False):
@@ -287,44 +224,18 @@ class BaseGAN(keras.Model):
         """Replicas taking part in the current step (1 outside a strategy)."""
         return tf.distribute.get_strategy().num_replicas_in_sync
 
-    def replica_loss(
-        self, per_example: tf.Tensor, optimizer: keras.optimizers.Optimizer | None = None
-    ) -> tf.Tensor:
-        """This replica's share of the global-batch mean of ``per_example``.
-
-        ``sum(per_example) / examples in the global batch`` (`distribute.global_count`,
-        right also when the last batch splits unevenly over replicas); call it inside the
-        tape. With an optimizer, the result is also scaled for mixed precision.
-        """
-        per_example = tf.cast(losses.per_example_mean(per_example), tf.float32)
-        loss = tf.math.divide_no_nan(tf.reduce_sum(per_example), global_count(per_example))
-        return optimizer.scale_loss(loss) if optimizer is not None else loss
-
-    def replica_share(self, batch_loss: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
-        """This replica's share of a loss already averaged over its batch ``batch``
-        (e.g. EBGAN's pulling-away term): ``batch_loss x its examples / global examples``,
-        ``batch_loss / num_replicas`` when the replicas hold equal shares."""
-        share = tf.math.divide_no_nan(tf.cast(tf.shape(batch)[0], tf.float32), global_count(batch))
-        return tf.cast(batch_loss, tf.float32) * share
-
-    @staticmethod
-    def apply_gradients(
-        tape: tf.GradientTape,
-        loss: tf.Tensor,
-        optimizer: keras.optimizers.Optimizer,
-        variables: Iterable[tf.Variable],
-    ) -> None:
-        """One optimizer update of ``variables`` from ``loss`` recorded on ``tape``."""
-        variables = list(variables)
-        gradients = tape.gradient(loss, variables)
-        optimizer.apply_gradients(zip(gradients, variables))
+    #: The replica's share of a global-batch mean, of a batch-averaged loss, and one
+    #: optimizer update: `distribute`'s rules, as methods for the entries' train steps.
+    replica_loss = staticmethod(distribute.replica_loss)
+    replica_share = staticmethod(distribute.replica_share)
+    apply_gradients = staticmethod(distribute.apply_gradients)
 
     def _next_seed(self) -> tf.Tensor:
-        """A fresh stateless seed, distinct per step, per draw and per replica."""
+        """A fresh stateless seed, distinct per step, per draw and per replica
+        (`distribute.step_seed`)."""
         self._random_draws += 1
-        step = tf.cast(self.g_optimizer.iterations + self.d_optimizer.iterations, tf.int32)
-        seed = tf.constant([self._random_seed % (2**31), self._random_draws], tf.int32)
-        return fold_in_replica(tf.random.experimental.stateless_fold_in(seed, step))
+        return distribute.step_seed(self._random_seed, self._random_draws,
+                         self.g_optimizer.iterations + self.d_optimizer.iterations)
 
     def discriminator_logits(self, images: Any, training: bool) -> tf.Tensor:
         """D's logits for ``images``, in float32 (also under mixed precision)."""
@@ -336,36 +247,14 @@ class BaseGAN(keras.Model):
         expected: Sequence[int] | None = None,
     ) -> None:
         """Raise a ValueError naming the fix if ``shape`` (no batch axis) is not ``expected``
-        (default ``image_shape``; image-to-image entries also check their input shape)."""
-        shape = tuple(shape)
-        expected = self.image_shape if expected is None else tuple(expected)
-        if len(shape) != 3 or any(
-            s is not None and s != e for s, e in zip(shape, expected)
-        ):
-            h, w, c = expected
-            raise ValueError(
-                f"{what} have shape {shape} but this {type(self).__name__} was built for "
-                f"image_shape {expected}. Load the data with "
-                f"image_size=({h}, {w}), channels={c}, or build the model for your data, "
-                f"e.g. build({type(self).zoo_name!r}, image_shape=[H, W, C])."
-            )
+        (default ``image_shape``; `inputs.check_image_shape`)."""
+        inputs.check_image_shape(shape, self.image_shape if expected is None else expected,
+                                 type(self), what)
 
     def report(self, **values: tf.Tensor) -> dict[str, tf.Tensor]:
-        """Update the trackers with per-example values and return every tracker's result,
-        plus ``loss``: the sum of the ``*_loss`` values, so that Keras callbacks that read
-        ``logs["loss"]`` (`keras.callbacks.TerminateOnNaN`) see a non-finite step. It is a
-        health signal, not an objective: the networks minimise their own losses."""
-        for name, value in values.items():
-            self.trackers[name].update_state(tf.cast(value, tf.float32))
-        results = {name: tracker.result() for name, tracker in self.trackers.items()}
-        step_loss = tf.add_n([tf.reduce_mean(tf.cast(value, tf.float32))
-                              for name, value in values.items() if name.endswith("loss")])
-        if self._loss_tracker is None:  # not compiled (e.g. a bare train_step call)
-            results["loss"] = step_loss
-        else:  # Keras' own "loss" tracker, so the epoch's logs and history carry its mean
-            self._loss_tracker.update_state(step_loss)
-            results["loss"] = self._loss_tracker.result()
-        return results
+        """Update the trackers with per-example values (the global-batch mean whatever the
+        number of replicas) and return every result, plus ``loss`` (`step_logs.report_step`)."""
+        return report_step(self.trackers, self._loss_tracker, values)
 
     # ------------------------------------------------------------------- data
     def load_dataset(self, source: str = "digits", batch_size: int = 64, split: str = "train",
@@ -420,29 +309,10 @@ class BaseGAN(keras.Model):
     def export(self, filepath: str, format: str = "tf_saved_model", verbose: bool = True, **kwargs: Any) -> None:
         """Write a TensorFlow SavedModel with the entry's serving signatures.
 
-        Every input of every signature is checked in the graph (`checked_endpoint`):
-        its sizes, finite values and, for the inputs in `serving_ranges`, its range; a
-        bad input fails with a message naming it. A float64 input to a float32
-        signature is rejected by TensorFlow before the graph runs: cast it to float32.
-        Works on a model that was trained, loaded from ``.keras`` or never
-        trained. For TF Serving use ``<base>/<model_name>/<version>`` as path.
+        Every input of every signature is checked in the graph (`serving.checked_endpoint`:
+        sizes, finite values, the `serving_ranges`); works on a model that was trained,
+        loaded or never trained. For TF Serving use ``<base>/<model_name>/<version>``.
         """
         if format != "tf_saved_model":
             raise ValueError(f"Only format='tf_saved_model' is supported, got {format!r}.")
-        archive = keras.export.ExportArchive()
-        archive.track(self)
-        for name, (function, input_signature) in self.serving_endpoints().items():
-            archive.add_endpoint(name, self.checked_endpoint(function, input_signature),
-                                 input_signature=input_signature)
-        archive.write_out(str(filepath), verbose=verbose)
-
-    def checked_endpoint(self, function: Callable[..., Any], specs: Sequence[tf.TensorSpec]
-                         ) -> Callable[..., Any]:
-        """``function`` with each input checked against its spec (`inputs.assert_input`:
-        sizes, finiteness, the range in `serving_ranges`) before it runs."""
-        def endpoint(*tensors: tf.Tensor) -> Any:
-            return function(*(
-                inputs.assert_input(tensor, spec.name, spec.shape[1:],
-                                    self.serving_ranges.get(spec.name))
-                for tensor, spec in zip(tensors, specs)))
-        return endpoint
+        serving.write_signatures(self, filepath, verbose=verbose)

@@ -14,12 +14,12 @@ from keras_gan_zoo.run.export import ServingExport, export_saved_model, versions
 from keras_gan_zoo.run.folder import (STATUSES, RunFolder, backup_epoch, load_state,
                                       read_loss_records, run_config)
 from keras_gan_zoo.run.tensorboard import TensorBoardLog
-from keras_gan_zoo.run.writers import (BackupAndRestore, Checkpoint, ChiefOnly, HistoryCSV,
+from keras_gan_zoo.run.writers import (BackupAndRestore, Checkpoint, HistoryCSV,
                                        LossPlot, RunRecord, SampleGrid, chief_callbacks)
 from keras_gan_zoo.schedules import LinearDecay
 
 __all__ = [
-    "NOTE", "STATUSES", "BackupAndRestore", "Checkpoint", "ChiefOnly", "Diverged", "HistoryCSV",
+    "NOTE", "STATUSES", "BackupAndRestore", "Checkpoint", "Diverged", "HistoryCSV",
     "LinearDecay", "LossPlot", "RunFolder", "RunRecord", "SampleGrid", "ServingExport",
     "StopOnNonFinite", "TensorBoardLog", "TrainingFailed", "backup_epoch", "checkpoint_note",
     "chief_callbacks", "export_saved_model", "guard_divergence", "load_state",

@@ -90,12 +90,9 @@ def check_override_types(name: str, overrides: Mapping[str, Any]) -> None:
 def whole_number(option: str, text: str | None) -> int | None:
     """The value of ``option`` as an int (``None`` stays ``None``), or a ValueError that
     names the option (one error line, where argparse's ``type=int`` prints two)."""
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{option} takes a whole number, got {text!r}.") from None
+    from keras_gan_zoo.config_checks import whole_number as checked
+
+    return None if text is None else checked(text, option, least=None, text=True)
 
 
 def _load_checkpoint(path: str):
@@ -108,21 +105,20 @@ def _load_checkpoint(path: str):
 
     import keras_gan_zoo  # noqa: F401  (registers the entries with Keras)
     from keras_gan_zoo.base import BaseGAN
+    from keras_gan_zoo.inputs import UNREADABLE_KERAS_FILE, unreadable_keras_file
 
     if not Path(path).is_file():
         raise ValueError(
             f"checkpoint {path!r} does not exist; pass the .keras file that "
             "'keras-gan-zoo train' wrote (e.g. runs/dcgan/model.keras)."
         )
-    unreadable = (f"checkpoint {path} is not a readable Keras file (truncated or corrupt?); "
-                  "pass a .keras file that 'keras-gan-zoo train' wrote completely")
+    fix = "pass a .keras file that 'keras-gan-zoo train' wrote completely"
     if not zipfile.is_zipfile(path):
-        raise ValueError(f"{unreadable}.")
+        raise unreadable_keras_file(f"checkpoint {path}", fix=fix)
     try:
         model = keras.models.load_model(path)
-    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
-        detail = " ".join(str(error).split())[:160]
-        raise ValueError(f"{unreadable} ({type(error).__name__}: {detail}).") from None
+    except UNREADABLE_KERAS_FILE as error:
+        raise unreadable_keras_file(f"checkpoint {path}", error, fix=fix) from None
     if not isinstance(model, BaseGAN):
         raise ValueError(f"checkpoint {path} holds a Keras {type(model).__name__}, not a zoo "
                          "entry; pass a .keras file that 'keras-gan-zoo train' wrote (e.g. "
@@ -327,7 +323,7 @@ def command_evaluate(args: argparse.Namespace) -> int:
     from keras_gan_zoo import metrics
 
     model = _load_model(args)
-    extractor = args.extractor or ("digits" if args.dataset == "digits" else "inception_v3")
+    extractor = args.extractor or metrics.default_extractor(model.image_shape)
     options = ({"weights": args.inception_weights}
                if extractor.startswith("inception") and args.inception_weights else {})
     evaluator = metrics.Evaluator(args.metrics, extractor=extractor, batch_size=args.batch_size,
@@ -527,7 +523,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--max-reference", type=int, default=50000,
                           help="at most this many reference images")
     evaluate.add_argument("--extractor", default=None, choices=("digits", "inception_v3"),
-                          help="default: digits for --dataset digits, else inception_v3")
+                          help="default: digits for one-channel images up to 32 px, "
+                               "else inception_v3 (as train --eval-every)")
     evaluate.add_argument("--inception-weights", default=None,
                           help="path of inception_v3_weights_tf_dim_ordering_tf_kernels.h5")
     evaluate.add_argument("--batch-size", type=int, default=500)

@@ -52,6 +52,25 @@ def as_integer(value: Any) -> int | None:
     return int(value) if math.isfinite(value) and float(value).is_integer() else None
 
 
+def whole_number(value: Any, name: str, least: int | None = 1, *, text: bool = False) -> int:
+    """``value`` as an int, or a one-line ValueError naming ``name``: a whole number (an
+    int, or a float without a fraction such as 2.0; not a bool, not 2.5) of at least
+    ``least`` (no bound if None). ``text``: a string such as ``"2"`` (a command-line
+    option) is read as a number first. The one check behind batch sizes, schedules,
+    sample counts and the CLI's counts."""
+    if text and isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError:
+            number = None
+    else:
+        number = as_integer(value)
+    if number is None or (least is not None and number < least):
+        bound = "" if least is None else f" of at least {least}"
+        raise ValueError(f"{name} must be a whole number{bound}, got {value!r}.")
+    return number
+
+
 def _number(value: Any) -> float | None:
     """``value`` as a finite float, else None. Strings that read as numbers count: YAML
     reads ``2e-4`` (no dot) as a string."""
@@ -138,7 +157,7 @@ RULES: dict[str, Rule] = {
     # D's options (`networks.options`); minibatch_stddev, spectral_norm and CGAN's
     # auxiliary_classifier are booleans (checked by kind), conditioning a name (CGAN).
     "minibatch_discrimination": integer(1).or_null(),  # B kernels; null: off
-    # Stabilisers (issue 11; null: off). Learning rates null: learning_rate (InfoGAN's g
+    # Stabilisers against training failures (null: off). Learning rates null: learning_rate (InfoGAN's g
     # default is 1e-3, so null is named). Which losses and DiffAugment policies: their code.
     "g_learning_rate": number(above=0).or_null(),
     "d_learning_rate": number(above=0).or_null(),

@@ -13,12 +13,13 @@
 
 from __future__ import annotations
 
+import zipfile
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo.config_checks import as_integer
+from keras_gan_zoo.config_checks import whole_number
 
 
 class Range(NamedTuple):
@@ -33,6 +34,25 @@ class Range(NamedTuple):
         return f"{name} must be in [{self.minimum:g}, {self.maximum:g}]{hint}"
 
 
+#: What reading a damaged or foreign ``.keras`` / ``.weights.h5`` file raises in Keras
+#: (a cut zip, a missing member, a variable of another shape).
+UNREADABLE_KERAS_FILE = (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile)
+
+
+def unreadable_keras_file(name: str, error: BaseException | None = None, *,
+                          other_model: bool = False, fix: str = "") -> ValueError:
+    """The one error for a Keras file that cannot be read: ``"{name} is not a readable
+    Keras file (truncated or corrupt; {error}); {fix}."``. ``other_model``: the file is
+    loaded into a given model, so it may also be another model's."""
+    of = " of this model" if other_model else ""
+    causes = "truncated, corrupt or of another model" if other_model else "truncated or corrupt"
+    if error is not None:
+        detail = " ".join(str(error).split())[:160]
+        causes += f"; {type(error).__name__}: {detail}"
+    return ValueError(f"{name} is not a readable Keras file{of} ({causes})"
+                      + (f"; {fix}" if fix else "") + ".")
+
+
 def describe_shape(shape: Sequence[int | None]) -> str:
     """``(8,)`` -> ``"[num_samples, 8]"`` (the batch axis first, ``None`` for any size)."""
     return "[" + ", ".join(["num_samples", *("any" if d is None else str(d) for d in shape)]) + "]"
@@ -40,10 +60,22 @@ def describe_shape(shape: Sequence[int | None]) -> str:
 
 def check_count(value: Any, name: str = "num_samples") -> int:
     """``value`` as an int >= 1, or a ValueError (no silent truncation of 2.5)."""
-    count = as_integer(value)
-    if count is None or count < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
-    return count
+    return whole_number(value, name, 1)
+
+
+def check_image_shape(shape: Sequence[int | None], expected: Sequence[int], entry: type,
+                      what: str = "images") -> None:
+    """Raise a ValueError naming the fix if ``shape`` (no batch axis) is not ``expected``,
+    the image shape the ``entry`` class was built for (``None`` sizes match any)."""
+    shape, expected = tuple(shape), tuple(expected)
+    if len(shape) != 3 or any(s is not None and s != e for s, e in zip(shape, expected)):
+        h, w, c = expected
+        raise ValueError(
+            f"{what} have shape {shape} but this {entry.__name__} was built for "
+            f"image_shape {expected}. Load the data with "
+            f"image_size=({h}, {w}), channels={c}, or build the model for your data, "
+            f"e.g. build({getattr(entry, 'zoo_name', entry.__name__)!r}, image_shape=[H, W, C])."
+        )
 
 
 def check_array(

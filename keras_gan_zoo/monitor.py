@@ -52,11 +52,10 @@ from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.metrics.functional import knn_radii
 from keras_gan_zoo.metrics.reference import digits_fid, reference_images  # noqa: F401
 from keras_gan_zoo.run.folder import RunFolder
-from keras_gan_zoo.signals import PROBABILITY_LOSSES, MonitorSignals
-from keras_gan_zoo.signals import discriminator_loss_floor as loss_floor
+from keras_gan_zoo.signals import MonitorSignals, noise_to_image_signals
 from keras_gan_zoo.step_logs import StepValues
 
-#: What to try for each diagnosis: the config switches (issue 11) that address it.
+#: What to try for each diagnosis: the config switches that address it.
 ADVICE: dict[str, str] = {
     "discriminator_wins": (
         "label_smoothing=0.1, instance_noise (+ instance_noise_steps), a lower d_learning_rate "
@@ -260,11 +259,9 @@ def entry_signals(model: Any) -> MonitorSignals:
     another model with an ``adversarial_loss`` attribute, the noise-to-image reading of it."""
     if hasattr(model, "monitor_signals"):
         return model.monitor_signals()
-    loss = getattr(model, "adversarial_loss", "non_saturating")
-    return MonitorSignals(
-        d_loss="d_loss", d_loss_floor=loss_floor(loss, getattr(model, "label_smoothing", 0.0)),
-        d_fake="d_fake" if loss in PROBABILITY_LOSSES else None,
-        noise_probe=hasattr(model, "generate"))
+    return noise_to_image_signals(getattr(model, "adversarial_loss", "non_saturating"),
+                                  getattr(model, "label_smoothing", 0.0),
+                                  noise_probe=hasattr(model, "generate"))
 
 
 def discriminator_loss_floor(model: Any) -> float | None:

@@ -16,7 +16,7 @@ change it, and pass its path wherever a recipe name goes::
       split: train
     batch_size: 1                          # global, per D step (d_steps)
     schedule: {epochs: 200}                # or {steps: N, steps_per_epoch: M}
-    learning_rate_schedule: {name: linear_decay, constant_fraction: 0.5}   # or null
+    learning_rate_schedule: {name: linear_decay, constant_lr_fraction: 0.5}   # or null
     evaluation: {metrics: [fid], extractor: inception_v3, every: 10, num_samples: 1000}
     paper: null                            # or {metric: ..., value: ..., source: ...}
 
@@ -45,9 +45,10 @@ import keras
 import tensorflow as tf
 import yaml
 
+from keras_gan_zoo.config_checks import check_value, whole_number
 from keras_gan_zoo.schedules import LinearDecay
 from keras_gan_zoo.distribute import needs_static_shapes
-from keras_gan_zoo.metrics.evaluator import METRICS
+from keras_gan_zoo.metrics.evaluator import parse_metrics
 from keras_gan_zoo.metrics.extractors import EXTRACTORS
 from keras_gan_zoo.registry import build, config_dir, entry_class, load_config, resolve_config
 from keras_gan_zoo.yaml_text import load_yaml
@@ -59,7 +60,8 @@ OPTIONAL_KEYS = ("description", "learning_rate_schedule", "evaluation", "paper")
 #: (pix2pix/CycleGAN: ``direction``, ``jitter``, ``flip``).
 DATA_KEYS = ("source", "split", "direction", "jitter", "flip")
 #: Learning-rate schedules by name -> their options (`callbacks.LinearDecay`).
-LEARNING_RATE_SCHEDULES = {"constant": (), "linear_decay": ("constant_fraction",)}
+#: ``constant_lr_fraction`` is the key CycleGAN's config gives the same schedule.
+LEARNING_RATE_SCHEDULES = {"constant": (), "linear_decay": ("constant_lr_fraction",)}
 EVALUATION_KEYS = ("metrics", "extractor", "every", "num_samples")
 PAPER_KEYS = ("metric", "value", "source")
 #: Generator steps per epoch of a ``steps`` schedule without ``steps_per_epoch``.
@@ -135,11 +137,6 @@ class Recipe:
         return str(self.data.get("split", "train"))
 
     @property
-    def data_options(self) -> dict[str, Any]:
-        """`load_dataset` keyword arguments besides source and split (``direction``, ...)."""
-        return {k: v for k, v in self.data.items() if k not in ("source", "split")}
-
-    @property
     def image_shape(self) -> tuple[int, ...]:
         return tuple(self.resolved["image_shape"])
 
@@ -203,9 +200,9 @@ class Recipe:
         if self.learning_rate_schedule is None:
             return entry_callbacks
         kept = [c for c in entry_callbacks if not isinstance(c, LinearDecay)]
-        options = {k: v for k, v in self.learning_rate_schedule.items() if k != "name"}
         if self.learning_rate_schedule["name"] == "linear_decay":
-            kept.append(LinearDecay(**options))
+            kept.append(LinearDecay(
+                self.learning_rate_schedule.get("constant_lr_fraction", 0.5)))
         return kept
 
     def fit_kwargs(self, model: keras.Model) -> dict[str, Any]:
@@ -305,9 +302,7 @@ def _check_keys(mapping: Mapping[str, Any], required: tuple[str, ...], optional:
 
 
 def _whole(value: Any, key: str, lead: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{lead} {key} must be a whole number of at least 1, got {value!r}.")
-    return value
+    return whole_number(value, f"{lead} {key}", 1)
 
 
 def _mapping(value: Any, key: str, lead: str) -> dict[str, Any]:
@@ -347,12 +342,16 @@ def _checked_learning_rate(schedule: Any, lead: str) -> dict[str, Any] | None:
     if name not in LEARNING_RATE_SCHEDULES:
         raise ValueError(f"{lead} learning_rate_schedule.name must be one of "
                          f"{', '.join(LEARNING_RATE_SCHEDULES)}, got {name!r}.")
+    if "constant_fraction" in schedule:
+        raise ValueError(f"{lead} learning_rate_schedule.constant_fraction is now "
+                         "constant_lr_fraction (the key of CycleGAN's config): rename it.")
     _check_keys(schedule, ("name",), LEARNING_RATE_SCHEDULES[name],
                 f"{lead} learning_rate_schedule:", f"a {name} schedule")
-    fraction = schedule.get("constant_fraction", 0.5)
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
-        raise ValueError(f"{lead} learning_rate_schedule.constant_fraction must be a number in "
-                         f"[0, 1], got {fraction!r}.")
+    if "constant_lr_fraction" in schedule:
+        try:
+            check_value("constant_lr_fraction", schedule["constant_lr_fraction"], 0.5)
+        except ValueError as error:
+            raise ValueError(f"{lead} learning_rate_schedule.{error}") from None
     return schedule
 
 
@@ -361,13 +360,8 @@ def _checked_evaluation(evaluation: Any, lead: str) -> dict[str, Any] | None:
         return None
     evaluation = _mapping(evaluation, "evaluation", lead)
     _check_keys(evaluation, ("metrics",), EVALUATION_KEYS[1:], f"{lead} evaluation:", "'evaluation'")
-    names = evaluation["metrics"]
-    names = names.split(",") if isinstance(names, str) else names
-    unknown = [n for n in names if n not in METRICS] if isinstance(names, list) else [names]
-    if unknown:
-        raise ValueError(f"{lead} evaluation.metrics: unknown {unknown}; choose from "
-                         f"{', '.join(METRICS)}.")
-    evaluation["metrics"] = [str(n).strip() for n in names]
+    evaluation["metrics"] = list(parse_metrics(evaluation["metrics"],
+                                               f"{lead} evaluation.metrics"))
     if evaluation.get("extractor", "digits") not in EXTRACTORS:
         raise ValueError(f"{lead} evaluation.extractor must be one of {', '.join(EXTRACTORS)}, "
                          f"got {evaluation['extractor']!r}.")

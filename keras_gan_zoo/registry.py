@@ -33,9 +33,10 @@ A config file::
 from __future__ import annotations
 
 import difflib
+import inspect
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import keras
 import yaml
@@ -67,6 +68,14 @@ def register(name: str, *aliases: str) -> Callable[[T], T]:
         return cls
 
     return decorator
+
+
+def entry_name(model: Any) -> str:
+    """The zoo name of an entry (instance or class, e.g. ``"dcgan"``), or the class name
+    of a Keras model that is not a registered entry: what run records, summaries and
+    messages call a model."""
+    cls = model if isinstance(model, type) else type(model)
+    return getattr(cls, "zoo_name", cls.__name__)
 
 
 def available() -> list[str]:
@@ -142,6 +151,67 @@ def load_config(name_or_path: str | Path) -> dict[str, Any]:
             "config": {**defaults, **preset}}
 
 
+#: Keyword arguments `keras.Model` itself takes (``name``, ``dtype``, ...).
+_KERAS_ARGUMENTS = frozenset(inspect.signature(keras.layers.Layer.__init__).parameters) - {
+    "self", "kwargs"}
+
+
+def constructor_defaults(cls: type) -> dict[str, Any]:
+    """Every constructor argument of the entry class ``cls`` and its default, read from the
+    ``__init__`` signatures along the class hierarchy (a subclass's default wins),
+    without its `excluded_arguments`."""
+    defaults: dict[str, Any] = {}
+    for klass in cls.__mro__:
+        if klass is keras.Model:
+            break
+        if "__init__" not in vars(klass):
+            continue
+        parameters = list(inspect.signature(klass.__init__).parameters.values())[1:]
+        for p in parameters:
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+                defaults.setdefault(p.name, p.default)
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            break  # the arguments of the classes further up are not passed on
+    return {name: value for name, value in defaults.items()
+            if name not in cls.excluded_arguments}
+
+
+def named_arguments(cls: type, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """``cls``'s constructor arguments by name (positional ones named by its ``__init__``)."""
+    if not args:
+        return dict(kwargs)
+    names = [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+             if p.kind is p.POSITIONAL_OR_KEYWORD]
+    if len(args) > len(names):
+        raise TypeError(f"{cls.__name__} takes at most {len(names)} positional arguments "
+                        f"({', '.join(names)}); pass the others by name.")
+    return {**dict(zip(names, args)), **kwargs}
+
+
+def check_arguments(cls: type, arguments: Mapping[str, Any]) -> None:
+    """Raise a ValueError naming the key for an argument the entry class ``cls`` does not
+    take (or no longer takes: its `retired_arguments`, with the fix) or a value out of its
+    range (`config_checks`: one rule table for every entry)."""
+    retired = [key for key in cls.retired_arguments if arguments.get(key) is not None]
+    if retired:
+        raise ValueError(f"{cls.__name__} no longer takes {retired[0]}: "
+                         f"{cls.retired_arguments[retired[0]]}.")
+    defaults = cls.constructor_defaults()
+    unknown = sorted(set(arguments) - set(defaults) - set(cls.retired_arguments)
+                     - _KERAS_ARGUMENTS)
+    if unknown:
+        excluded = sorted(set(unknown) & cls.excluded_arguments)
+        reason = (f" ({', '.join(excluded)}: not used by {cls.__name__}, remove it)"
+                  if excluded else "")
+        raise ValueError(
+            f"{cls.__name__} does not take {unknown}{reason}{taken_by(unknown)}; "
+            f"its arguments are: "
+            f"{', '.join(sorted(defaults))}."
+        )
+    config_checks.check_config(
+        {key: value for key, value in arguments.items() if key in defaults}, defaults)
+
+
 def _reject_unknown(given: Iterable[str], valid: Iterable[str], lead: str) -> None:
     """Raise ``ValueError("<lead> [keys] (who takes them); valid keys: ...")`` for unknown keys."""
     valid = set(valid)
@@ -164,8 +234,12 @@ def resolve_config(name: str | Path, overrides: Mapping[str, Any], lead: str | N
     (`config_checks`)."""
     document = load_config(name)
     config = document["config"]
-    _reject_unknown(overrides, config, lead or f"{str(name)!r} does not take the override(s)")
-    config_checks.check_config(overrides, entry_class(document["entry"]).constructor_defaults())
+    cls = entry_class(document["entry"])
+    check_arguments(cls, {key: value for key, value in overrides.items()
+                          if key in cls.retired_arguments})  # refused with the fix
+    _reject_unknown(set(overrides) - set(cls.retired_arguments), config,
+                    lead or f"{str(name)!r} does not take the override(s)")
+    config_checks.check_config(overrides, cls.constructor_defaults())
     return document["entry"], {**config, **overrides}
 
 

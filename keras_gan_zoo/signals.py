@@ -81,6 +81,18 @@ def discriminator_loss_floor(adversarial_loss: str, label_smoothing: float = 0.0
     return None
 
 
+def noise_to_image_signals(adversarial_loss: str, label_smoothing: float = 0.0,
+                           noise_probe: bool = True) -> MonitorSignals:
+    """The signals of a noise-to-image GAN trained with ``adversarial_loss``: ``d_loss``
+    with its floor under that loss and ``label_smoothing``; D(G(z)) (``d_fake``) for the
+    log-losses, whose D gives a probability; a fixed-noise probe if ``noise_probe``."""
+    return MonitorSignals(
+        d_loss="d_loss",
+        d_loss_floor=discriminator_loss_floor(adversarial_loss, label_smoothing),
+        d_fake="d_fake" if adversarial_loss in PROBABILITY_LOSSES else None,
+        noise_probe=noise_probe)
+
+
 def judged_losses(rule: str) -> tuple[str, ...]:
     """The ``adversarial_loss`` values under which a noise-to-image entry's D is judged for
     ``rule`` (``discriminator_wins``: a D loss with a floor; ``generator_wins``: D(G(z)),

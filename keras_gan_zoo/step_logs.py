@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import keras
+import tensorflow as tf
 
 
 def trained_steps(model: keras.Model) -> int:
@@ -21,6 +22,28 @@ def trained_steps(model: keras.Model) -> int:
     optimizer = getattr(model, "g_optimizer", None) or getattr(model, "optimizer", None)
     iterations = getattr(optimizer, "iterations", None)
     return 0 if iterations is None else int(keras.ops.convert_to_numpy(iterations))
+
+
+def report_step(trackers: Mapping[str, keras.metrics.Mean], loss_tracker: Any,
+                values: Mapping[str, Any]) -> dict[str, Any]:
+    """Update ``trackers`` with a step's per-example ``values`` (the global-batch mean
+    whatever the number of replicas) and return every tracker's result, plus ``loss``:
+    the sum of the ``*_loss`` values, so that Keras callbacks that read ``logs["loss"]``
+    (`keras.callbacks.TerminateOnNaN`) see a non-finite step. It is a health signal, not
+    an objective: the networks minimise their own losses. ``loss_tracker``: Keras' own
+    ``loss`` tracker (so the epoch's logs and history carry its mean), ``None`` before
+    ``compile`` (e.g. a bare ``train_step`` call)."""
+    for name, value in values.items():
+        trackers[name].update_state(tf.cast(value, tf.float32))
+    results = {name: tracker.result() for name, tracker in trackers.items()}
+    step_loss = tf.add_n([tf.reduce_mean(tf.cast(value, tf.float32))
+                          for name, value in values.items() if name.endswith("loss")])
+    if loss_tracker is None:
+        results["loss"] = step_loss
+    else:
+        loss_tracker.update_state(step_loss)
+        results["loss"] = loss_tracker.result()
+    return results
 
 
 class StepValues:

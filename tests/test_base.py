@@ -88,12 +88,12 @@ def test_each_of_the_k_discriminator_steps_sees_a_full_minibatch(name):
 
 
 def test_minimax_generator_loss_is_selectable():
-    model = zoo.build("gan", generator_loss="minimax", seed=0)
+    model = zoo.build("gan", adversarial_loss="minimax", seed=0)
     model.compile()
     logs = model.train_on_batch(model.example_batch(8), return_dict=True)
     assert logs["g_loss"] < 0  # log(1 - D(G(z))) is negative
     with pytest.raises(ValueError, match="non_saturating"):
-        zoo.build("gan", generator_loss="hinge")
+        zoo.build("gan", adversarial_loss="hinged")
 
 
 def test_training_moves_both_networks_and_reports_every_tracker():

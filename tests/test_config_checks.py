@@ -82,3 +82,33 @@ def test_linear_decay_start_survives_a_keras_round_trip(tmp_path):
     decay.set_params({"epochs": 4})
     decay.on_epoch_begin(3)
     np.testing.assert_allclose(float(loaded.g_optimizer.learning_rate), 1e-3 / 3, rtol=1e-5)
+
+
+@pytest.mark.parametrize("value, least, text, expected", [
+    (3, 1, False, 3), (3.0, 1, False, 3), ("7", 1, True, 7), (-2, None, False, -2)])
+def test_whole_number_reads_whole_numbers(value, least, text, expected):
+    assert config_checks.whole_number(value, "n", least, text=text) == expected
+
+
+@pytest.mark.parametrize("value, least, text, words", [
+    (2.5, 1, False, "n must be a whole number of at least 1, got 2.5."),
+    (True, 1, False, "n must be a whole number of at least 1, got True."),
+    (0, 1, False, "n must be a whole number of at least 1, got 0."),
+    ("7", 1, False, "got '7'"),
+    ("two", None, True, "n must be a whole number, got 'two'."),
+])
+def test_whole_number_refuses_in_one_line(value, least, text, words):
+    with pytest.raises(ValueError, match=words.replace(".", r"\.").replace("(", r"\(")):
+        config_checks.whole_number(value, "n", least, text=text)
+
+
+def test_recipes_cli_and_sample_counts_share_the_whole_number_check():
+    """A batch size, a CLI count and num_samples are refused by the same rule and words."""
+    from keras_gan_zoo import inputs
+    from keras_gan_zoo.cli import whole_number as cli_whole_number
+
+    with pytest.raises(ValueError, match="num_samples must be a whole number of at least 1"):
+        inputs.check_count(2.5)
+    with pytest.raises(ValueError, match="--eval-every must be a whole number, got 'x'"):
+        cli_whole_number("--eval-every", "x")
+    assert inputs.check_count(4.0) == 4 and cli_whole_number("--eval-every", "3") == 3

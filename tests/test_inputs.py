@@ -316,3 +316,14 @@ def test_a_shape_mismatch_suggests_the_entry_name_not_the_keras_layer_name():
     with pytest.raises(ValueError) as info:
         model.fit(data, epochs=1, verbose=0, check_input_range=False)
     assert "build('dcgan', image_shape=[H, W, C])" in str(info.value), str(info.value)
+
+
+def test_unreadable_keras_file_message_names_the_file_the_cause_and_the_fix():
+    from keras_gan_zoo.inputs import unreadable_keras_file
+
+    assert str(unreadable_keras_file("checkpoint a.keras", OSError("cut\n short"), fix="retrain")) == (
+        "checkpoint a.keras is not a readable Keras file (truncated or corrupt; OSError: cut "
+        "short); retrain.")
+    assert str(unreadable_keras_file("b.weights.h5", KeyError("x"), other_model=True)) == (
+        "b.weights.h5 is not a readable Keras file of this model (truncated, corrupt or of "
+        "another model; KeyError: 'x').")

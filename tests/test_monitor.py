@@ -67,6 +67,24 @@ def test_entries_declare_what_the_rules_read():
     assert (cyclegan.d_loss_floor, cyclegan.d_loss_scale, cyclegan.d_fake) == (0.0, 2.0, None)
 
 
+@pytest.mark.parametrize("loss, smoothing", [("non_saturating", 0.1), ("hinge", 0.0),
+                                             ("wasserstein", 0.0)])
+def test_a_noise_to_image_entry_and_another_model_with_its_loss_read_alike(loss, smoothing):
+    """The noise-to-image signals are defined once (`signals.noise_to_image_signals`)."""
+    from keras_gan_zoo.signals import noise_to_image_signals
+
+    entry = small_dcgan(adversarial_loss=loss, label_smoothing=smoothing).monitor_signals()
+    assert entry == noise_to_image_signals(loss, smoothing)
+
+    class Other:
+        adversarial_loss, label_smoothing = loss, smoothing
+
+        def generate(self, num_samples, seed=None):
+            return None
+
+    assert monitor.entry_signals(Other()) == entry
+
+
 def test_grace_epochs_and_scale_follow_the_entry(tmp_path):
     """pix2pix: D winning is not named in its first epoch, and is from the second, on its
     halved loss (margin 0.025); CycleGAN: on its summed least-squares loss alone."""

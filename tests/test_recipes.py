@@ -220,3 +220,34 @@ def test_a_plain_entry_run_is_a_recipe_of_the_entrys_own_config(tmp_path):
     assert (plan.recipe.file_name, plan.recipe.split, plan.recipe.batch_size, plan.epochs) == (
         "gan_digits", "test", 16, 2)
     assert plan.recipe_text == plan.recipe.path.read_text() and plan.name == "gan_digits"
+
+
+@pytest.mark.parametrize("metrics", ["fid, kid", "fid,kid", ["fid", " KID"]])
+def test_recipe_metrics_are_read_like_the_cli_eval_metrics(metrics, tmp_path):
+    """``"fid, kid"`` is accepted by a recipe as by ``--eval-metrics`` (one parser)."""
+    from keras_gan_zoo.metrics import parse_metrics
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("entry: dcgan\nconfig: {}\ndata: {source: digits}\nbatch_size: 8\n"
+                    f"schedule: {{epochs: 1}}\nevaluation: {{metrics: {json.dumps(metrics)}}}\n")
+    recipe = zoo.load_recipe(path)
+    assert recipe.evaluation["metrics"] == list(parse_metrics(metrics)) == ["fid", "kid"]
+
+
+def test_the_linear_decay_of_a_recipe_has_the_key_of_cyclegans_config(tmp_path):
+    """One name for the constant-then-linear schedule: ``constant_lr_fraction``."""
+    path = tmp_path / "mine.yaml"
+    head = "entry: cyclegan\nconfig: {}\ndata: {source: digits}\nbatch_size: 1\nschedule: {epochs: 4}\n"
+    path.write_text(head + "learning_rate_schedule: {name: linear_decay, constant_lr_fraction: 0.25}\n")
+    recipe = zoo.load_recipe(path)
+    model = recipe.build(image_shape=[32, 32, 1], **TINY["cyclegan"])
+    assert "constant_lr_fraction" in model.get_config()
+    decays = [c for c in recipe.schedule_callbacks(model) if isinstance(c, LinearDecay)]
+    assert [d.constant_fraction for d in decays] == [0.25]
+    path.write_text(head + "learning_rate_schedule: {name: linear_decay, constant_fraction: 0.25}\n")
+    with pytest.raises(ValueError, match="constant_fraction is now constant_lr_fraction"):
+        zoo.load_recipe(path)
+    path.write_text(head + "learning_rate_schedule: {name: linear_decay, constant_lr_fraction: 2}\n")
+    with pytest.raises(ValueError, match=r"learning_rate_schedule\.constant_lr_fraction must be "
+                                         r"a number in \[0, 1\], got 2"):
+        zoo.load_recipe(path)

@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+import keras
+
 import keras_gan_zoo as zoo
 
 
@@ -93,3 +95,12 @@ def test_config_files_do_not_restate_the_paper(tmp_path):
     with_paper.write_text("entry: dcgan\npaper: someone\nconfig: {}\n")
     with pytest.raises(ValueError, match="DCGAN.paper"):
         zoo.load_config(with_paper)
+
+
+def test_entry_name_is_the_zoo_name_or_the_class_name_of_another_model():
+    from keras_gan_zoo.registry import entry_name
+
+    assert entry_name(zoo.entry_class("dcgan")) == "dcgan"
+    assert entry_name(zoo.build("gan", generator_units=[8], discriminator_units=[8],
+                                latent_dim=4)) == "gan"
+    assert entry_name(keras.Sequential()) == "Sequential"

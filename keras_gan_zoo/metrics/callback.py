@@ -112,7 +112,9 @@ class EvaluationCallback(keras.callbacks.Callback):
 def default_extractor(image_shape: Iterable[int]) -> str:
     """The extractor a zoo entry is evaluated with when none is named: ``digits`` (the
     shipped digits classifier, offline) for one-channel images of at most 32 px (the
-    digits, MNIST), else ``inception_v3`` (its ImageNet weights are downloaded once)."""
+    digits, MNIST), else ``inception_v3`` (its ImageNet weights are downloaded once).
+    The one rule for ``train --eval-every`` (`entry_evaluation`) and ``evaluate``, so a
+    model is judged in the same feature space by both."""
     height, width, channels = (int(v) for v in image_shape)
     return "digits" if channels == 1 and max(height, width) <= 32 else "inception_v3"
 

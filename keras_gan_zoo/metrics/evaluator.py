@@ -55,16 +55,28 @@ METRICS: dict[str, tuple[str, ...]] = {
 SampleFn = Callable[[int, int], Any]
 
 
-def parse_metrics(metrics: str | Sequence[str]) -> tuple[str, ...]:
-    """``"fid,kid"`` or ``["fid", "kid"]`` -> ``("fid", "kid")``, checked."""
-    names = metrics.split(",") if isinstance(metrics, str) else list(metrics)
-    names = [n.strip().lower() for n in names if n.strip()]
-    aliases = {"inception_score": "is", "ms_ssim": "msssim", "ms-ssim": "msssim",
-               "precision_recall": "pr", "fcd": "fid"}
-    names = [aliases.get(n, n) for n in names]
-    unknown = [n for n in names if n not in METRICS]
+def parse_metrics(metrics: str | Sequence[str], key: str | None = None) -> tuple[str, ...]:
+    """``"fid, kid"``, ``"fid,kid"`` or ``["fid", "kid"]`` -> ``("fid", "kid")``, checked:
+    the one reading of metric names for the CLI, recipes and `Evaluator` (spaces and
+    case ignored, aliases such as ``inception_score`` accepted). ``key``: the setting the
+    names came from, which starts the error message (e.g. ``"evaluation.metrics"``)."""
+    if isinstance(metrics, str):
+        names = metrics.split(",")
+    elif isinstance(metrics, (list, tuple)):
+        names = list(metrics)
+    else:
+        names = [metrics]
+    if not all(isinstance(n, str) for n in names):
+        unknown = [n for n in names if not isinstance(n, str)]
+    else:
+        names = [n.strip().lower() for n in names if n.strip()]
+        aliases = {"inception_score": "is", "ms_ssim": "msssim", "ms-ssim": "msssim",
+                   "precision_recall": "pr", "fcd": "fid"}
+        names = [aliases.get(n, n) for n in names]
+        unknown = [n for n in names if n not in METRICS]
     if unknown or not names:
-        raise ValueError(f"Unknown metric(s) {unknown or names}; choose from {', '.join(METRICS)}.")
+        lead = "Unknown metric(s)" if key is None else f"{key}: unknown"
+        raise ValueError(f"{lead} {unknown or names}; choose from {', '.join(METRICS)}.")
     return tuple(dict.fromkeys(names))
 
 
@@ -434,7 +446,7 @@ def model_sample_fn(model: Any, output: int = 0, **generate_kwargs: Any) -> Samp
     ``(images_a, images_b)``), ``output`` picks one. Extra keyword arguments go
     to ``generate``. CGAN/InfoGAN without labels draw random classes.
     """
-    if _translates(model):
+    if translates(model):
         raise ValueError(
             f"{type(model).__name__} translates images; use translation_sample_fn(model.translate, "
             "held_out_images) and a reference of the matching targets."
@@ -474,9 +486,11 @@ def translation_sample_fn(translate: Callable[[np.ndarray], Any], images: Any) -
 
 
 # ------------------------------------------------------------------ zoo entries
-def _translates(model: Any) -> bool:
-    """Image-to-image entries (pix2pix, CycleGAN) translate images instead of generating them."""
-    return hasattr(model, "translate")
+def translates(model: Any) -> bool:
+    """Whether ``model`` is sampled by translating held-out images (its
+    `BaseGAN.evaluation_sampling` is ``"translate"``: pix2pix, CycleGAN) rather than by
+    ``generate``; a model that does not declare it generates."""
+    return getattr(model, "evaluation_sampling", "generate") == "translate"
 
 
 def prepare_entry_evaluation(evaluator: Evaluator, model: Any, num_samples: int,
@@ -492,7 +506,7 @@ def prepare_entry_evaluation(evaluator: Evaluator, model: Any, num_samples: int,
       entry's offline pairs (``model.default_sample_data()``, digits' test split),
       against their targets; ``num_samples`` is capped so each input is translated once.
     """
-    if not _translates(model):
+    if not translates(model):
         evaluator.set_reference_dataset(dataset, split=split, image_shape=model.image_shape,
                                         max_images=max_reference, data_dir=data_dir)
         return model_sample_fn(model), int(num_samples)

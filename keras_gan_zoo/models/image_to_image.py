@@ -42,6 +42,7 @@ class ImageToImageGAN(BaseGAN):
     """Base of the image-to-image entries (see the module docstring)."""
 
     serving_ranges = {"image": UNIT_IMAGES}
+    evaluation_sampling = "translate"
 
     def __init__(
         self,

@@ -23,9 +23,9 @@ failure) overrides a hook instead of the step:
   :meth:`constrain_discriminator` after each D update (``clip_weights``);
 * after each G update, :meth:`update_ema` (``ema``, ``ema_rampup``).
 
-The switches against training failures (issue 11) are the constructor's
-arguments from ``adversarial_loss`` on (all off by default; see the class
-docstring). An entry that cannot take one lists it in its `excluded_arguments`
+The switches against training failures (mode collapse, a winning D, divergence)
+are the constructor's arguments from ``adversarial_loss`` on (all off by default;
+see the class docstring). An entry that cannot take one lists it in its `excluded_arguments`
 (EBGAN: its D outputs energies, not logits); the image-to-image
 entries keep their papers' losses and take only ``g_learning_rate`` and
 ``d_learning_rate`` (`BaseGAN`).
@@ -54,7 +54,7 @@ import tensorflow as tf
 from keras_gan_zoo import augment, inputs, losses, regularizers
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_unit_range
-from keras_gan_zoo.signals import PROBABILITY_LOSSES, MonitorSignals, discriminator_loss_floor
+from keras_gan_zoo.signals import MonitorSignals, noise_to_image_signals
 
 #: The priors of z (the ``noise`` argument).
 NOISES = ("normal", "uniform")
@@ -346,11 +346,7 @@ class NoiseToImageGAN(BaseGAN):
     def monitor_signals(self) -> MonitorSignals:
         """``d_loss`` and its floor under ``adversarial_loss`` and ``label_smoothing``; D(G(z))
         (``d_fake``) for the log-losses, whose D gives a probability; a fixed-noise probe."""
-        return MonitorSignals(
-            d_loss="d_loss",
-            d_loss_floor=discriminator_loss_floor(self.adversarial_loss, self.label_smoothing),
-            d_fake="d_fake" if self.adversarial_loss in PROBABILITY_LOSSES else None,
-            noise_probe=True)
+        return noise_to_image_signals(self.adversarial_loss, self.label_smoothing)
 
     # --------------------------------------------------------------------- EMA
     @property

@@ -483,7 +483,7 @@ def checked_config(preset: Preset) -> tuple[type, dict[str, Any]]:
                           f"({__version__}); upgrade keras-gan-zoo, or install the package that "
                           "registers that entry.") from None
     config = dict(preset.config["config"])
-    unknown = set(config) - set(cls.constructor_defaults())
+    unknown = set(config) - set(cls.constructor_defaults()) - set(cls.retired_arguments)
     if unknown:
         raise PresetError(_newer_zoo(lead, preset.metadata, unknown,
                                      f"{CONFIG_FILE}'s {preset.entry} config"))
@@ -776,8 +776,11 @@ def sample_images(model: Any, num_samples: int | None = None, seed: int = 0,
 
     from keras_gan_zoo.pixels import to_unit_range
 
-    name = getattr(model, "zoo_name", "")
-    translates = hasattr(model, "translate")
+    from keras_gan_zoo.metrics.evaluator import translates as sampled_by_translation
+    from keras_gan_zoo.registry import entry_name
+
+    name = entry_name(model)
+    translates = sampled_by_translation(model)
     if labels is not None and name != "cgan":
         raise _option_error("--labels", model, "CGAN")
     if (categorical is not None or continuous is not None) and name != "infogan":

@@ -16,15 +16,16 @@ import os
 import shutil
 import socket
 import warnings
-import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 import keras
 
+from keras_gan_zoo import inputs
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.files import checkpoint_note, write_text
+from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.run.export import export_saved_model, versions
 
 
@@ -524,16 +525,14 @@ def load_state(model: keras.Model, path: str | os.PathLike) -> None:
     state); a ValueError names ``path`` when it is not a readable file of this model."""
     try:
         model.load_weights(str(path))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        detail = " ".join(str(error).split())[:160]
-        raise ValueError(f"{path} is not a readable Keras file of this model (truncated, corrupt "
-                         f"or of another model; {type(error).__name__}: {detail}).") from None
+    except inputs.UNREADABLE_KERAS_FILE as error:
+        raise inputs.unreadable_keras_file(str(path), error, other_model=True) from None
 
 
 def check_same_run(record: Mapping[str, Any], model: keras.Model, folder: RunFolder) -> None:
     """Raise a ValueError with the fix if ``folder``'s run (``record``) is of another entry or
     config than ``model``."""
-    entry, config = getattr(model, "zoo_name", type(model).__name__), run_config(model)
+    entry, config = entry_name(model), run_config(model)
     before = record.get("config") or {}
     if record.get("entry") == entry and before == config:
         return

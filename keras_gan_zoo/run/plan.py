@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping
 
 import tensorflow as tf
 
+from keras_gan_zoo.config_checks import whole_number
 from keras_gan_zoo.metrics import FeatureExtractor, parse_metrics
 from keras_gan_zoo.monitor import parse_stop_on
 from keras_gan_zoo.recipes import Recipe, available_recipes, digits_recipe_name, load_recipe
@@ -100,8 +101,7 @@ def choose_recipe(name: str | os.PathLike | None, recipe: str | os.PathLike | Re
 
 def _check_counts(counts: Iterable[tuple[str, Any, int]]) -> None:
     for key, value, least in counts:
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(f"{key} must be a whole number of at least {least}, got {value!r}.")
+        whole_number(value, key, least)
 
 
 def make_plan(

@@ -40,6 +40,7 @@ from keras_gan_zoo.guards import Diverged, StopOnNonFinite, TrainingFailed
 from keras_gan_zoo.metrics import EvaluationCallback, FeatureExtractor, entry_evaluation
 from keras_gan_zoo.monitor import TrainingMonitor
 from keras_gan_zoo.recipes import Recipe
+from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.run.export import ServingExport
 from keras_gan_zoo.run.folder import (RunFolder, load_state, resume_point, run_config,
                                       run_entries)
@@ -315,7 +316,7 @@ def callbacks_of(plan: Plan, model: keras.Model, folder: RunFolder, data: tf.dat
         folder.clear()
     if chief:
         entries = run_entries(plan.monitor, plan.tensorboard, best=plan.best)
-        folder.claim(entries, entry=getattr(model, "zoo_name", type(model).__name__),
+        folder.claim(entries, entry=entry_name(model),
                      config=run_config(model), epochs=plan.epochs, status="running")
     watch = TrainingMonitor(folder.root, reference=data, stop_on=plan.stop_on,
                             inception_weights=plan.inception_weights) if plan.monitor else None

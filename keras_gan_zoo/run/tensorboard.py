@@ -20,6 +20,7 @@ from tensorflow.core.framework import summary_pb2
 
 from keras_gan_zoo.run.folder import run_config
 from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.step_logs import StepValues
 
 _PLUGINS = {"scalars": summary_pb2.DATA_CLASS_SCALAR,
@@ -145,7 +146,7 @@ class TensorBoardLog(keras.callbacks.Callback):
 def settings_text(model: keras.Model, evaluation: Any = None, **settings: Any) -> str:
     """A run's ``settings``, its ``evaluation`` (a `metrics.EvaluationCallback`) and the
     entry's config as YAML in a Markdown code block: the ``config`` text of its events."""
-    settings = {"entry": getattr(model, "zoo_name", type(model).__name__), **settings}
+    settings = {"entry": entry_name(model), **settings}
     if evaluation is not None:
         evaluator = evaluation.evaluator
         settings["evaluation"] = {"every": evaluation.every, "metrics": list(evaluator.metrics),

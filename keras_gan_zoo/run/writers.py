@@ -18,6 +18,7 @@ import keras
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.files import replacing, save_checkpoint, write_text
 from keras_gan_zoo.plotting import save_loss_curves, save_sample_grid
+from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.run.export import ServingExport
 from keras_gan_zoo.run.folder import RunFolder, backup_epoch, load_state, read_loss_records, run_config
 from keras_gan_zoo.step_logs import StepValues
@@ -207,7 +208,7 @@ class RunRecord(keras.callbacks.Callback):
             self.folder.write_record(**changes)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._write(entry=getattr(self.model, "zoo_name", type(self.model).__name__),
+        self._write(entry=entry_name(self.model),
                     config=run_config(self.model), epochs=self.params.get("epochs"),
                     status="running", **self.extra)
 
@@ -261,32 +262,6 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if is_chief(self.model.distribute_strategy):
             super().on_train_end(logs)
-
-
-class ChiefOnly(keras.callbacks.Callback):
-    """Run ``callback`` on the chief only (for callbacks that write files, such as
-    `keras.callbacks.ModelCheckpoint` or `CSVLogger`, under a multi-worker strategy)."""
-
-    def __init__(self, callback: keras.callbacks.Callback) -> None:
-        super().__init__()
-        self.callback = callback
-        for hook in ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
-                     "on_train_batch_begin", "on_train_batch_end"):
-            setattr(self, hook, self._forward(hook))
-
-    def _forward(self, hook: str):
-        def forward(*args: Any, **kwargs: Any) -> None:
-            if is_chief(self.model.distribute_strategy):
-                getattr(self.callback, hook)(*args, **kwargs)
-        return forward
-
-    def set_model(self, model: keras.Model) -> None:
-        super().set_model(model)
-        self.callback.set_model(model)
-
-    def set_params(self, params: dict[str, Any]) -> None:
-        super().set_params(params)
-        self.callback.set_params(params)
 
 
 def chief_callbacks(directory: str | os.PathLike, name: str, restore: bool = True,

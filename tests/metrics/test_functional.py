@@ -329,3 +329,43 @@ def test_fid_from_enough_images_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         evaluator.evaluate_images(rng.uniform(0, 1, (200, 28, 28, 1)))
+
+
+def test_entries_declare_how_they_are_sampled_for_evaluation():
+    """Image-to-image entries declare ``evaluation_sampling = "translate"``; the others generate."""
+    sampling = {name: zoo.entry_class(name).evaluation_sampling for name in zoo.available()}
+    assert {name for name, how in sampling.items() if how == "translate"} == {"pix2pix", "cyclegan"}
+    assert set(sampling.values()) == {"generate", "translate"}
+
+    class Translator:
+        evaluation_sampling = "translate"
+
+    with pytest.raises(ValueError, match="Translator translates images"):
+        metrics.model_sample_fn(Translator())
+
+
+@pytest.mark.parametrize("image_shape, expected", [([28, 28, 1], "digits"),
+                                                   ([64, 64, 3], "inception_v3")])
+def test_train_eval_every_and_evaluate_pick_the_same_default_extractor(
+        image_shape, expected, tmp_path, monkeypatch, capsys):
+    """A model trained on digits is judged with the same extractor by ``train --eval-every``
+    (`entry_evaluation`) and ``evaluate`` (one rule: `metrics.default_extractor`)."""
+    from keras_gan_zoo.cli import main
+    from keras_gan_zoo.metrics import callback, evaluator
+
+    chosen = []
+
+    def record(self, metrics, extractor="digits", **kwargs):
+        chosen.append(extractor)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(evaluator.Evaluator, "__init__", record)
+    model = zoo.build("dcgan", image_shape=image_shape, generator_filters=8,
+                      discriminator_filters=8, latent_dim=16, seed=0)
+    with pytest.raises(ValueError, match="stop here"):
+        callback.entry_evaluation(model, every=1, dataset="digits")
+    model.save(tmp_path / "model.keras")
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "model.keras"),
+                 "--dataset", "digits", "--output", str(tmp_path / "m.json")]) == 2
+    assert "stop here" in capsys.readouterr().err
+    assert chosen == [expected, expected] == [metrics.default_extractor(image_shape)] * 2
