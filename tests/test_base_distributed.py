@@ -13,13 +13,15 @@ pytestmark = pytest.mark.distributed
 GLOBAL_BATCH = 8
 
 
-def one_step(name, strategy, weights, real, noise, **overrides):
+def one_step(name, strategy, weights, real, noise, fix_noise=fixed_noise, **overrides):
+    """One epoch of ``real`` at `GLOBAL_BATCH` (SGD, noise fixed by ``fix_noise``) from
+    ``weights``: the model and its first logged values."""
     with strategy.scope():
         model = zoo.build(name, seed=0, **overrides)
         model.set_weights(weights)
         # SGD (unlike Adam's first step) is sensitive to the gradient's scale.
         model.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5))
-    fixed_noise(model, noise)
+    fix_noise(model, noise)
     data = tf.data.Dataset.from_tensor_slices(real).batch(GLOBAL_BATCH)
     history = model.fit(data, epochs=1, verbose=0, shuffle=False)
     return model, {k: v[0] for k, v in history.history.items()}
@@ -110,17 +112,9 @@ def test_two_replicas_equal_one_on_an_uneven_last_batch(name, mirrored_strategy)
     real = rng.uniform(-1, 1, (15, 28, 28, 1)).astype(np.float32)
     noise = rng.standard_normal((GLOBAL_BATCH, reference.latent_dim)).astype(np.float32)
 
-    results = []
-    for strategy in (tf.distribute.get_strategy(), mirrored_strategy):
-        with strategy.scope():
-            model = zoo.build(name, seed=0, **overrides)
-            model.set_weights(weights)
-            model.compile(g_optimizer=keras.optimizers.SGD(0.5),
-                          d_optimizer=keras.optimizers.SGD(0.5))
-        fixed_noise_by_position(model, noise)
-        data = tf.data.Dataset.from_tensor_slices(real).batch(GLOBAL_BATCH)
-        model.fit(data, epochs=1, verbose=0, shuffle=False)
-        results.append(model.get_weights())
-    single, mirrored = results
+    single, mirrored = (
+        one_step(name, strategy, weights, real, noise, fixed_noise_by_position,
+                 **overrides)[0].get_weights()
+        for strategy in (tf.distribute.get_strategy(), mirrored_strategy))
     for a, b in zip(single, mirrored):
         np.testing.assert_allclose(a, b, atol=2e-5, rtol=1e-4)

@@ -46,6 +46,14 @@ def rehash(preset: Path) -> None:
     (preset / "metadata.json").write_text(json.dumps(metadata))
 
 
+def edit_config(preset: Path, edit) -> None:
+    """Apply ``edit`` to the preset's ``config.json`` (a dict, changed in place), then rehash."""
+    config = json.loads((preset / "config.json").read_text())
+    edit(config)
+    (preset / "config.json").write_text(json.dumps(config))
+    rehash(preset)
+
+
 def trained_small_dcgan(steps: int = 2):
     """A small DCGAN after a few training steps (weights and optimizer state not initial)."""
     model = zoo.build("dcgan", **SMALL)
@@ -204,20 +212,14 @@ def test_unreadable_weights_with_a_matching_hash_are_named(small_presets, tmp_pa
 
 def test_a_preset_of_an_entry_this_zoo_does_not_know(small_presets, tmp_path):
     preset = copy_of(small_presets[1], tmp_path)
-    config = json.loads((preset / "config.json").read_text())
-    config["entry"] = "stylegan9"
-    (preset / "config.json").write_text(json.dumps(config))
-    rehash(preset)
+    edit_config(preset, lambda config: config.update(entry="stylegan9"))
     with pytest.raises(PresetError, match="entry 'stylegan9' is not in this keras-gan-zoo"):
         zoo.from_preset(preset)
 
 
 def test_a_preset_from_a_newer_zoo_with_unknown_keys(small_presets, tmp_path):
     preset = copy_of(small_presets[1], tmp_path)
-    config = json.loads((preset / "config.json").read_text())
-    config["config"]["hyper_attention"] = True
-    (preset / "config.json").write_text(json.dumps(config))
-    rehash(preset)
+    edit_config(preset, lambda config: config["config"].update(hyper_attention=True))
     with pytest.raises(PresetError, match=r"does not know: \['hyper_attention'\].*newer version"):
         zoo.from_preset(preset)
     metadata = json.loads((preset / "metadata.json").read_text())
