@@ -95,37 +95,6 @@ def whole_number(option: str, text: str | None) -> int | None:
     return None if text is None else checked(text, option, least=None, text=True)
 
 
-def _load_checkpoint(path: str):
-    """The zoo entry saved in the ``.keras`` file ``path``; a ValueError names the file and
-    the fix when it is missing, unreadable, or holds a Keras model that is not a zoo entry
-    (checked before any command writes a file)."""
-    import zipfile
-
-    import keras
-
-    import keras_gan_zoo  # noqa: F401  (registers the entries with Keras)
-    from keras_gan_zoo.base import BaseGAN
-    from keras_gan_zoo.inputs import UNREADABLE_KERAS_FILE, unreadable_keras_file
-
-    if not Path(path).is_file():
-        raise ValueError(
-            f"checkpoint {path!r} does not exist; pass the .keras file that "
-            "'keras-gan-zoo train' wrote (e.g. runs/dcgan/model.keras)."
-        )
-    fix = "pass a .keras file that 'keras-gan-zoo train' wrote completely"
-    if not zipfile.is_zipfile(path):
-        raise unreadable_keras_file(f"checkpoint {path}", fix=fix)
-    try:
-        model = keras.models.load_model(path)
-    except UNREADABLE_KERAS_FILE as error:
-        raise unreadable_keras_file(f"checkpoint {path}", error, fix=fix) from None
-    if not isinstance(model, BaseGAN):
-        raise ValueError(f"checkpoint {path} holds a Keras {type(model).__name__}, not a zoo "
-                         "entry; pass a .keras file that 'keras-gan-zoo train' wrote (e.g. "
-                         "runs/dcgan/model.keras).")
-    return model
-
-
 def _load_model(args: argparse.Namespace):
     """The entry of ``--checkpoint FILE`` or ``--preset NAME`` (its generator(s) only)."""
     if args.preset is not None and args.checkpoint is not None:
@@ -137,7 +106,9 @@ def _load_model(args: argparse.Namespace):
     if args.checkpoint is None:
         raise ValueError("Pass --checkpoint FILE (a .keras file that 'keras-gan-zoo train' "
                          "wrote) or --preset NAME ('keras-gan-zoo list --presets').")
-    return _load_checkpoint(args.checkpoint)
+    from keras_gan_zoo.models.saved import load_entry
+
+    return load_entry(args.checkpoint)
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -171,6 +142,11 @@ def print_recipes() -> None:
         rows.append((recipe.name, recipe.entry, f"{recipe.source} ({recipe.split})",
                      "x".join(map(str, recipe.image_shape)), recipe.schedule_text(),
                      recipe.paper_text()))
+    print_table(rows)
+
+
+def print_table(rows: Sequence[Sequence[str]]) -> None:
+    """``rows`` (the first: the header) as aligned columns, the last one left ragged."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
@@ -186,10 +162,7 @@ def print_presets() -> None:
         print("No presets are shipped with this installation.")
         return
     header = list(rows[0])
-    cells = [header] + [[str(row[key]) for key in header] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header) - 1)]
-    for row in cells:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    print_table([header] + [[str(row[key]) for key in header] for row in rows])
     print(f"{len(rows)} presets, {sum(sizes):,} bytes in all")
 
 

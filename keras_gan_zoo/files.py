@@ -9,6 +9,7 @@ the metrics and the run folder can all use it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import zipfile
@@ -66,3 +67,12 @@ def checkpoint_note(path: str | os.PathLike) -> dict[str, Any] | None:
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return None
     return note if isinstance(note, dict) else None
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -24,8 +24,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from keras_gan_zoo.files import sha256_of  # noqa: E402
 from keras_gan_zoo.metrics.digits_classifier import (  # noqa: E402
-    INFO_FILE, WEIGHTS_FILE, file_sha256, train_digits_classifier)
+    INFO_FILE, WEIGHTS_FILE, train_digits_classifier)
 
 
 def main() -> None:
@@ -50,7 +51,7 @@ def main() -> None:
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "python": platform.python_version(),
-        "weights_sha256": file_sha256(weights),
+        "weights_sha256": sha256_of(weights),
     })
     (output / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n")
     print(f"Accuracy on the held-out digits '{info['accuracy_split']}' split "

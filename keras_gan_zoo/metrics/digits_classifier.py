@@ -17,7 +17,6 @@ reproducibly (fixed seeds, deterministic ops) and records the accuracy in
 
 from __future__ import annotations
 
-import hashlib
 import json
 from importlib import resources
 from pathlib import Path
@@ -129,7 +128,3 @@ def train_digits_classifier(split: str = "test", epochs: int = 40, repeats: int 
         "parameters": int(model.count_params()),
     }
     return model, info
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -44,9 +44,9 @@ only (127.0.0.1, ::1, localhost: local mirrors and tests).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
-import hashlib
 import json
 import os
 import shutil
@@ -59,6 +59,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
+
+from keras_gan_zoo.files import sha256_of
 
 #: Version of the preset layout written by `write_preset`; a newer one is refused by name.
 FORMAT = 1
@@ -97,14 +99,6 @@ def cache_dir() -> Path:
                             "keras_gan_zoo")
     return Path(home) / "presets"
 
-
-def sha256_of(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file, in hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # ------------------------------------------------------------------ reading presets
@@ -157,13 +151,13 @@ class Preset:
 
     def describe(self) -> dict[str, Any]:
         """What ``keras-gan-zoo list --presets`` shows of it."""
-        trained_on = self.config.get("trained_on") or {}
+        trained_on, size = self.config.get("trained_on") or {}, self.size()
         return {"name": self.name, "entry": self.entry,
                 "image size": "x".join(map(str, self.config["image_shape"])),
                 "trained on": f"{trained_on.get('source', '?')} ({trained_on.get('split', '?')})",
-                "figure": self.figure_text(), "size": f"{self.size() / 1e6:.2f} MB",
+                "figure": self.figure_text(), "size": f"{size / 1e6:.2f} MB",
                 "fine-tunable": "yes" if self.fine_tunable else "no (float16, sampling only)",
-                "bytes": self.size()}
+                "bytes": size}
 
 
 def _read_json(path: Path, lead: str) -> dict[str, Any]:
@@ -325,10 +319,11 @@ def _extract(archive: Path, url: str, folder: Path) -> Path:
                       "or in its one folder).")
 
 
-def fetch_preset(url: str, sha256: str | None = None) -> Path:
-    """The cached directory of the preset archive at ``url`` (``URL#sha256=HEX``), downloaded,
-    checked and extracted once (see the module docstring). A wrong hash, a truncated download
-    or an archive that is not a preset raises a `PresetError` and leaves the cache as it was."""
+def fetch_preset(url: str, sha256: str | None = None) -> Preset:
+    """The checked `Preset` of the archive at ``url`` (``URL#sha256=HEX``), downloaded,
+    checked and extracted once into the cache (see the module docstring). A wrong hash, a
+    truncated download or an archive that is not a preset raises a `PresetError` and leaves
+    the cache as it was."""
     url, digest = split_url(url, sha256)
     _check_url(url)
     stem = Path(urllib.parse.urlsplit(url).path).name
@@ -337,8 +332,7 @@ def fetch_preset(url: str, sha256: str | None = None) -> Path:
     cache = cache_dir()
     target = cache / f"{stem}-{digest[:16]}"
     if target.is_dir():
-        read_preset(target, stem)
-        return target
+        return read_preset(target, stem)
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".download-", dir=cache) as scratch:
         archive = Path(scratch) / "archive"
@@ -351,29 +345,25 @@ def fetch_preset(url: str, sha256: str | None = None) -> Path:
                               f"{digest} ({size}); refused and not cached: check the URL and "
                               "its SHA-256, then try again.")
         extracted = _extract(archive, url, Path(scratch) / "preset")
-        read_preset(extracted, stem)
+        checked = read_preset(extracted, stem)  # refused before it reaches the cache
         try:
             os.replace(extracted, target)
         except OSError:
             if not target.is_dir():  # another process may have put it there first
                 raise
-    return target
+    return dataclasses.replace(checked, path=target)
 
 
 def resolve_preset(preset: str | os.PathLike, sha256: str | None = None) -> Preset:
     """The checked `Preset` of a shipped name, a directory or a URL (`fetch_preset`)."""
-    from dataclasses import replace
-
     text = os.fspath(preset)
     if text.startswith(("http://", "https://", "ftp://", "file://")):
-        checked = read_preset(fetch_preset(text, sha256), Path(urllib.parse.urlsplit(
-            text).path).name.split(".")[0])
-        return replace(checked, given=text)
+        return dataclasses.replace(fetch_preset(text, sha256), given=text)
     path = Path(text)
     if text in available_presets():  # a shipped name wins over a folder of that name here
-        return replace(read_preset(preset_dir() / text, text), given=text)
+        return dataclasses.replace(read_preset(preset_dir() / text, text), given=text)
     if path.is_dir():
-        return replace(read_preset(path), given=str(path.resolve()))
+        return dataclasses.replace(read_preset(path), given=str(path.resolve()))
     if os.sep in text or "/" in text or path.exists():
         raise PresetError(f"Preset {text}: not a directory; pass a preset directory, a shipped "
                           "name (keras-gan-zoo list --presets) or an https:// URL.")
@@ -616,7 +606,7 @@ def write_preset(model: Any, out_dir: str | os.PathLike, *, name: str | None = N
     config = {"format": FORMAT, "entry": model.zoo_name, "config": run_config(model),
               "image_shape": list(model.image_shape), "trained_on": dict(trained_on or {}),
               "recipe": None if recipe is None else {"name": recipe.name,
-                                                     "text": recipe.path.read_text()}}
+                                                     "text": recipe.text()}}
     dtype = "float32" if fine_tunable else "float16"
     out.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
@@ -675,8 +665,8 @@ def save_preset(run_folder: str | os.PathLike, out_dir: str | os.PathLike,
     it.
     """
     from keras_gan_zoo.run.folder import RunFolder
-    from keras_gan_zoo.cli import _load_checkpoint
-    from keras_gan_zoo.metrics.figures import recipe_figure
+    from keras_gan_zoo.models.saved import load_entry
+    from keras_gan_zoo.metrics import figures
 
     folder = RunFolder(run_folder, "")
     record = folder.read_record()
@@ -688,20 +678,21 @@ def save_preset(run_folder: str | os.PathLike, out_dir: str | os.PathLike,
                           "not finished: finish it first (run the same train command again).")
     best = record.get("best") or {}
     checkpoint = folder.root / best["checkpoint"] if best.get("checkpoint") else folder.checkpoint
-    model = _load_checkpoint(str(checkpoint))
+    model = load_entry(checkpoint)
     chosen = run_recipe(folder, record, recipe)
     if figure is None and "fid" in best:
         evaluation = (chosen.evaluation if chosen is not None else None) or {}
         figure = {"metric": "FID", "value": float(best["fid"]), "reference": "digits:train",
-                  "extractor": evaluation.get("extractor", "digits"),
-                  "num_samples": evaluation.get("num_samples", 2000), "seed": 0,
+                  "extractor": evaluation.get("extractor", figures.EXTRACTOR),
+                  "num_samples": evaluation.get("num_samples", figures.NUM_SAMPLES),
+                  "seed": figures.SEED,
                   "epoch": int(best["epoch"])}
     trained_on = None
     if record.get("dataset"):
         trained_on = {"source": record["dataset"], "split": record.get("split", "train")}
     source_data = (trained_on or {}).get("source") or (chosen.source if chosen else "")
     if figure is None and str(source_data).startswith("digits"):
-        figure = recipe_figure(model)  # the digits figures; other data: no figure recorded
+        figure = figures.recipe_figure(model)  # the digits figures; other data: no figure recorded
     source = {"run": os.path.basename(os.path.abspath(folder.root)), "checkpoint": checkpoint.name,
               "epochs": record.get("epochs_done"), **({"from_preset": record["from_preset"]}
                                                         if record.get("from_preset") else {})}

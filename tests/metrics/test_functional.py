@@ -24,6 +24,7 @@ from scipy.spatial.distance import cdist
 import keras_gan_zoo as zoo
 from keras_gan_zoo import metrics
 from keras_gan_zoo.data import digits_arrays
+from keras_gan_zoo.files import sha256_of
 from keras_gan_zoo.metrics import functional as F
 from tests.conftest import QUALITY_DCGAN
 from tests.tfgan_wheel import load_tfgan_modules
@@ -255,7 +256,7 @@ def test_shipped_digits_classifier_reproduces_its_recorded_accuracy():
 
     info = digits_classifier.classifier_info()
     assert info["accuracy_split"] == "train" and info["trained_on"].startswith("digits 'test'")
-    assert info["weights_sha256"] == digits_classifier.file_sha256(digits_classifier.weights_path())
+    assert info["weights_sha256"] == sha256_of(digits_classifier.weights_path())
     extractor = metrics.get_extractor("digits")
     images, labels = digits_arrays("train")
     features, logits = extractor((images + 1.0) / 2.0)
