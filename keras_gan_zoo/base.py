@@ -176,7 +176,7 @@ class BaseGAN(keras.Model):
             )
         super().compile(optimizer=None, **kwargs)
         #: Each optimizer's learning rate when compiled, by attribute name: the start of a
-        #: schedule (`callbacks.LinearDecay`), kept in the compile config so that a resumed
+        #: schedule (`schedules.LinearDecay`), kept in the compile config so that a resumed
         #: run (rebuilt and compiled, or loaded from ``.keras``) follows the same schedule.
         self.initial_learning_rates: dict[str, float] = {}
         g_variables, d_variables = self.optimizer_variables()
@@ -219,11 +219,6 @@ class BaseGAN(keras.Model):
         self.initial_learning_rates.update(config.get("initial_learning_rates", {}))
 
     # ---------------------------------------------------------- training rules
-    @staticmethod
-    def num_replicas() -> int:
-        """Replicas taking part in the current step (1 outside a strategy)."""
-        return tf.distribute.get_strategy().num_replicas_in_sync
-
     #: The replica's share of a global-batch mean, of a batch-averaged loss, and one
     #: optimizer update: `distribute`'s rules, as methods for the entries' train steps.
     replica_loss = staticmethod(distribute.replica_loss)

@@ -59,7 +59,7 @@ OPTIONAL_KEYS = ("description", "learning_rate_schedule", "evaluation", "paper")
 #: ``data`` keys: where the examples come from, then `load_dataset` options of some entries
 #: (pix2pix/CycleGAN: ``direction``, ``jitter``, ``flip``).
 DATA_KEYS = ("source", "split", "direction", "jitter", "flip")
-#: Learning-rate schedules by name -> their options (`callbacks.LinearDecay`).
+#: Learning-rate schedules by name -> their options (`schedules.LinearDecay`).
 #: ``constant_lr_fraction`` is the key CycleGAN's config gives the same schedule.
 LEARNING_RATE_SCHEDULES = {"constant": (), "linear_decay": ("constant_lr_fraction",)}
 EVALUATION_KEYS = ("metrics", "extractor", "every", "num_samples")
@@ -97,7 +97,7 @@ class Recipe:
     description: str = ""
     learning_rate_schedule: dict[str, Any] | None = None
     #: ``{"metrics", "extractor", "every", "num_samples"}`` or None: what to evaluate during
-    #: training (`evaluation_arguments` gives them as `runner.train`'s ``eval_*`` arguments).
+    #: training (`evaluation_arguments` gives them as `keras_gan_zoo.train`'s ``eval_*`` arguments).
     evaluation: dict[str, Any] | None = None
     paper: dict[str, Any] | None = None
     resolved: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -195,7 +195,7 @@ class Recipe:
 
     def schedule_callbacks(self, model: keras.Model) -> list[keras.callbacks.Callback]:
         """The entry's training callbacks (``model.training_callbacks()``), with the recipe's
-        learning-rate schedule in place of the entry's own (`callbacks.LinearDecay`)."""
+        learning-rate schedule in place of the entry's own (`schedules.LinearDecay`)."""
         entry_callbacks = model.training_callbacks()
         if self.learning_rate_schedule is None:
             return entry_callbacks
@@ -226,7 +226,7 @@ class Recipe:
         return model, dataset, self.fit_kwargs(model)
 
     def evaluation_arguments(self) -> dict[str, Any]:
-        """The recipe's evaluation as `runner.train`'s ``eval_every``, ``eval_metrics``,
+        """The recipe's evaluation as `keras_gan_zoo.train`'s ``eval_every``, ``eval_metrics``,
         ``eval_samples`` and ``eval_extractor`` (empty without one)."""
         if not self.evaluation:
             return {}

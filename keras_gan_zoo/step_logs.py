@@ -4,7 +4,7 @@ Keras' ``fit`` hands ``on_train_batch_end`` the value of each metric tracker: fo
 zoo's entries (`BaseGAN.report`) a `keras.metrics.Mean` that restarts every epoch, so a
 plot of these logs is a sawtooth that restarts at each epoch. `StepValues` undoes the
 running mean (a few floats per step), for the `TrainingMonitor`, the loss curves
-(`callbacks.LossPlot`) and TensorBoard (`summaries.TensorBoardLog`).
+(`run.writers.LossPlot`) and TensorBoard (`run.tensorboard.TensorBoardLog`).
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ class CycleGAN(ImageToImageGAN):
       networks' variables are disjoint, so this equals one Adam per network).
       Adam(2e-4, beta_1=0.5), batch size 1; the rate is constant for the first
       ``constant_lr_fraction`` of the epochs and decays linearly towards 0
-      after (`callbacks.LinearDecay`, returned by ``training_callbacks()``:
+      after (`schedules.LinearDecay`, returned by ``training_callbacks()``:
       add it to ``fit``'s callbacks).
 
     Networks: ``generator_ab`` (G), ``generator_ba`` (F), ``discriminator_a``,
@@ -199,7 +199,7 @@ class CycleGAN(ImageToImageGAN):
                        d_loss_scale=2.0)
 
     def training_callbacks(self) -> list[keras.callbacks.Callback]:
-        """The paper's learning-rate schedule (`callbacks.LinearDecay`)."""
+        """The paper's learning-rate schedule (`schedules.LinearDecay`)."""
         return [LinearDecay(self.constant_lr_fraction)]
 
     # ---------------------------------------------------------------- training

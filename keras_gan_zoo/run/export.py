@@ -24,6 +24,11 @@ def versions(base: str | os.PathLike) -> list[int]:
     return sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit())
 
 
+def next_version(base: str | os.PathLike) -> int:
+    """The next free version number of a TF Serving base path (1 for a new one)."""
+    return max(versions(base), default=0) + 1
+
+
 def export_saved_model(model: keras.Model, target: str | os.PathLike,
                        overwrite: bool = False) -> Path:
     """``model.export(target)``, never over an existing export unless ``overwrite``: then a
@@ -41,14 +46,14 @@ def export_saved_model(model: keras.Model, target: str | os.PathLike,
             raise ValueError(
                 f"{target} is a TF Serving base path holding version(s) "
                 f"{', '.join(map(str, held))}, so it is not replaced: export a new version "
-                f"into {target / str(max(versions(target)) + 1)}.")
+                f"into {target / str(next_version(target))}.")
         if not (target / "saved_model.pb").is_file():
             raise ValueError(
                 f"{target} holds files but is not a SavedModel (no saved_model.pb in it), so "
                 "it is not replaced: export to a new or empty folder such as "
                 "saved_models/NAME/1.")
         if not overwrite:
-            free = max(versions(target.parent), default=0) + 1
+            free = next_version(target.parent)
             raise ValueError(
                 f"{target} already holds a SavedModel: pass --overwrite (overwrite=True) to "
                 f"replace it whole, or export to a free version folder such as "
@@ -89,5 +94,5 @@ class ServingExport(keras.callbacks.Callback):
         if self.folder is not None:
             self.exported_to = self.folder.finish(self.model, self.version)
             return
-        version = self.version or max(versions(self.directory), default=0) + 1
+        version = self.version or next_version(self.directory)
         self.exported_to = export_saved_model(self.model, self.directory / str(version))

@@ -26,7 +26,7 @@ from keras_gan_zoo import inputs
 from keras_gan_zoo.distribute import is_chief
 from keras_gan_zoo.files import checkpoint_note, write_text
 from keras_gan_zoo.registry import entry_name
-from keras_gan_zoo.run.export import export_saved_model, versions
+from keras_gan_zoo.run.export import export_saved_model, next_version, versions
 
 
 def run_config(model: keras.Model) -> dict[str, Any]:
@@ -311,9 +311,9 @@ class RunFolder:
         ``saved_model/<name>/`` (or ``version``), then record ``finished`` with the export
         (one write: a kill before it leaves the run to be finished by a re-run), then remove
         the backup. Returns the SavedModel's folder."""
-        version = version or max(versions(self.saved_models), default=0) + 1
+        version = version or next_version(self.saved_models)
         exported = export_saved_model(model, self.saved_models / str(version))
-        self.write_record(status="finished", export=f"saved_model/{self.name}/{version}")
+        self.write_record(status="finished", export=exported.relative_to(self.root).as_posix())
         shutil.rmtree(self.backup, ignore_errors=True)
         return exported
 

@@ -23,6 +23,7 @@ from keras_gan_zoo.metrics import FeatureExtractor, parse_metrics
 from keras_gan_zoo.monitor import parse_stop_on
 from keras_gan_zoo.recipes import Recipe, available_recipes, digits_recipe_name, load_recipe
 from keras_gan_zoo.registry import entry_class
+from keras_gan_zoo.run.folder import run_entries
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ class Plan:
         return self.eval_every is not None and "fid" in self.eval_metrics
 
     @property
+    def entries(self) -> list[str]:
+        """The files and folders this run writes into its folder (`run_entries`)."""
+        return run_entries(self.monitor, self.tensorboard, best=self.best)
+
+    @property
     def inception_weights(self) -> str | os.PathLike | None:
         """The InceptionV3 weights file ``--inception-weights`` gave as the extractor, if any."""
         extractor = self.eval_extractor
@@ -97,11 +103,6 @@ def choose_recipe(name: str | os.PathLike | None, recipe: str | os.PathLike | Re
         return None, False
     default = digits_recipe_name(str(name))
     return (load_recipe(default), True) if default in available_recipes() else (None, False)
-
-
-def _check_counts(counts: Iterable[tuple[str, Any, int]]) -> None:
-    for key, value, least in counts:
-        whole_number(value, key, least)
 
 
 def make_plan(
@@ -146,13 +147,16 @@ def make_plan(
     eval_metrics = planned.get("eval_metrics", "fid") if eval_metrics is None else eval_metrics
     eval_samples = planned.get("eval_samples", 2000) if eval_samples is None else eval_samples
     eval_extractor = planned.get("eval_extractor") if eval_extractor is None else eval_extractor
-    counts = [("epochs", epochs, 1),
-              ("steps_per_execution", how.get("steps_per_execution", 1), 1),
-              ("steps_per_epoch", 1 if steps_per_epoch is None else steps_per_epoch, 1)]
+    epochs = whole_number(epochs, "epochs")
+    if "steps_per_execution" in how:
+        how["steps_per_execution"] = whole_number(how["steps_per_execution"],
+                                                  "steps_per_execution")
+    if steps_per_epoch is not None:
+        steps_per_epoch = whole_number(steps_per_epoch, "steps_per_epoch")
     if eval_every is not None:
-        counts += [("eval_every", eval_every, 1), ("eval_samples", eval_samples, 2)]
+        eval_every = whole_number(eval_every, "eval_every")
+        eval_samples = whole_number(eval_samples, "eval_samples", 2)
         eval_metrics = parse_metrics(eval_metrics)
-    _check_counts(counts)
     if overrides is not None and not isinstance(overrides, Mapping):
         raise ValueError(f"overrides must be a mapping of config keys to values, e.g. "
                          f"{{'latent_dim': 64}}, not a {type(overrides).__name__} ({overrides!r}); "

@@ -20,7 +20,7 @@ it, ``overwrite=True`` starts afresh, removing only what ``run.json`` says the r
 folder holding run files but no ``run.json`` is refused, and one run at a time holds the
 folder (`RunFolder.lock`). A run that fails (a NaN or
 infinite logged value, or a ``stop_on`` diagnosis of the `TrainingMonitor`) raises
-`callbacks.TrainingFailed` at once: its checkpoints keep the last good epoch and it is
+`guards.TrainingFailed` at once: its checkpoints keep the last good epoch and it is
 not exported.
 """
 
@@ -42,8 +42,7 @@ from keras_gan_zoo.monitor import TrainingMonitor
 from keras_gan_zoo.recipes import Recipe
 from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.run.export import ServingExport
-from keras_gan_zoo.run.folder import (RunFolder, load_state, resume_point, run_config,
-                                      run_entries)
+from keras_gan_zoo.run.folder import RunFolder, load_state, resume_point, run_config
 from keras_gan_zoo.run.plan import Plan, make_plan
 from keras_gan_zoo.run.tensorboard import TensorBoardLog, code_block, settings_text
 from keras_gan_zoo.run.writers import LossPlot, SampleGrid, chief_callbacks
@@ -93,9 +92,9 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
     """The callbacks of a training run, in order: the schedule (``schedule``, default the
     entry's ``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into
     the epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
-    `summaries.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
+    `run.tensorboard.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
     the divergence guard, then history, checkpoint, run record (``record``: more for its
-    ``run.json``), backup and export (`callbacks.chief_callbacks`), all into ``folder``. A
+    ``run.json``), backup and export (`run.writers.chief_callbacks`), all into ``folder``. A
     failure raised before the writers keeps the last good epoch's files."""
     grid = SampleGrid(folder.samples)
     board = [TensorBoardLog(folder.tensorboard, texts, grid, monitor)] if tensorboard else []
@@ -164,7 +163,7 @@ def train(
         output: the run folder (default ``runs/<name>``, or ``runs/<recipe>``): sample grids,
             loss curves, ``history.csv``, ``model.keras``, ``best.keras``, ``backup/``,
             ``run.json``, ``health.json``, ``tensorboard/`` and ``saved_model/<name>/<version>``
-            (see `callbacks.RunFolder`). Only the chief of a
+            (see `run.folder.RunFolder`). Only the chief of a
             multi-worker job writes.
         batch_size: the global batch size (default: the recipe's, else the entry's); with
             ``d_steps`` k, per discriminator step: the data comes in batches of k x this
@@ -183,7 +182,7 @@ def train(
             the training data as its reference).
         stop_on: diagnoses of the monitor that stop training (`monitor.DIAGNOSES`; the
             monitor sets ``stop_training``), a run so stopped failing (`FailOnStopOn`).
-        tensorboard: write ``tensorboard/`` (`summaries.TensorBoardLog`): each step's
+        tensorboard: write ``tensorboard/`` (`run.tensorboard.TensorBoardLog`): each step's
             logged values, the epoch logs, the sample grids, the monitor's diagnoses, the
             run's settings and ``recipe_text`` (the recipe it follows, shown as text).
         eval_every: evaluate every this many epochs (and after the last one)
@@ -202,7 +201,7 @@ def train(
 
     Raises:
         ValueError: a bad argument or a folder that cannot be used, naming the fix.
-        callbacks.TrainingFailed: the run diverged or was stopped by ``stop_on``.
+        guards.TrainingFailed: the run diverged or was stopped by ``stop_on``.
     """
     return run_plan(make_plan(
         name, dataset=dataset, epochs=epochs, output=output, overrides=overrides,
@@ -260,8 +259,7 @@ def where_to_start(plan: Plan, model: keras.Model, folder: RunFolder) -> int | N
     """The epoch the run starts from (`resume_point`; ``None``: it had finished), with the
     preset's weights loaded on a fresh start and a finished run's model loaded for the
     caller."""
-    entries = run_entries(plan.monitor, plan.tensorboard, best=plan.best)
-    start = resume_point(model, folder, plan.epochs, plan.overwrite, entries)
+    start = resume_point(model, folder, plan.epochs, plan.overwrite, plan.entries)
     if plan.preset is not None and start == 0:
         from keras_gan_zoo.presets import load_into
 
@@ -315,8 +313,7 @@ def callbacks_of(plan: Plan, model: keras.Model, folder: RunFolder, data: tf.dat
     if chief and plan.overwrite:
         folder.clear()
     if chief:
-        entries = run_entries(plan.monitor, plan.tensorboard, best=plan.best)
-        folder.claim(entries, entry=entry_name(model),
+        folder.claim(plan.entries, entry=entry_name(model),
                      config=run_config(model), epochs=plan.epochs, status="running")
     watch = TrainingMonitor(folder.root, reference=data, stop_on=plan.stop_on,
                             inception_weights=plan.inception_weights) if plan.monitor else None

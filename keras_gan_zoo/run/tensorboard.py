@@ -67,7 +67,7 @@ class TensorBoardLog(keras.callbacks.Callback):
       recovered from Keras' running epoch means by `step_logs.StepValues`);
     * ``epoch/<name>``: the epoch's logs (the epoch means) at the epoch's last step, and
       ``eval/<name>`` for values logged per epoch only (an `EvaluationCallback`'s FID);
-    * ``samples``: the sample grid ``grid`` (a `callbacks.SampleGrid` listed before this
+    * ``samples``: the sample grid ``grid`` (a `run.writers.SampleGrid` listed before this
       callback) wrote this epoch;
     * ``diagnoses``: each diagnosis of ``monitor`` (a `TrainingMonitor` listed before this
       callback), at its step;
