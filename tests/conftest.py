@@ -6,6 +6,9 @@ import os
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Two host devices for JAX's distribution tests (read when JAX starts; TensorFlow's two
+# logical CPUs are made below).
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -61,6 +64,18 @@ def quality_dcgan_weights() -> dict[int, list[np.ndarray]]:
               callbacks=[Snapshot()])
     print(f"\nquality DCGAN: 15 epochs on the digits in {time.perf_counter() - start:.0f} s")
     return snapshots
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the tests marked ``tensorflow_only(reason=...)`` or ``jax_only(reason=...)`` under
+    the other Keras backend, with the marker's reason."""
+    backend = keras.backend.backend()
+    for item in items:
+        for name, wanted in (("tensorflow_only", "tensorflow"), ("jax_only", "jax")):
+            marker = item.get_closest_marker(name)
+            if marker is not None and backend != wanted:
+                reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+                item.add_marker(pytest.mark.skip(reason=f"{wanted} only: {reason}"))
 
 
 @pytest.fixture(autouse=True)
