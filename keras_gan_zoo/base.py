@@ -13,9 +13,11 @@ The zoo has two families, each a subclass of `BaseGAN`:
 in :meth:`compile` inside the strategy scope, loss-scaled under ``mixed_float16``; by
 default Adam at the side's ``g_learning_rate`` / ``d_learning_rate``, null:
 ``learning_rate``: the TTUR of Heusel et al. 2017) and their serialisation, and the
-hooks entries use so that a custom ``train_step`` is right under any ``tf.distribute``
-strategy: :meth:`replica_loss`, :meth:`report` and :meth:`_next_seed` (the rules are
-`distribute`'s). The constructor's arguments are checked before any layer is built
+hooks entries use so that a custom ``train_step`` is right on either Keras backend and
+under any distribution: :meth:`minimize`, :meth:`replica_loss`, :meth:`report` and
+:meth:`_next_seed` (`keras_gan_zoo.engine`: ``tf.GradientTape`` and `tf.distribute` on
+TensorFlow, a stateless step on JAX). An entry's ``train_step`` is written once, as if
+stateful; on JAX, `__init_subclass__` makes it the stateless step `fit` calls. The constructor's arguments are checked before any layer is built
 (`registry.check_arguments`), the exported signatures' inputs in the graph (`serving`).
 """
 
@@ -27,7 +29,7 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 import keras
 import tensorflow as tf
 
-from keras_gan_zoo import distribute, inputs, registry, serving
+from keras_gan_zoo import distribute, engine, inputs, registry, serving
 from keras_gan_zoo.distribute import needs_custom_loop
 from keras_gan_zoo.guards import guard_divergence
 from keras_gan_zoo.signals import MonitorSignals
@@ -78,6 +80,13 @@ class BaseGAN(keras.Model):
     #: images, ``generate(num_samples=, seed=)``) or ``"translate"`` (held-out inputs
     #: translated, ``translate(images)``: the image-to-image entries).
     evaluation_sampling: ClassVar[str] = "generate"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # An entry's ``train_step(self, data)`` as `fit` calls it on the active backend
+        # (on JAX: ``train_step(state, data)``; `engine.train_step`).
+        super().__init_subclass__(**kwargs)
+        if "train_step" in cls.__dict__:
+            cls.train_step = engine.train_step(cls.__dict__["train_step"])
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "BaseGAN":
         # Every way of making an entry (`registry.build`, `from_config`, ``DCGAN(...)``)
@@ -184,6 +193,17 @@ class BaseGAN(keras.Model):
             g_optimizer, g_variables, "g_optimizer", self.side_learning_rate("g"))
         self.d_optimizer = self._prepare_optimizer(
             d_optimizer, d_variables, "d_optimizer", self.side_learning_rate("d"))
+        self.group_optimizers()
+
+    def group_optimizers(self) -> None:
+        """``model.optimizer`` as `fit` needs it on the active backend: on JAX, the entry's
+        optimizers (`optimizer_names`) as one `keras.optimizers.MultiOptimizer`, so that
+        `fit`'s state carries all their variables; ``None`` on TensorFlow (`engine`). An entry
+        that makes optimizers of its own in `compile` calls it again after them."""
+        optimizers = [getattr(self, name) for name in self.optimizer_names
+                      if getattr(self, name, None) is not None]
+        self.optimizer = engine.group_optimizers(
+            optimizers, [optimizer._trainable_variables for optimizer in optimizers])
 
     def optimizer_variables(self) -> tuple[list[keras.Variable], list[keras.Variable]]:
         """The variables ``g_optimizer`` and ``d_optimizer`` update. Entries with several
@@ -221,20 +241,22 @@ class BaseGAN(keras.Model):
     # ---------------------------------------------------------- training rules
     #: The replica's share of a global-batch mean, of a batch-averaged loss, and one
     #: optimizer update: `distribute`'s rules, as methods for the entries' train steps.
-    replica_loss = staticmethod(distribute.replica_loss)
-    replica_share = staticmethod(distribute.replica_share)
-    apply_gradients = staticmethod(distribute.apply_gradients)
+    #: `engine.minimize`: ``self.minimize(objective, (optimizer, variables), ...)`` updates
+    #: each ``variables`` down the gradient of its loss in ``objective()``'s ``(losses, logs)``.
+    minimize = staticmethod(engine.minimize)
+    replica_loss = staticmethod(engine.replica_loss)
+    replica_share = staticmethod(engine.replica_share)
 
-    def _next_seed(self) -> tf.Tensor:
-        """A fresh stateless seed, distinct per step, per draw and per replica
-        (`distribute.step_seed`)."""
+    def _next_seed(self) -> Any:
+        """A fresh stateless seed, distinct per step, per draw and (under `tf.distribute`)
+        per replica (`engine.step_seed`)."""
         self._random_draws += 1
-        return distribute.step_seed(self._random_seed, self._random_draws,
-                         self.g_optimizer.iterations + self.d_optimizer.iterations)
+        return engine.step_seed(self._random_seed, self._random_draws,
+                                self.g_optimizer.iterations + self.d_optimizer.iterations)
 
-    def discriminator_logits(self, images: Any, training: bool) -> tf.Tensor:
+    def discriminator_logits(self, images: Any, training: bool) -> Any:
         """D's logits for ``images``, in float32 (also under mixed precision)."""
-        return tf.cast(self.discriminator(images, training=training), tf.float32)
+        return keras.ops.cast(self.discriminator(images, training=training), "float32")
 
     # ------------------------------------------------------- checks, reporting
     def check_image_shape(
@@ -282,7 +304,7 @@ class BaseGAN(keras.Model):
         if kwargs.pop("check_input_range", True):
             x = inputs.check_training_images(x, type(self).__name__)
         kwargs["callbacks"] = guard_divergence(kwargs.get("callbacks"))
-        if needs_custom_loop(self.distribute_strategy):
+        if engine.BACKEND == "tensorflow" and needs_custom_loop(self.distribute_strategy):
             if y is not None:
                 raise ValueError("GANs take no targets: pass the dataset as x only.")
             return distributed_fit(self, x, **kwargs)

@@ -9,12 +9,12 @@
   by: the last batch of an epoch may split unevenly over replicas.
 
 The rules that make an entry's custom ``train_step`` right under any strategy (used
-through `BaseGAN`'s hooks):
+through `keras_gan_zoo.engine` on TensorFlow):
 
-* **Loss reduction** (`replica_loss`): per-example losses are summed and divided by the
-  *global* number of examples inside the ``GradientTape``; the optimizer sums gradients
-  over replicas, so one step on N replicas equals one step on one replica with the same
-  global batch.
+* **Loss reduction** (`engine.replica_loss`): per-example losses are summed and divided by
+  the *global* number of examples (`global_count`) inside the ``GradientTape``; the
+  optimizer sums gradients over replicas, so one step on N replicas equals one step on one
+  replica with the same global batch.
 * **Logging** (`step_logs.report_step`): `keras.metrics.Mean` trackers receive the
   per-example losses, so the logged value is the global-batch mean (not 1/N of it).
 * **Randomness** (`step_seed`): stateless seeds that fold in the step and the replica id,
@@ -29,7 +29,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from keras_gan_zoo import losses, training
+from keras_gan_zoo import training
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = {"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
@@ -165,41 +165,11 @@ def set_precision(mode: str = "off") -> str:
     return PRECISIONS[mode]
 
 
-def replica_loss(per_example: tf.Tensor, optimizer: keras.optimizers.Optimizer | None = None
-                 ) -> tf.Tensor:
-    """This replica's share of the global-batch mean of ``per_example``.
-
-    ``sum(per_example) / examples in the global batch`` (`global_count`, right also when
-    the last batch splits unevenly over replicas); call it inside the tape. With an
-    optimizer, the result is also scaled for mixed precision.
-    """
-    per_example = tf.cast(losses.per_example_mean(per_example), tf.float32)
-    loss = tf.math.divide_no_nan(tf.reduce_sum(per_example), global_count(per_example))
-    return optimizer.scale_loss(loss) if optimizer is not None else loss
-
-
-def replica_share(batch_loss: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
-    """This replica's share of a loss already averaged over its batch ``batch``
-    (e.g. EBGAN's pulling-away term): ``batch_loss x its examples / global examples``,
-    ``batch_loss / num_replicas`` when the replicas hold equal shares."""
-    share = tf.math.divide_no_nan(tf.cast(tf.shape(batch)[0], tf.float32), global_count(batch))
-    return tf.cast(batch_loss, tf.float32) * share
-
-
 def step_seed(seed: int, draw: int, step: Any) -> tf.Tensor:
     """A stateless seed (int32 ``[2]``) distinct per ``seed``, ``draw`` (a count the model
     keeps), training ``step`` and replica (`fold_in_replica`)."""
     base = tf.constant([seed % (2**31), draw], tf.int32)
     return fold_in_replica(tf.random.experimental.stateless_fold_in(base, tf.cast(step, tf.int32)))
-
-
-def apply_gradients(tape: tf.GradientTape, loss: tf.Tensor,
-                    optimizer: keras.optimizers.Optimizer, variables: Any) -> None:
-    """One optimizer update of ``variables`` from ``loss`` recorded on ``tape`` (under a
-    strategy, the optimizer sums the replicas' gradients: see `replica_loss`)."""
-    variables = list(variables)
-    gradients = tape.gradient(loss, variables)
-    optimizer.apply_gradients(zip(gradients, variables))
 
 
 def prepare_optimizer(optimizer: Any, variables: Any, policy: str) -> keras.optimizers.Optimizer:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 
 def trained_steps(model: keras.Model) -> int:
@@ -34,10 +34,10 @@ def report_step(trackers: Mapping[str, keras.metrics.Mean], loss_tracker: Any,
     ``loss`` tracker (so the epoch's logs and history carry its mean), ``None`` before
     ``compile`` (e.g. a bare ``train_step`` call)."""
     for name, value in values.items():
-        trackers[name].update_state(tf.cast(value, tf.float32))
+        trackers[name].update_state(ops.cast(value, "float32"))
     results = {name: tracker.result() for name, tracker in trackers.items()}
-    step_loss = tf.add_n([tf.reduce_mean(tf.cast(value, tf.float32))
-                          for name, value in values.items() if name.endswith("loss")])
+    step_loss = sum(ops.mean(ops.cast(value, "float32"))
+                    for name, value in values.items() if name.endswith("loss"))
     if loss_tracker is None:
         results["loss"] = step_loss
     else:

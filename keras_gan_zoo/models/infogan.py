@@ -172,6 +172,7 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         self.q_optimizer = self._prepare_optimizer(
             q_optimizer, self.q_network.trainable_variables, "q_optimizer",
             self.side_learning_rate("g"))
+        self.group_optimizers()
 
     # ---------------------------------------------------------------- training
     def sample_generator_inputs(self, batch_size: int | tf.Tensor) -> list[tf.Tensor]:

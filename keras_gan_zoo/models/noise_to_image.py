@@ -51,7 +51,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_zoo import augment, inputs, losses, regularizers
+from keras import ops
+
+from keras_gan_zoo import augment, engine, inputs, losses, regularizers
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.signals import MonitorSignals, noise_to_image_signals
@@ -156,10 +158,9 @@ class NoiseToImageGAN(BaseGAN):
         self.instance_noise_steps = None if instance_noise_steps is None else int(instance_noise_steps)
         self.ema_rampup = None if ema_rampup is None else float(ema_rampup)
         # The run's length in generator steps for instance noise without instance_noise_steps,
-        # set by `fit` (`InstanceNoiseRunLength`); 0 until known. Not a Keras weight: it is
-        # the current `fit`'s, not the model's.
-        self._instance_noise_run_steps = tf.Variable(0, trainable=False, dtype=tf.int64,
-                                                     name="instance_noise_run_steps")
+        # set by `fit` (`InstanceNoiseRunLength`, which retraces the step); 0 until known. Not
+        # a Keras weight: it is the current `fit`'s, not the model's.
+        self._instance_noise_run_steps = 0
         if self.gradient_penalty or self.r1_penalty:
             self.trackers["d_penalty"] = keras.metrics.Mean(name="d_penalty")
 
@@ -202,7 +203,7 @@ class NoiseToImageGAN(BaseGAN):
         if isinstance(images, Mapping):
             images = images["image"]
         self.check_image_shape(images.shape[1:], what="dataset images")
-        return tf.cast(images, self.compute_dtype)
+        return ops.cast(images, self.compute_dtype)
 
     def real_data(self, data: Any) -> tuple[tf.Tensor, Any]:
         """``(images, condition)`` of a dataset element: what D sees of real data
@@ -223,21 +224,20 @@ class NoiseToImageGAN(BaseGAN):
         return rng.uniform(-1.0, 1.0, (batch_size, *self.image_shape)).astype(np.float32)
 
     # ------------------------------------------------------------------- noise
-    def sample_uniform(self, shape: Sequence[int | tf.Tensor]) -> tf.Tensor:
+    def sample_uniform(self, shape: Sequence[Any]) -> Any:
         """U[0, 1) draws of ``shape`` (``[batch, ...]``), different per replica, step and call."""
-        return tf.random.stateless_uniform(shape, self._next_seed())
+        return engine.uniform(shape, self._next_seed())
 
-    def sample_normal(self, shape: Sequence[int | tf.Tensor], dtype: Any = tf.float32
-                      ) -> tf.Tensor:
+    def sample_normal(self, shape: Sequence[Any], dtype: Any = "float32") -> Any:
         """N(0, 1) draws of ``shape`` (``[batch, ...]``), different per replica, step and call."""
-        return tf.random.stateless_normal(shape, self._next_seed(), dtype=dtype)
+        return engine.normal(shape, self._next_seed(), dtype=dtype)
 
-    def sample_noise(self, batch_size: int | tf.Tensor) -> tf.Tensor:
+    def sample_noise(self, batch_size: Any) -> Any:
         """z of shape ``[batch_size, latent_dim]`` from the ``noise`` prior, for a training step."""
         shape = (batch_size, self.latent_dim)
         if self.noise_distribution == "uniform":
-            return tf.random.stateless_uniform(shape, self._next_seed(), -1.0, 1.0)
-        return tf.random.stateless_normal(shape, self._next_seed())
+            return engine.uniform(shape, self._next_seed(), -1.0, 1.0)
+        return engine.normal(shape, self._next_seed())
 
     def sample_generator_inputs(self, batch_size: int | tf.Tensor) -> Any:
         """G's inputs for a training step: z by default (CGAN: ``[z, labels]``)."""
@@ -276,13 +276,13 @@ class NoiseToImageGAN(BaseGAN):
     def discriminator_inputs(self, images: tf.Tensor) -> tf.Tensor:
         """The images, real or fake, as D is shown them: DiffAugment (``diff_augment``),
         then instance noise (``instance_noise``), drawn per example; unchanged when off."""
-        batch = tf.shape(images)[0]
+        batch = ops.shape(images)[0]
         if self.diff_augment:
             draws = self.sample_uniform([batch, augment.num_draws(self.diff_augment)])
             images = augment.diff_augment(images, self.diff_augment, draws)
         if self.instance_noise:
             noise = self.sample_normal([batch, *images.shape[1:]], images.dtype)
-            images = images + tf.cast(self.instance_noise_stddev(), images.dtype) * noise
+            images = images + ops.cast(self.instance_noise_stddev(), images.dtype) * noise
         return images
 
     def adversarial_losses(self) -> losses.AdversarialLoss:
@@ -314,7 +314,7 @@ class NoiseToImageGAN(BaseGAN):
 
         penalty = 0.0
         if self.gradient_penalty:
-            mix = self.sample_uniform([tf.shape(real_images)[0]])
+            mix = self.sample_uniform([ops.shape(real_images)[0]])
             penalty += regularizers.wasserstein_gradient_penalty(
                 critic, real_images, fake_images, weight=self.gradient_penalty,
                 interpolation_weights=mix)
@@ -360,9 +360,9 @@ class NoiseToImageGAN(BaseGAN):
         StyleGAN2-ADA does (``ema_rampup``): ``min(ema, 0.5 ** (1 / max(step * ema_rampup,
         1e-8)))``, 0 at step 0 (the first update copies G)."""
         if not self.ema_rampup:
-            return tf.constant(self.ema, tf.float32)
-        half_life = tf.maximum(tf.cast(step, tf.float32) * self.ema_rampup, 1e-8)
-        return tf.minimum(self.ema, tf.pow(0.5, 1.0 / half_life))
+            return ops.convert_to_tensor(self.ema, "float32")
+        half_life = ops.maximum(ops.cast(step, "float32") * self.ema_rampup, 1e-8)
+        return ops.minimum(self.ema, ops.power(0.5, 1.0 / half_life))
 
     def update_ema(self, batch_size: int | tf.Tensor) -> None:
         """After each G update: ``average <- beta * average + (1 - beta) * weight`` for G's
@@ -396,41 +396,44 @@ class NoiseToImageGAN(BaseGAN):
         """One gradient step on D: minimise `discriminator_objective` + `regularization`
         on ``real_images`` (seen with ``condition``, e.g. CGAN's labels) and fresh fakes,
         then `constrain_discriminator`."""
-        inputs = self.sample_generator_inputs(tf.shape(real_images)[0])
-        with tf.GradientTape() as tape:
+        inputs = self.sample_generator_inputs(ops.shape(real_images)[0])
+
+        def objective() -> tuple[Any, dict[str, Any]]:
             fake_images = self.discriminator_inputs(self.generator(inputs, training=True))
-            real_images = self.discriminator_inputs(real_images)
+            seen_real = self.discriminator_inputs(real_images)
             fake = self.discriminator_view(fake_images, self.generator_condition(inputs))
-            real = self.discriminator_view(real_images, condition)
+            real = self.discriminator_view(seen_real, condition)
             real_logits = self.discriminator_logits(real, training=True)
             fake_logits = self.discriminator_logits(fake, training=True)
             per_example = self.discriminator_objective(real_logits, fake_logits)
-            penalty = self.regularization(real_images, fake_images, condition)
-            loss = self.replica_loss(per_example + penalty, self.d_optimizer)
-        self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
+            penalty = self.regularization(seen_real, fake_images, condition)
+            return self.replica_loss(per_example + penalty, self.d_optimizer), {
+                "d_loss": per_example,
+                **self.penalty_logs(penalty),
+                "d_real": ops.sigmoid(losses.per_example_mean(real_logits)),
+                "d_fake": ops.sigmoid(losses.per_example_mean(fake_logits)),
+            }
+
+        logs = self.minimize(objective, (self.d_optimizer, self.discriminator.trainable_variables))
         self.constrain_discriminator()
-        return {
-            "d_loss": per_example,
-            **self.penalty_logs(penalty),
-            "d_real": tf.sigmoid(losses.per_example_mean(real_logits)),
-            "d_fake": tf.sigmoid(losses.per_example_mean(fake_logits)),
-        }
+        return logs
 
     def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
                          condition: Any = None) -> dict[str, tf.Tensor]:
         """One gradient step on G against the current D: minimise `generator_objective` on
         ``batch_size`` fakes (the relativistic loss compares them with ``real_images``)."""
         inputs = self.sample_generator_inputs(batch_size)
-        with tf.GradientTape() as tape:
+
+        def objective() -> tuple[Any, dict[str, Any]]:
             fake = self.discriminator_view(
                 self.discriminator_inputs(self.generator(inputs, training=True)),
                 self.generator_condition(inputs))
             per_example = self.generator_objective(
                 self.discriminator_logits(fake, training=True),
                 self.generator_real_logits(real_images, condition))
-            loss = self.replica_loss(per_example, self.g_optimizer)
-        self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
-        return {"g_loss": per_example}
+            return self.replica_loss(per_example, self.g_optimizer), {"g_loss": per_example}
+
+        return self.minimize(objective, (self.g_optimizer, self.generator.trainable_variables))
 
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         """Algorithm 1 of Goodfellow et al. 2014: k steps on D, each on its own k-th of the
@@ -445,7 +448,7 @@ class NoiseToImageGAN(BaseGAN):
 
         for k in range(self.d_steps):  # fresh real data per D step
             d_logs = self.update_discriminator(*minibatch(k))
-        batch_size = tf.shape(minibatch(0)[0])[0]
+        batch_size = ops.shape(minibatch(0)[0])[0]
         g_logs = self.update_generator(batch_size, *minibatch(0))
         if self.ema is not None:
             self.update_ema(batch_size)
@@ -480,7 +483,8 @@ class NoiseToImageGAN(BaseGAN):
         self, num_samples: int | None = None, z: Any = None, seed: int | None = None
     ) -> np.ndarray:
         """Images in [0, 1], shape ``[N, H, W, C]``; the same ``seed`` gives the same images."""
-        return self.generate_images(tf.constant(self.noise(num_samples, z, seed))).numpy()
+        return ops.convert_to_numpy(
+            self.generate_images(ops.convert_to_tensor(self.noise(num_samples, z, seed))))
 
     def sample_grid(self, num_samples: int = 64, seed: int = 0) -> tuple[np.ndarray, int]:
         """Images for a picture of the model and its number of rows (fixed noise by ``seed``)."""
@@ -521,7 +525,7 @@ class InstanceNoiseRunLength(keras.callbacks.Callback):
         steps = self.params.get("steps")
         self.counted = 0
         self.known = bool(steps)
-        self.model._instance_noise_run_steps.assign(self.params["epochs"] * steps if steps else 0)
+        self._set_run_steps(self.params["epochs"] * steps if steps else 0)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self.counted = batch + 1
@@ -529,4 +533,11 @@ class InstanceNoiseRunLength(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if not self.known and self.counted:
             self.known = True
-            self.model._instance_noise_run_steps.assign(self.params["epochs"] * self.counted)
+            self._set_run_steps(self.params["epochs"] * self.counted)
+
+    def _set_run_steps(self, steps: int) -> None:
+        """The run's length, a constant of the compiled step: the step is traced again."""
+        if steps != self.model._instance_noise_run_steps:
+            self.model._instance_noise_run_steps = steps
+            if getattr(self.model, "train_function", None) is not None:
+                self.model.make_train_function(force=True)

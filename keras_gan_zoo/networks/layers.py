@@ -38,6 +38,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from keras_gan_zoo.distribute import fold_in_replica
+from keras_gan_zoo import engine
 
 NORMALIZATIONS = ("batch", "instance", "none")
 
@@ -56,7 +57,9 @@ def weight_init() -> keras.initializers.Initializer:
 
 
 def batch_norm(synchronized: bool = True, **kwargs: Any) -> layers.BatchNormalization:
-    """Batch norm whose statistics span the global batch under a distribution strategy."""
+    """Batch norm whose statistics span the global batch under a distribution strategy
+    (on JAX, plain batch norm does: `engine.SYNCHRONIZED_BATCH_NORM`)."""
+    synchronized = synchronized and engine.SYNCHRONIZED_BATCH_NORM
     return layers.BatchNormalization(synchronized=synchronized, **kwargs)
 
 

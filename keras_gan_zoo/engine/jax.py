@@ -1,0 +1,194 @@
+"""The JAX engine: a stateless ``train_step`` with both optimizers in `fit`'s state,
+objectives differentiated with `jax.value_and_grad` (see `keras_gan_zoo.engine`).
+
+How a step runs (the approach of keras-team/keras#18881): `fit` jit-compiles
+``train_step(state, data)``; `train_step` opens a `keras.StatelessScope` that maps every
+variable of the model, of its optimizers and of its metrics to its value in ``state``, and
+runs the entry's step as written, as if stateful. Reads of a variable return the scope's
+value and assignments (batch-norm statistics, spectral norm's ``u``, the moving average of
+G, the optimizers' slots, the metrics) are recorded in the scope; the new state is read
+back from it. `minimize` differentiates an objective with respect to the values of the
+variables it updates inside a nested scope, whose updates it carries back to the step's.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import jax
+import keras
+from keras import ops
+from keras.src.backend.common.stateless_scope import get_stateless_scope, in_stateless_scope
+
+__all__ = ["minimize", "input_gradients", "step_seed", "normal", "uniform", "global_count",
+           "train_step", "group_optimizers", "SYNCHRONIZED_BATCH_NORM"]
+
+#: No `tf.distribute` replicas: under `keras.distribution.DataParallel` one program sees the
+#: global batch, so plain batch normalization already takes the global batch's statistics.
+SYNCHRONIZED_BATCH_NORM = False
+
+
+def _scope_values(scope: keras.StatelessScope | None) -> dict[int, Any]:
+    return {} if scope is None else dict(scope.state_mapping)
+
+
+def minimize(objective: Callable[[], tuple[Any, Any]],
+             *updates: tuple[keras.optimizers.Optimizer, Sequence[keras.Variable]]) -> Any:
+    """Update each ``(optimizer, variables)`` of ``updates`` down the gradient of its loss in
+    ``objective()``'s ``(losses, logs)`` (one loss, or a tuple with one per update), all from
+    one forward pass; return the logs. The variables the objective assigns (batch-norm
+    statistics, spectral norm's ``u``) keep their new values, as under a ``tf.GradientTape``."""
+    outer = get_stateless_scope()
+    if outer is None:
+        raise RuntimeError("engine.minimize runs inside an entry's train_step (on JAX, the "
+                           "step opens the scope that holds the model's state).")
+    state = _scope_values(outer)
+    groups = [list(variables) for _, variables in updates]
+
+    def losses_of(values: list[list[Any]]) -> tuple[tuple[Any, ...], tuple[Any, dict[int, Any]]]:
+        scope = keras.StatelessScope()
+        scope.state_mapping = dict(state)
+        for group, group_values in zip(groups, values):
+            scope.state_mapping.update({id(v): x for v, x in zip(group, group_values)})
+        start = dict(scope.state_mapping)
+        with scope:
+            losses, logs = objective()
+        changed = {key: value for key, value in scope.state_mapping.items()
+                   if start.get(key) is not value}
+        return tuple(losses) if isinstance(losses, (tuple, list)) else (losses,), (logs, changed)
+
+    values = [[state.get(id(v), v.value) for v in group] for group in groups]
+    losses, pullback, (logs, changed) = jax.vjp(losses_of, values, has_aux=True)
+    outer.state_mapping.update(changed)
+    for index, ((optimizer, _), group) in enumerate(zip(updates, groups, strict=True)):
+        # The gradient of this update's loss alone (one-hot cotangent over the losses).
+        cotangent = tuple(ops.ones_like(loss) if i == index else ops.zeros_like(loss)
+                          for i, loss in enumerate(losses))
+        (gradients,) = pullback(cotangent)
+        optimizer.apply(gradients[index], group)
+    return logs
+
+
+def input_gradients(function: Callable[[Any], Any], inputs: Any) -> Any:
+    """The gradient of ``sum(function(inputs))`` with respect to ``inputs``, differentiable
+    again by the enclosing `minimize` (Gulrajani et al. 2017's double backpropagation). The
+    variables ``function`` assigns (a batch-norm layer's statistics) are not updated by this
+    extra pass."""
+    state = _scope_values(get_stateless_scope())
+
+    def total(x: Any) -> Any:
+        scope = keras.StatelessScope()
+        scope.state_mapping = dict(state)
+        with scope:
+            return ops.sum(ops.cast(function(x), "float32"))
+
+    return jax.grad(total)(inputs)
+
+
+def step_seed(seed: int, draw: int, step: Any) -> jax.Array:
+    """A stateless seed (uint32 ``[2]``, a raw JAX key) distinct per ``seed``, ``draw`` and
+    training ``step``. One program draws for the global batch, so there are no replicas to
+    tell apart."""
+    key = jax.numpy.array([seed % (2**31), draw], dtype="uint32")
+    return jax.random.fold_in(key, ops.cast(step, "uint32"))
+
+
+def normal(shape: Sequence[Any], seed: jax.Array, dtype: Any = "float32") -> jax.Array:
+    """N(0, 1) draws of ``shape`` from the stateless ``seed`` (`step_seed`)."""
+    return keras.random.normal(tuple(shape), dtype=dtype, seed=seed)
+
+
+def uniform(shape: Sequence[Any], seed: jax.Array, minval: float = 0.0, maxval: float = 1.0,
+            dtype: Any = "float32") -> jax.Array:
+    """U[minval, maxval) draws of ``shape`` from the stateless ``seed`` (`step_seed`)."""
+    return keras.random.uniform(tuple(shape), minval, maxval, dtype=dtype, seed=seed)
+
+
+def global_count(per_example: Any) -> Any:
+    """The number of examples of the batch (float32): under `keras.distribution.DataParallel`
+    an array is the global batch, so a mean over it is already the global mean."""
+    return ops.cast(ops.shape(per_example)[0], "float32")
+
+
+def _state_variables(model: keras.Model) -> tuple[list[keras.Variable], ...]:
+    """The variables of `fit`'s JAX state, in its order: trainable, non-trainable, the
+    optimizer's (`group_optimizers`), the metrics'."""
+    optimizer = getattr(model, "optimizer", None)
+    return (list(model.trainable_variables), list(model.non_trainable_variables),
+            list(optimizer.variables) if optimizer is not None else [],
+            list(model.metrics_variables))
+
+
+def train_step(step: Callable[..., Any]) -> Callable[..., Any]:
+    """An entry's ``train_step(self, data)``, written as if stateful, as `fit` calls it on
+    JAX: ``train_step(state, data) -> (logs, state)``. Called with the data alone (a test, a
+    benchmark, the step of another entry's), it runs on the variables' current values and
+    assigns the new ones; inside a running step, it is the step itself."""
+    if getattr(step, "stateless_step", False):
+        return step
+
+    @functools.wraps(step)
+    def stateless(model: keras.Model, *args: Any) -> Any:
+        if len(args) == 1:
+            (data,) = args
+            if in_stateless_scope():
+                return step(model, data)
+            groups = _state_variables(model)
+            state = tuple([v.value for v in group] for group in groups)
+            logs, state = stateless(model, state, data)
+            for group, values in zip(groups, state):
+                for variable, value in zip(group, values):
+                    variable.assign(value)
+            return logs
+        state, data = args
+        groups = _state_variables(model)
+        mapping = [pair for group, values in zip(groups, state) for pair in zip(group, values)]
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            logs = step(model, data)
+        new_state = tuple([_current(scope, v) for v in group] for group in groups)
+        return logs, new_state
+
+    stateless.stateless_step = True
+    return stateless
+
+
+def _current(scope: keras.StatelessScope, variable: keras.Variable) -> Any:
+    value = scope.get_current_value(variable)
+    return variable.value if value is None else value
+
+
+class OptimizerGroup(keras.optimizers.MultiOptimizer):
+    """The entry's optimizers as `fit`'s one ``model.optimizer`` (so that the JAX state
+    carries all their variables), each for its own variables. The entry saves and restores
+    its optimizers by their own names (``g_optimizer``, ``d_optimizer``): the group keeps
+    nothing of its own in a ``.keras`` file, which therefore loads on either backend."""
+
+    def save_own_variables(self, store: Any) -> None:
+        pass
+
+    def load_own_variables(self, store: Any) -> None:
+        pass
+
+    def finalize_variable_values(self, var_list: Sequence[keras.Variable]) -> None:
+        pass
+
+
+def group_optimizers(optimizers: Sequence[keras.optimizers.Optimizer],
+                     variables: Sequence[Sequence[keras.Variable]]) -> OptimizerGroup:
+    """One `keras.optimizers.MultiOptimizer` over ``optimizers``, each routed its own
+    ``variables`` (by identity: the networks' variable paths need not be distinct)."""
+    owner: dict[int, keras.optimizers.Optimizer] = {}
+    for optimizer, group in zip(optimizers, variables):
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            raise ValueError(
+                "mixed_float16 (a loss-scaled optimizer) is not supported on the JAX backend: "
+                "use --mixed-precision bfloat16, which needs no loss scaling.")
+        for variable in group:
+            owner[id(variable)] = optimizer
+    group = OptimizerGroup(lambda variable: owner[id(variable)], name="optimizer_group")
+    for optimizer in optimizers:
+        if optimizer not in group._inner_optimizers:
+            group._inner_optimizers.append(optimizer)
+    group.build([v for variables_ in variables for v in variables_])
+    return group
