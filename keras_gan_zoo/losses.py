@@ -15,16 +15,18 @@ a step on N replicas equals a step on one, except the ones in
 example with the mean over *this replica's* batch.
 
 Discriminator outputs are logits (no sigmoid in the networks), so the
-cross-entropies are computed with ``sigmoid_cross_entropy_with_logits``,
-which is exact where ``log(sigmoid(x))`` would underflow.
+cross-entropies are computed from the logits (``keras.ops.binary_crossentropy``
+with ``from_logits=True``: TensorFlow's ``sigmoid_cross_entropy_with_logits``,
+JAX's ``log_sigmoid``), which is exact where ``log(sigmoid(x))`` would underflow.
+Written in `keras.ops`, so they run on the TensorFlow and JAX backends alike.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
-import tensorflow as tf
+from keras import ops
 
 __all__ = [
     "per_example_mean",
@@ -58,27 +60,27 @@ __all__ = [
 ]
 
 
-def per_example_mean(values: tf.Tensor) -> tf.Tensor:
+def per_example_mean(values: Any) -> Any:
     """Mean over every axis but the first: ``[batch, ...] -> [batch]``."""
-    values = tf.convert_to_tensor(values)
-    if values.shape.rank == 1:
+    values = ops.convert_to_tensor(values)
+    if len(values.shape) == 1:
         return values
-    return tf.reduce_mean(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
+    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
 
 
-def _float(values: tf.Tensor) -> tf.Tensor:
-    return tf.cast(values, tf.float32)
+def _float(values: Any) -> Any:
+    return ops.cast(values, "float32")
 
 
-def _bce(logits: tf.Tensor, target: float) -> tf.Tensor:
+def _bce(logits: Any, target: float) -> Any:
     logits = _float(logits)
-    labels = tf.fill(tf.shape(logits), tf.constant(target, tf.float32))
-    return per_example_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+    labels = ops.full_like(logits, target, dtype="float32")
+    return per_example_mean(ops.binary_crossentropy(labels, logits, from_logits=True))
 
 
 def minimax_discriminator_loss(
-    real_logits: tf.Tensor, fake_logits: tf.Tensor, real_target: float = 1.0
-) -> tf.Tensor:
+    real_logits: Any, fake_logits: Any, real_target: float = 1.0
+) -> Any:
     """Discriminator loss of Goodfellow et al. 2014, eq. 1, as a minimisation.
 
     ``L_D = -[t log D(x) + (1 - t) log(1 - D(x))] - log(1 - D(G(z)))``
@@ -100,7 +102,7 @@ def minimax_discriminator_loss(
 modified_discriminator_loss = minimax_discriminator_loss
 
 
-def minimax_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+def minimax_generator_loss(fake_logits: Any) -> Any:
     """Generator loss of the minimax game (Goodfellow et al. 2014, eq. 1).
 
     ``L_G = log(1 - D(G(z)))``; it saturates when D rejects the samples early
@@ -114,7 +116,7 @@ def minimax_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     return -_bce(fake_logits, 0.0)
 
 
-def non_saturating_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+def non_saturating_generator_loss(fake_logits: Any) -> Any:
     """Non-saturating generator loss (Goodfellow et al. 2014, sec. 3).
 
     ``L_G = -log D(G(z))``: same fixed point as the minimax loss, stronger
@@ -127,7 +129,7 @@ def non_saturating_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
 modified_generator_loss = non_saturating_generator_loss
 
 
-def wasserstein_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+def wasserstein_discriminator_loss(real_logits: Any, fake_logits: Any) -> Any:
     """WGAN critic loss (Arjovsky, Chintala & Bottou 2017, Algorithm 1).
 
     ``L_D = D(G(z)) - D(x)``: the critic maximises the estimate of the
@@ -137,7 +139,7 @@ def wasserstein_discriminator_loss(real_logits: tf.Tensor, fake_logits: tf.Tenso
     return per_example_mean(_float(fake_logits)) - per_example_mean(_float(real_logits))
 
 
-def wasserstein_generator_loss(fake_logits: tf.Tensor) -> tf.Tensor:
+def wasserstein_generator_loss(fake_logits: Any) -> Any:
     """WGAN generator loss (Arjovsky, Chintala & Bottou 2017, Algorithm 1): ``L_G = -D(G(z))``.
 
     Also the generator side of the hinge loss (`wasserstein_hinge_generator_loss`).
@@ -149,24 +151,24 @@ wasserstein_hinge_generator_loss = wasserstein_generator_loss
 
 
 def wasserstein_hinge_discriminator_loss(
-    real_logits: tf.Tensor, fake_logits: tf.Tensor
-) -> tf.Tensor:
+    real_logits: Any, fake_logits: Any
+) -> Any:
     """Hinge discriminator loss (Lim & Ye 2017, Geometric GAN; Miyato et al. 2018, SN-GAN).
 
     ``L_D = max(0, 1 - D(x)) + max(0, 1 + D(G(z)))``; the generator loss is
     ``-D(G(z))``. No label smoothing (the margins play that role).
     """
-    return per_example_mean(tf.nn.relu(1.0 - _float(real_logits))) + per_example_mean(
-        tf.nn.relu(1.0 + _float(fake_logits))
+    return per_example_mean(ops.relu(1.0 - _float(real_logits))) + per_example_mean(
+        ops.relu(1.0 + _float(fake_logits))
     )
 
 
 def least_squares_discriminator_loss(
-    real_outputs: tf.Tensor,
-    fake_outputs: tf.Tensor,
+    real_outputs: Any,
+    fake_outputs: Any,
     real_target: float = 1.0,
     fake_target: float = 0.0,
-) -> tf.Tensor:
+) -> Any:
     """Least-squares discriminator loss (Mao et al. 2017, LSGAN, eq. 2).
 
     ``L_D = 1/2 (D(x) - b)^2 + 1/2 (D(G(z)) - a)^2`` with ``b = real_target``,
@@ -175,32 +177,32 @@ def least_squares_discriminator_loss(
     """
     real = _float(real_outputs)
     fake = _float(fake_outputs)
-    return 0.5 * per_example_mean(tf.square(real - real_target)) + 0.5 * per_example_mean(
-        tf.square(fake - fake_target)
+    return 0.5 * per_example_mean(ops.square(real - real_target)) + 0.5 * per_example_mean(
+        ops.square(fake - fake_target)
     )
 
 
-def least_squares_generator_loss(fake_outputs: tf.Tensor, real_target: float = 1.0) -> tf.Tensor:
+def least_squares_generator_loss(fake_outputs: Any, real_target: float = 1.0) -> Any:
     """Least-squares generator loss (Mao et al. 2017, LSGAN, eq. 2, c = real_target).
 
     ``L_G = 1/2 (D(G(z)) - c)^2`` (TF-GAN: ``real_label``).
     """
-    return 0.5 * per_example_mean(tf.square(_float(fake_outputs) - real_target))
+    return 0.5 * per_example_mean(ops.square(_float(fake_outputs) - real_target))
 
 
 def _relativistic_average(
-    real_logits: tf.Tensor, fake_logits: tf.Tensor, real_target: float
-) -> tf.Tensor:
+    real_logits: Any, fake_logits: Any, real_target: float
+) -> Any:
     real = _float(real_logits)
     fake = _float(fake_logits)
-    return _bce(real - tf.reduce_mean(fake), real_target) + _bce(
-        fake - tf.reduce_mean(real), 1.0 - real_target
+    return _bce(real - ops.mean(fake), real_target) + _bce(
+        fake - ops.mean(real), 1.0 - real_target
     )
 
 
 def relativistic_discriminator_loss(
-    real_logits: tf.Tensor, fake_logits: tf.Tensor
-) -> tf.Tensor:
+    real_logits: Any, fake_logits: Any
+) -> Any:
     """Relativistic average discriminator loss (Jolicoeur-Martineau 2018, "The relativistic
     discriminator", RaSGAN).
 
@@ -215,7 +217,7 @@ def relativistic_discriminator_loss(
     return _relativistic_average(real_logits, fake_logits, 1.0)
 
 
-def relativistic_generator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+def relativistic_generator_loss(real_logits: Any, fake_logits: Any) -> Any:
     """Relativistic average generator loss (Jolicoeur-Martineau 2018, "The relativistic
     discriminator", RaSGAN).
 
@@ -228,22 +230,20 @@ def relativistic_generator_loss(real_logits: tf.Tensor, fake_logits: tf.Tensor) 
 
 
 def _softmax_cross_entropy(
-    one_hot_labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float = 0.0
-) -> tf.Tensor:
+    one_hot_labels: Any, logits: Any, label_smoothing: float = 0.0
+) -> Any:
     labels = _float(one_hot_labels)
-    num_classes = tf.cast(tf.shape(labels)[-1], tf.float32)
+    num_classes = ops.cast(ops.shape(labels)[-1], "float32")
     labels = labels * (1.0 - label_smoothing) + label_smoothing / num_classes
-    return per_example_mean(
-        tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=_float(logits))
-    )
+    return per_example_mean(ops.categorical_crossentropy(labels, _float(logits), from_logits=True))
 
 
 def acgan_discriminator_loss(
-    real_class_logits: tf.Tensor,
-    fake_class_logits: tf.Tensor,
-    one_hot_labels: tf.Tensor,
+    real_class_logits: Any,
+    fake_class_logits: Any,
+    one_hot_labels: Any,
     label_smoothing: float = 0.0,
-) -> tf.Tensor:
+) -> Any:
     """AC-GAN's class term for the discriminator (Odena, Olah & Shlens 2017, L_C).
 
     ``L = CE(c, Q(x)) + CE(c, Q(G(z, c)))`` with ``one_hot_labels`` ``[batch, K]``
@@ -256,7 +256,7 @@ def acgan_discriminator_loss(
     )
 
 
-def acgan_generator_loss(fake_class_logits: tf.Tensor, one_hot_labels: tf.Tensor) -> tf.Tensor:
+def acgan_generator_loss(fake_class_logits: Any, one_hot_labels: Any) -> Any:
     """AC-GAN's class term for the generator (Odena, Olah & Shlens 2017, L_C).
 
     ``L = CE(c, Q(G(z, c)))``, ``one_hot_labels`` ``[batch, K]``; add it to a real/fake loss.
@@ -264,12 +264,12 @@ def acgan_generator_loss(fake_class_logits: tf.Tensor, one_hot_labels: tf.Tensor
     return _softmax_cross_entropy(one_hot_labels, fake_class_logits)
 
 
-def mean_absolute_error(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+def mean_absolute_error(x: Any, y: Any) -> Any:
     """Per-example L1 distance ``mean |x - y|`` (pix2pix's L1 term, CycleGAN's cycle loss)."""
-    return per_example_mean(tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32)))
+    return per_example_mean(ops.abs(_float(x) - _float(y)))
 
 
-def categorical_mutual_information(codes: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+def categorical_mutual_information(codes: Any, logits: Any) -> Any:
     """Variational lower bound on I(c; G(z, c)) for a uniform categorical code, in nats
     (Chen et al. 2016, InfoGAN, Lemma 5.1, eq. 4).
 
@@ -279,21 +279,21 @@ def categorical_mutual_information(codes: tf.Tensor, logits: tf.Tensor) -> tf.Te
     from, ``logits`` Q's unnormalised scores ``[batch, K]`` (one softmax, inside
     the cross-entropy). ``L_I <= H(c) = ln K`` (2.30 nats for K = 10).
     """
-    logits = tf.cast(logits, tf.float32)
-    num_categories = tf.cast(tf.shape(logits)[-1], tf.float32)
-    cross_entropy = tf.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=tf.cast(codes, tf.int32), logits=logits
+    logits = _float(logits)
+    num_categories = ops.cast(ops.shape(logits)[-1], "float32")
+    cross_entropy = ops.sparse_categorical_crossentropy(
+        ops.cast(codes, "int32"), logits, from_logits=True
     )
-    return tf.math.log(num_categories) - cross_entropy
+    return ops.log(num_categories) - cross_entropy
 
 
 def gaussian_mutual_information(
-    codes: tf.Tensor,
-    mean: tf.Tensor,
-    log_std: tf.Tensor,
+    codes: Any,
+    mean: Any,
+    log_std: Any,
     low: float = -1.0,
     high: float = 1.0,
-) -> tf.Tensor:
+) -> Any:
     """Variational lower bound on I(c; G(z, c)) for continuous codes c ~ U(low, high)^d,
     with Q(c | x) a factored Gaussian, in nats (Chen et al. 2016, InfoGAN, sec. 5-6).
 
@@ -302,42 +302,42 @@ def gaussian_mutual_information(
     ``log_std`` broadcasts against ``mean`` (pass a constant for a fixed std).
     Returns ``[batch]``; with a learned std it is not bounded above.
     """
-    codes = tf.cast(codes, tf.float32)
-    mean = tf.cast(mean, tf.float32)
-    log_std = tf.cast(log_std, tf.float32) + tf.zeros_like(mean)
+    codes = _float(codes)
+    mean = _float(mean)
+    log_std = _float(log_std) + ops.zeros_like(mean)
     log_likelihood = (
-        -0.5 * tf.square((codes - mean) * tf.exp(-log_std))
+        -0.5 * ops.square((codes - mean) * ops.exp(-log_std))
         - log_std
         - 0.5 * math.log(2.0 * math.pi)
     )
-    return tf.reduce_sum(log_likelihood + math.log(high - low), axis=-1)
+    return ops.sum(log_likelihood + math.log(high - low), axis=-1)
 
 
-def reconstruction_energy(images: tf.Tensor, reconstructions: tf.Tensor) -> tf.Tensor:
+def reconstruction_energy(images: Any, reconstructions: Any) -> Any:
     """EBGAN's energy: per-example mean squared reconstruction error of the
     auto-encoder discriminator (Zhao, Mathieu & LeCun 2016, sec. 2.3).
 
     ``D(x) = mean (Dec(Enc(x)) - x)^2`` (the paper writes the norm; the mean
     square keeps the margin independent of the image size).
     """
-    images = tf.cast(images, tf.float32)
-    return per_example_mean(tf.square(tf.cast(reconstructions, tf.float32) - images))
+    images = _float(images)
+    return per_example_mean(ops.square(_float(reconstructions) - images))
 
 
 def margin_discriminator_loss(
-    real_energy: tf.Tensor, fake_energy: tf.Tensor, margin: float
-) -> tf.Tensor:
+    real_energy: Any, fake_energy: Any, margin: float
+) -> Any:
     """EBGAN discriminator loss (Zhao, Mathieu & LeCun 2016, eq. 1).
 
     ``L_D = D(x) + max(0, m - D(G(z)))``: low energy for data, energy at
     least ``m`` for samples (fakes above the margin give no gradient).
     The generator loss is ``L_G = D(G(z))`` (eq. 2), plus `pulling_away_term`.
     """
-    real_energy = tf.cast(real_energy, tf.float32)
-    return real_energy + tf.nn.relu(float(margin) - tf.cast(fake_energy, tf.float32))
+    real_energy = _float(real_energy)
+    return real_energy + ops.relu(float(margin) - _float(fake_energy))
 
 
-def pulling_away_term(embeddings: tf.Tensor, epsilon: float = 1e-12) -> tf.Tensor:
+def pulling_away_term(embeddings: Any, epsilon: float = 1e-12) -> Any:
     """EBGAN's pulling-away term (Zhao, Mathieu & LeCun 2016, eq. 6), a **batch-level** scalar.
 
     ``PT(S) = 1 / (N (N - 1)) * sum_{i != j} cos^2(s_i, s_j)``
@@ -350,14 +350,16 @@ def pulling_away_term(embeddings: tf.Tensor, epsilon: float = 1e-12) -> tf.Tenso
     fewer than two examples gives 0. Under a distribution strategy, each
     replica computes it on its own batch; scale it with `BaseGAN.replica_share`.
     """
-    embeddings = tf.cast(embeddings, tf.float32)
-    embeddings = tf.reshape(embeddings, [tf.shape(embeddings)[0], -1])
-    unit = tf.math.l2_normalize(embeddings, axis=1, epsilon=epsilon)
-    squared_cosines = tf.square(tf.matmul(unit, unit, transpose_b=True))
-    diagonal = tf.linalg.diag_part(squared_cosines)
-    off_diagonal = tf.reduce_sum(squared_cosines) - tf.reduce_sum(diagonal)
-    n = tf.cast(tf.shape(embeddings)[0], tf.float32)
-    return tf.math.divide_no_nan(off_diagonal, n * (n - 1.0))
+    embeddings = _float(embeddings)
+    embeddings = ops.reshape(embeddings, (ops.shape(embeddings)[0], -1))
+    # x / sqrt(max(|x|^2, epsilon)), as tf.math.l2_normalize.
+    squared_norms = ops.sum(ops.square(embeddings), axis=1, keepdims=True)
+    unit = embeddings * ops.rsqrt(ops.maximum(squared_norms, epsilon))
+    squared_cosines = ops.square(ops.matmul(unit, ops.transpose(unit)))
+    diagonal = ops.diagonal(squared_cosines)
+    off_diagonal = ops.sum(squared_cosines) - ops.sum(diagonal)
+    n = ops.cast(ops.shape(embeddings)[0], "float32")
+    return ops.divide_no_nan(off_diagonal, n * (n - 1.0))
 
 
 _GENERATOR_LOSSES = {
@@ -384,8 +386,8 @@ class AdversarialLoss(NamedTuple):
     is used (and required) by the losses in `GENERATOR_NEEDS_REAL_LOGITS` only.
     """
 
-    discriminator: Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
-    generator: Callable[..., tf.Tensor]
+    discriminator: Callable[[Any, Any], Any]
+    generator: Callable[..., Any]
 
 
 _ADVERSARIAL_LOSSES = {
@@ -430,12 +432,12 @@ def adversarial_losses(name: str, real_target: float = 1.0) -> AdversarialLoss:
         )
     discriminator_loss, generator_loss = _ADVERSARIAL_LOSSES[name]
 
-    def discriminator(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    def discriminator(real_logits: Any, fake_logits: Any) -> Any:
         if name in _SMOOTHABLE:
             return discriminator_loss(real_logits, fake_logits, real_target=real_target)
         return discriminator_loss(real_logits, fake_logits)
 
-    def generator(fake_logits: tf.Tensor, real_logits: tf.Tensor | None = None) -> tf.Tensor:
+    def generator(fake_logits: Any, real_logits: Any | None = None) -> Any:
         if name not in GENERATOR_NEEDS_REAL_LOGITS:
             return generator_loss(fake_logits)
         if real_logits is None:
