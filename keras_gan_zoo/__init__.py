@@ -18,6 +18,8 @@ import os
 # Quieter TensorFlow start-up (C++ INFO/WARNING lines); set the variable yourself to change it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# First: an unsupported Keras backend (torch, numpy) is refused in one line, before anything fails.
+from keras_gan_zoo import engine  # noqa: E402,F401
 from keras_gan_zoo import callbacks, data, losses, metrics, networks  # noqa: E402
 from keras_gan_zoo.base import BaseGAN  # noqa: E402
 from keras_gan_zoo.models import *  # noqa: F401,F403,E402  (registers the entries)

@@ -1,0 +1,113 @@
+"""One side of the cross-backend checks of `tests/engine/test_backends.py`, run in a process of
+its own under ``KERAS_BACKEND`` (a Keras process has one backend).
+
+``python -m tests.engine.backend_worker FOLDER [ENTRY ...]``: for each entry of `ENTRIES`, built small
+with ``seed=0``: the weights in ``FOLDER/<entry>.weights.h5`` are loaded when present (written
+by the first backend to run, so that both start from the same weights), else written; then
+two training steps on `example_batch`, with every random draw of the step replaced by
+numpy's (`same_draws`: noise, augmentations, dropout, the image pool's choices), so that
+both backends draw the same numbers. Between the steps the model is saved to
+``FOLDER/<backend>_<entry>.keras`` and its sample grid recorded. A ``.keras`` file of the other backend, when present, is
+loaded: its sample grid and its next step (the optimizers' state restored) are recorded too.
+Everything measured goes to ``FOLDER/<backend>.json`` (run it once per backend; a later run
+of the same backend overwrites its file, keeping the weights).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import keras_gan_zoo as zoo  # noqa: E402
+from keras_gan_zoo import engine  # noqa: E402
+
+#: Each entry, small: a step takes well under a second on a CPU.
+ENTRIES: dict[str, dict[str, Any]] = {
+    "gan": dict(generator_units=[16], discriminator_units=[16], latent_dim=8),
+    "dcgan": dict(generator_filters=8, discriminator_filters=8, latent_dim=8,
+                  image_shape=(16, 16, 1)),
+    "cgan": dict(generator_units=[16], discriminator_units=[16], latent_dim=8),
+    "infogan": dict(latent_dim=8, image_shape=(16, 16, 1)),
+    "coupledgan": dict(latent_dim=8, image_shape=(16, 16, 1)),
+    "ebgan": dict(latent_dim=8, image_shape=(16, 16, 1)),
+    "pix2pix": dict(image_shape=(16, 16, 1)),
+    "cyclegan": dict(image_shape=(16, 16, 1)),
+}
+BATCH = 4
+
+
+def one_step(model: keras.Model, batch: Any) -> dict[str, float]:
+    """The logs of one training step alone (the trackers restarted), with `same_draws`."""
+    model.reset_metrics()
+    same_draws()
+    return floats(model.train_step(batch))
+
+
+def same_draws() -> None:
+    """Replace the step's random draws by numpy's, the same on both backends: the n-th draw
+    since the last ``same_draws()`` comes from ``default_rng(n)``."""
+    count = iter(range(10**6))
+
+    def normal(shape: Any, seed: Any = None, dtype: Any = "float32") -> Any:
+        values = np.random.default_rng(next(count)).standard_normal(_shape(shape))
+        return keras.ops.convert_to_tensor(values.astype("float32"), dtype)
+
+    def uniform(shape: Any, seed: Any = None, minval: float = 0.0, maxval: float = 1.0,
+                dtype: Any = "float32") -> Any:
+        values = np.random.default_rng(next(count)).uniform(minval, maxval, _shape(shape))
+        return keras.ops.convert_to_tensor(values.astype("float32"), dtype)
+
+    def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None) -> Any:
+        keep = np.random.default_rng(next(count)).uniform(size=_shape(inputs.shape)) >= rate
+        return keras.ops.where(keep, inputs / (1.0 - rate), keras.ops.zeros_like(inputs))
+
+    engine.normal, engine.uniform = normal, uniform
+    keras.src.backend.random.dropout = dropout
+
+
+def _shape(shape: Any) -> tuple[int, ...]:
+    return tuple(int(keras.ops.convert_to_numpy(d)) for d in shape)
+
+
+def floats(logs: dict[str, Any]) -> dict[str, float]:
+    return {name: float(keras.ops.convert_to_numpy(value)) for name, value in logs.items()}
+
+
+def main(folder: Path, names: list[str]) -> None:
+    backend = keras.backend.backend()
+    other = "jax" if backend == "tensorflow" else "tensorflow"
+    results: dict[str, Any] = {}
+    for name in names:
+        overrides = ENTRIES[name]
+        model = zoo.build(name, seed=0, **overrides)
+        model.compile()
+        weights = folder / f"{name}.weights.h5"
+        if weights.exists():
+            model.load_weights(weights)
+        else:
+            model.save_weights(weights)
+        batch = model.example_batch(BATCH, seed=0)
+        first = one_step(model, batch)
+        model.save(folder / f"{backend}_{name}.keras")
+        grid = np.asarray(model.sample_grid(4, seed=0)[0]).tolist()
+        result = {"first": first, "second": one_step(model, batch), "grid": grid}
+        saved = folder / f"{other}_{name}.keras"
+        if saved.exists():
+            loaded = keras.saving.load_model(saved)
+            result["loaded_grid"] = np.asarray(loaded.sample_grid(4, seed=0)[0]).tolist()
+            result["loaded_second"] = one_step(loaded, batch)
+        results[name] = result
+        print(name, first, flush=True)
+    (folder / f"{backend}.json").write_text(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), sys.argv[2:] or list(ENTRIES))

@@ -1,0 +1,59 @@
+"""The same entry on TensorFlow and on JAX: one step from the same weights and batch (the
+random draws passed in) gives the same losses, and a ``.keras`` file of either backend loads
+on the other with the same samples and trains on with the same next step.
+
+Both backends run in processes of their own (`tests.engine.backend_worker`: a process has one
+Keras backend): TensorFlow, then JAX (which starts from TensorFlow's weights and loads its
+files), then TensorFlow again (which loads JAX's files). The test runs once, in the
+TensorFlow suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.engine.backend_worker import ENTRIES
+
+pytestmark = pytest.mark.tensorflow_only(reason="runs both backends itself, in subprocesses")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    folder = tmp_path_factory.mktemp("backends")
+    root = Path(__file__).resolve().parents[2]
+    for backend in ("tensorflow", "jax", "tensorflow"):
+        env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(root)}
+        done = subprocess.run([sys.executable, "-m", "tests.engine.backend_worker", str(folder)],
+                              env=env, cwd=root, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr[-3000:]
+    return {backend: json.loads((folder / f"{backend}.json").read_text())
+            for backend in ("tensorflow", "jax")}
+
+
+def largest_difference(a: dict[str, float], b: dict[str, float]) -> float:
+    assert a.keys() == b.keys()
+    return max(abs(a[name] - b[name]) for name in a)
+
+
+@pytest.mark.parametrize("entry", list(ENTRIES))
+def test_one_step_gives_the_same_losses_on_both_backends(runs, entry):
+    tensorflow, jax = runs["tensorflow"][entry], runs["jax"][entry]
+    assert largest_difference(tensorflow["first"], jax["first"]) < 1e-4
+    assert largest_difference(tensorflow["second"], jax["second"]) < 1e-4
+
+
+@pytest.mark.parametrize("entry", list(ENTRIES))
+def test_a_keras_file_loads_on_the_other_backend_and_trains_on(runs, entry):
+    for saved_by, loaded_by in (("tensorflow", "jax"), ("jax", "tensorflow")):
+        saved, loaded = runs[saved_by][entry], runs[loaded_by][entry]
+        # The same samples (the file saved after the first step) ...
+        np.testing.assert_allclose(loaded["loaded_grid"], saved["grid"], atol=1e-5)
+        # ... and the same next step, from the restored optimizer state.
+        assert largest_difference(loaded["loaded_second"], saved["second"]) < 1e-4

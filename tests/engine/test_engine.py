@@ -1,0 +1,75 @@
+"""The training engine (`keras_gan_zoo.engine`): the backend it picks, the JAX step under
+`fit` and under `keras.distribution.DataParallel`, and the backends it refuses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gan_zoo as zoo
+from keras_gan_zoo import engine
+
+SMALL = dict(generator_filters=8, discriminator_filters=8, latent_dim=8, image_shape=(16, 16, 1))
+
+
+def test_the_engine_is_the_active_backends():
+    assert engine.BACKEND == keras.backend.backend()
+    assert engine.SYNCHRONIZED_BATCH_NORM is (engine.BACKEND == "tensorflow")
+
+
+def test_an_unsupported_backend_is_refused_in_one_line_naming_the_supported_ones():
+    # numpy stands for torch here (torch is not installed on CI); both take the same path.
+    done = subprocess.run([sys.executable, "-c", "import keras_gan_zoo"], capture_output=True,
+                          text=True, env={**os.environ, "KERAS_BACKEND": "numpy"}, timeout=300)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: keras_gan_zoo runs on the Keras backends tensorflow and jax")
+    assert "KERAS_BACKEND=jax" in last
+
+
+def test_fit_and_direct_steps_train_alike():
+    """`fit` (compiled) and ``train_step`` called step by step (eager) give the same weights:
+    the step is the same function of the state on either backend. (A step's draws are
+    numbered as they are traced: `fit` traces once, so each eager step starts from 0.)"""
+    batch = zoo.build("dcgan", seed=0, **SMALL).example_batch(8)
+    weights = {}
+    for how in ("fit", "direct"):
+        keras.utils.set_random_seed(0)
+        model = zoo.build("dcgan", seed=0, **SMALL)
+        model.compile()
+        if how == "fit":
+            model.fit(batch, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        else:
+            for start in (0, 4):
+                model._random_draws = 0
+                model.train_step(batch[start:start + 4])
+        assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 2
+        weights[how] = model.get_weights()
+    for fitted, direct in zip(weights["fit"], weights["direct"]):
+        np.testing.assert_allclose(fitted, direct, atol=1e-5)
+
+
+@pytest.mark.jax_only(reason="keras.distribution.DataParallel over JAX devices")
+@pytest.mark.distributed
+def test_a_step_on_two_devices_equals_a_step_on_one():
+    import jax
+
+    devices = jax.devices()
+    assert len(devices) >= 2, "tests/conftest.py asks XLA for two host devices"
+    batch = zoo.build("dcgan", seed=0, **SMALL).example_batch(8)
+    weights = {}
+    for count in (1, 2):
+        distribution = keras.distribution.DataParallel(devices=devices[:count])
+        with distribution.scope():
+            keras.utils.set_random_seed(0)
+            model = zoo.build("dcgan", seed=0, **SMALL)
+            model.compile()
+            model.fit(batch, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        weights[count] = model.get_weights()
+    for one, two in zip(weights[1], weights[2]):
+        np.testing.assert_allclose(one, two, atol=1e-5)
