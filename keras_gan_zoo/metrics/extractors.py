@@ -130,7 +130,7 @@ def _resize(images: Any, size: int) -> Any:
     if images.shape[1] == size and images.shape[2] == size:
         return images
     return keras.ops.image.resize(images, (size, size), interpolation="bilinear",
-                                  antialias=True)
+                                  antialias=True, data_format="channels_last")
 
 
 class DigitsExtractor(FeatureExtractor):
