@@ -5,6 +5,17 @@ Every input of every signature is checked in the graph before the entry's functi
 ``serving_ranges``, its range), so a bad request fails with a message naming the input.
 A float64 input to a float32 signature is rejected by TensorFlow before the graph runs:
 cast it to float32.
+
+Under the JAX backend, each endpoint's function (the model's computation) is converted
+with jax2tf by Keras' `ExportArchive` (native serialization: one ``XlaCallModule`` op
+holding the StableHLO, lowered for the platform JAX runs on at export time), and the
+input checks are TensorFlow ops around it, so the SavedModel has the same signatures,
+checks and outputs as under TensorFlow. A runtime serving it must run ``XlaCallModule``
+of the calling-convention version written: JAX 0.10 writes version 10 (XlaCallModule
+supports it since May 2025; TensorFlow 2.21 runs versions up to 10, see
+``tensorflow.compiler.tf2xla.python.xla.call_module_maximum_supported_version()``);
+``JAX_EXPORT_CALLING_CONVENTION_VERSION=9`` at export time writes version 9, which
+XlaCallModule supports since October 2023 (TensorFlow 2.14 stops at version 8).
 """
 
 from __future__ import annotations
@@ -31,11 +42,28 @@ def checked_endpoint(function: Callable[..., Any], specs: Sequence[tf.TensorSpec
 
 def write_signatures(model: Any, filepath: str | os.PathLike, verbose: bool = True) -> None:
     """Write ``model`` (a zoo entry) as a SavedModel at ``filepath`` with the signatures of
-    its ``serving_endpoints()``, each input checked (`checked_endpoint`)."""
+    its ``serving_endpoints()``, each input checked (`checked_endpoint`).
+
+    TensorFlow backend: each checked function is traced into the SavedModel. JAX backend:
+    each function is first converted with jax2tf (`keras.export.ExportArchive.add_endpoint`
+    of an archive tracking ``model``, whose TensorFlow copies of the weights the converted
+    function reads), then the checks are wrapped around it as a `tf.function`; the archive
+    written holds only these checked functions (and the weights they read)."""
     archive = keras.export.ExportArchive()
     archive.track(model)
-    for name, (function, input_signature) in model.serving_endpoints().items():
-        archive.add_endpoint(name, checked_endpoint(function, input_signature,
-                                                    model.serving_ranges),
-                             input_signature=input_signature)
+    endpoints = model.serving_endpoints()
+    if keras.backend.backend() == "jax":
+        converter, archive = archive, keras.export.ExportArchive()
+        for name, (function, input_signature) in endpoints.items():
+            converted = converter.add_endpoint(name, function, input_signature=input_signature)
+            checked = tf.function(
+                checked_endpoint(converted, input_signature, model.serving_ranges),
+                input_signature=input_signature, autograph=False)
+            checked.get_concrete_function()  # traced, so the archive takes it as it is
+            archive.add_endpoint(name, checked)
+    else:
+        for name, (function, input_signature) in endpoints.items():
+            archive.add_endpoint(name, checked_endpoint(function, input_signature,
+                                                        model.serving_ranges),
+                                 input_signature=input_signature)
     archive.write_out(str(filepath), verbose=verbose)

@@ -71,6 +71,11 @@ class EvaluationCallback(keras.callbacks.Callback):
         (FID's bias depends on the number of samples; features differ per extractor)."""
         return {"num_samples": self.num_samples, "extractor": self.evaluator.extractor.name}
 
+    def _strategy(self) -> Any:
+        """The model's `tf.distribute` strategy; ``None`` (the default) on backends whose
+        models have none (JAX)."""
+        return getattr(self.model, "distribute_strategy", None)
+
     def _due(self, epoch: int) -> bool:
         last = self.params.get("epochs") if self.params else None
         return (epoch + 1) % self.every == 0 or (last is not None and epoch + 1 == last)
@@ -96,12 +101,12 @@ class EvaluationCallback(keras.callbacks.Callback):
         value = float(results.get(self.monitor, float("nan")))
         if self._improved(value):
             self.best, self.best_epoch = value, epoch + 1
-            if self.best_checkpoint is not None and is_chief(self.model.distribute_strategy):
+            if self.best_checkpoint is not None and is_chief(self._strategy()):
                 # Atomic, with the epoch and value inside: a kill keeps the last best, and
                 # the file says which epoch it holds even if run.json was not written yet.
                 save_checkpoint(self.model, self.best_checkpoint,
                                 {"epoch": epoch + 1, self.monitor: value, **self.protocol()})
-        if self.verbose and is_chief(self.model.distribute_strategy):
+        if self.verbose and is_chief(self._strategy()):
             shown = ", ".join(f"{k} {results[k]:.4g}" for k in self.keys)
             best = ("" if self.best is None else
                     f"; best {self.monitor} {self.best:.4g} at epoch {self.best_epoch}")

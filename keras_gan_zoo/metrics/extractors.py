@@ -20,8 +20,8 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
+import keras
 import numpy as np
-import tensorflow as tf
 
 __all__ = [
     "DigitsExtractor",
@@ -46,7 +46,8 @@ class FeatureExtractor:
 
     Calling the extractor on ``[N, H, W, C]`` images returns float32 NumPy
     ``(features [N, feature_dim], logits [N, num_classes])``, running at most
-    ``max_batch`` images at a time.
+    ``max_batch`` images at a time. The preprocessing and the network are `keras.ops`,
+    compiled for the active backend (`compiled_function`).
     """
 
     name = "extractor"
@@ -57,13 +58,13 @@ class FeatureExtractor:
         self.max_batch = int(max_batch)
         self.feature_dim = int(model.outputs[self.feature_output].shape[-1])
         self.num_classes = int(model.outputs[-1].shape[-1])
-        self._runs: dict[tuple[int, ...], Callable[[tf.Tensor], Any]] = {}
+        self._runs: dict[tuple[int, ...], Callable[[np.ndarray], Any]] = {}
 
-    def preprocess(self, images: tf.Tensor) -> tf.Tensor:
-        """Images in [0, 1] -> the model's input."""
+    def preprocess(self, images: Any) -> Any:
+        """Images in [0, 1] -> the model's input (`keras.ops`)."""
         raise NotImplementedError
 
-    def _forward(self, images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def _forward(self, images: Any) -> tuple[Any, Any]:
         outputs = self.model(self.preprocess(images), training=False)
         return outputs[self.feature_output], outputs[-1]
 
@@ -75,14 +76,13 @@ class FeatureExtractor:
                 f"got shape {images.shape}."
             )
         shape = tuple(int(v) for v in images.shape[1:])
-        if shape not in self._runs:  # one graph per image shape, any batch size
-            self._runs[shape] = tf.function(
-                self._forward, input_signature=[tf.TensorSpec((None, *shape), tf.float32)])
+        if shape not in self._runs:  # one compiled function per image shape
+            self._runs[shape] = compiled_function(self.model, self._forward, shape)
         features, logits = [], []
         for start in range(0, len(images), self.max_batch):
-            f, l = self._runs[shape](tf.constant(images[start:start + self.max_batch]))
-            features.append(f.numpy())
-            logits.append(l.numpy())
+            f, l = self._runs[shape](images[start:start + self.max_batch])
+            features.append(keras.ops.convert_to_numpy(f))
+            logits.append(keras.ops.convert_to_numpy(l))
         if not features:
             return (np.zeros((0, self.feature_dim), np.float32),
                     np.zeros((0, self.num_classes), np.float32))
@@ -94,10 +94,43 @@ class FeatureExtractor:
                 "num_classes": self.num_classes}
 
 
-def _resize(images: tf.Tensor, size: int) -> tf.Tensor:
+def compiled_function(model: keras.Model, forward: Callable[[Any], Any],
+                      shape: tuple[int, ...]) -> Callable[[np.ndarray], Any]:
+    """``forward(images)`` (keras ops calling ``model``) compiled for the active backend,
+    for float32 images ``[batch, *shape]`` of any batch size.
+
+    TensorFlow: a `tf.function` with a ``[None, *shape]`` signature (one graph). JAX: a
+    `jax.jit` of ``forward`` over ``model``'s variables as arguments (`keras.StatelessScope`),
+    so its weights are not baked into the program as constants; one compilation per batch
+    size (the extractor's batches are ``max_batch`` images and one remainder). Other
+    backends run eagerly.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        graph = tf.function(forward, input_signature=[tf.TensorSpec((None, *shape), tf.float32)])
+        return lambda images: graph(tf.constant(images))
+    if backend == "jax":
+        import jax
+
+        variables = list(model.variables)
+
+        @jax.jit
+        def pure(values: list[Any], images: Any) -> Any:
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return forward(images)
+
+        return lambda images: pure([v.value for v in variables], images)
+    return lambda images: forward(keras.ops.convert_to_tensor(images))
+
+
+def _resize(images: Any, size: int) -> Any:
+    """Bilinear, antialiased (`tf.image.resize`'s kernel on TensorFlow)."""
     if images.shape[1] == size and images.shape[2] == size:
         return images
-    return tf.image.resize(images, (size, size), method="bilinear", antialias=True)
+    return keras.ops.image.resize(images, (size, size), interpolation="bilinear",
+                                  antialias=True, data_format="channels_last")
 
 
 class DigitsExtractor(FeatureExtractor):
@@ -126,8 +159,8 @@ class DigitsExtractor(FeatureExtractor):
                          max_batch=max_batch)
         self.image_size = digits_classifier.IMAGE_SIZE
 
-    def preprocess(self, images: tf.Tensor) -> tf.Tensor:
-        gray = tf.reduce_mean(images, axis=-1, keepdims=True)
+    def preprocess(self, images: Any) -> Any:
+        gray = keras.ops.mean(images, axis=-1, keepdims=True)
         return _resize(gray, self.image_size) * 2.0 - 1.0
 
     def describe(self) -> dict[str, Any]:
@@ -167,8 +200,6 @@ def inception_weights_path(weights: str | os.PathLike | None = None,
         return cached
     reason = "downloading is disabled"
     if allow_download:
-        import keras
-
         try:
             return Path(keras.utils.get_file(
                 INCEPTION_WEIGHTS_FILE, INCEPTION_WEIGHTS_URL, cache_subdir="models",
@@ -203,8 +234,6 @@ class InceptionV3Extractor(FeatureExtractor):
     def __init__(self, weights: str | os.PathLike | None = "imagenet",
                  cache_dir: str | os.PathLike | None = None, allow_download: bool = True,
                  max_batch: int = 50) -> None:
-        import keras
-
         if weights is None:
             path = None
         else:
@@ -226,9 +255,9 @@ class InceptionV3Extractor(FeatureExtractor):
                             name="inception_v3_features")
         super().__init__(model, feature_output=0, max_batch=max_batch)
 
-    def preprocess(self, images: tf.Tensor) -> tf.Tensor:
+    def preprocess(self, images: Any) -> Any:
         if images.shape[-1] == 1:
-            images = tf.tile(images, [1, 1, 1, 3])
+            images = keras.ops.tile(images, [1, 1, 1, 3])
         return _resize(images, self.image_size) * 2.0 - 1.0
 
     def describe(self) -> dict[str, Any]:

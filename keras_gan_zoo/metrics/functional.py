@@ -3,11 +3,13 @@
 Definitions follow TF-GAN's ``tensorflow_gan/python/eval/classifier_metrics.py``
 (the reference implementation of Heusel et al. and Salimans et al. that
 published numbers were computed with) and the papers cited per function. All
-statistics are computed in float64, whatever the dtype of the inputs.
+statistics are computed in float64, whatever the dtype of the inputs; MS-SSIM, a
+function of images, is computed in float32 `keras.ops` on the active backend.
 """
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "msssim_settings",
     "polynomial_kernel",
     "precision_recall",
+    "ssim_multiscale",
     "trace_sqrt_product",
 ]
 
@@ -355,19 +358,93 @@ def msssim_settings(height: int, width: int) -> dict[str, object]:
     }
 
 
+def _gaussian_window(size: int, sigma: float) -> np.ndarray:
+    """MATLAB's ``fspecial('gaussian')`` as `tf.image.ssim` builds it: the softmax of
+    ``-(x² + y²) / (2 σ²)`` over the ``size x size`` grid centred on 0 -> ``[size, size, 1, 1]``."""
+    coords = np.arange(size, dtype=np.float64) - (size - 1) / 2.0
+    g = -0.5 * (coords[None, :] ** 2 + coords[:, None] ** 2) / float(sigma) ** 2
+    g = np.exp(g - g.max())
+    return (g / g.sum()).reshape(size, size, 1, 1)
+
+
+def ssim_multiscale(images1: object, images2: object, max_val: float = 1.0,
+                    power_factors: tuple[float, ...] = MSSSIM_POWER_FACTORS,
+                    filter_size: int = 11, filter_sigma: float = 1.5, k1: float = 0.01,
+                    k2: float = 0.03) -> object:
+    """MS-SSIM of two batches ``[N, H, W, C]`` in `keras.ops` -> ``[N]`` (float32 tensor).
+
+    Wang, Simoncelli & Bovik 2003, "Multi-scale structural similarity for image
+    quality assessment", computed as `tf.image.ssim_multiscale` computes it (same
+    Gaussian window, constants ``(k1 max_val)²``, ``(k2 max_val)²`` and exponents), so it
+    runs on every Keras backend and equals TensorFlow's to float32 round-off: at each of
+    ``len(power_factors)`` scales the contrast-structure term ``cs`` (mean over the valid
+    positions of the ``filter_size`` window) is taken, then the images are halved by 2x2
+    average pooling (an odd side first gets its last row/column repeated, TF's symmetric
+    padding); MS-SSIM is ``Π_j relu(cs_j)^β_j`` with the last scale's full SSIM in place of
+    its ``cs``, averaged over channels.
+    """
+    ops = keras.ops
+    x = ops.cast(ops.convert_to_tensor(images1), "float32")
+    y = ops.cast(ops.convert_to_tensor(images2), "float32")
+    if len(x.shape) != 4 or tuple(x.shape) != tuple(y.shape):
+        raise ValueError(f"Expected two batches [N, H, W, C] of one shape, got {x.shape} and "
+                         f"{y.shape}.")
+    height, width, channels = (int(v) for v in x.shape[1:])
+    smallest = min(height, width)
+    for _ in range(len(power_factors) - 1):
+        smallest = (smallest + 1) // 2  # odd sides are padded before halving
+    if smallest < filter_size:
+        raise ValueError(
+            f"{height}x{width} images have {smallest} pixels at the smallest of "
+            f"{len(power_factors)} scales, fewer than the {filter_size}-pixel window "
+            "(msssim_settings picks settings that fit).")
+    kernel = ops.convert_to_tensor(
+        np.tile(_gaussian_window(int(filter_size), filter_sigma), (1, 1, channels, 1)),
+        "float32")
+    c1, c2 = (k1 * max_val) ** 2, (k2 * max_val) ** 2
+
+    def local_mean(v: object) -> object:
+        return ops.depthwise_conv(v, kernel, strides=1, padding="valid")
+
+    def halve(v: object) -> object:
+        if v.shape[1] % 2:
+            v = ops.concatenate([v, v[:, -1:]], axis=1)
+        if v.shape[2] % 2:
+            v = ops.concatenate([v, v[:, :, -1:]], axis=2)
+        return ops.average_pool(v, 2, strides=2, padding="valid")
+
+    terms = []
+    for scale in range(len(power_factors)):
+        if scale:
+            x, y = halve(x), halve(y)
+        mean_x, mean_y = local_mean(x), local_mean(y)
+        num0 = mean_x * mean_y * 2.0
+        den0 = ops.square(mean_x) + ops.square(mean_y)
+        luminance = (num0 + c1) / (den0 + c1)
+        num1 = local_mean(x * y) * 2.0
+        den1 = local_mean(ops.square(x) + ops.square(y))
+        cs = (num1 - num0 + c2) / (den1 - den0 + c2)
+        if scale < len(power_factors) - 1:
+            terms.append(ops.relu(ops.mean(cs, axis=(1, 2))))
+        else:
+            terms.append(ops.relu(ops.mean(luminance * cs, axis=(1, 2))))
+    stacked = ops.stack(terms, axis=-1)  # [N, C, scales]
+    weights = ops.convert_to_tensor(np.asarray(power_factors, np.float32))
+    return ops.mean(ops.prod(ops.power(stacked, weights), axis=-1), axis=-1)
+
+
 def ms_ssim(images1: object, images2: object, max_val: float = 1.0,
             settings: dict[str, object] | None = None) -> np.ndarray:
     """Per-pair MS-SSIM (Wang et al. 2003) of two image batches ``[N, H, W, C]`` in
-    ``[0, max_val]``, by `tf.image.ssim_multiscale` with `msssim_settings` for their size."""
-    import tensorflow as tf
-
-    a = tf.convert_to_tensor(np.asarray(images1, dtype=np.float32))
-    b = tf.convert_to_tensor(np.asarray(images2, dtype=np.float32))
-    if a.shape.rank != 4 or a.shape != b.shape:
+    ``[0, max_val]``, by `ssim_multiscale` (on the active Keras backend) with
+    `msssim_settings` for their size."""
+    a = np.asarray(images1, dtype=np.float32)
+    b = np.asarray(images2, dtype=np.float32)
+    if a.ndim != 4 or a.shape != b.shape:
         raise ValueError(f"Expected two batches [N, H, W, C] of one shape, got {a.shape} and {b.shape}.")
-    settings = settings or msssim_settings(int(a.shape[1]), int(a.shape[2]))
-    values = tf.image.ssim_multiscale(a, b, max_val, **settings)
-    return values.numpy().astype(np.float64)
+    settings = settings or msssim_settings(a.shape[1], a.shape[2])
+    values = ssim_multiscale(a, b, max_val, **settings)
+    return keras.ops.convert_to_numpy(values).astype(np.float64)
 
 
 def msssim_diversity(images: object, num_pairs: int = 1000, seed: int = 0,

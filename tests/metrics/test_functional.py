@@ -15,6 +15,7 @@ import time
 import types
 import warnings
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -228,6 +229,25 @@ def test_msssim_of_identical_images_is_one_and_real_digits_are_diverse():
     np.testing.assert_allclose(F.ms_ssim(rgb, rgb), 1.0, atol=1e-5)
 
 
+@pytest.mark.parametrize("shape, settings", [
+    ((40, 28, 28, 1), F.msssim_settings(28, 28)),  # the digits: 3 scales, 7x7 window
+    ((6, 64, 64, 3), F.msssim_settings(64, 64)),
+    ((4, 33, 45, 1), F.msssim_settings(33, 45)),  # odd sides: padded before halving
+    ((2, 181, 190, 3), {}),  # tf.image.ssim_multiscale's defaults: 5 scales, 11x11
+])
+def test_ssim_multiscale_in_keras_ops_equals_tf_image_ssim_multiscale(shape, settings):
+    rng = np.random.default_rng(sum(shape))
+    a = rng.uniform(size=shape).astype(np.float32)
+    b = np.clip(a + rng.normal(scale=0.15, size=shape), 0.0, 1.0).astype(np.float32)
+    b[0] = rng.uniform(size=shape[1:])  # an unrelated pair too
+    ours = keras.ops.convert_to_numpy(F.ssim_multiscale(a, b, 1.0, **settings))
+    theirs = tf.image.ssim_multiscale(a, b, 1.0, **settings).numpy()
+    assert ours.shape == (shape[0],) and 0.0 <= ours.min() and ours.max() < 1.0
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    with pytest.raises(ValueError, match="smallest"):
+        F.ssim_multiscale(a[:, :20, :20], b[:, :20, :20], filter_size=11)
+
+
 # ------------------------------------------------------------ precision/recall
 def brute_force_precision_recall(real, fake, k=3):
     def radii(x):
@@ -266,6 +286,24 @@ def test_shipped_digits_classifier_reproduces_its_recorded_accuracy():
     # Other sizes and RGB are converted: the same digits, 32x32x3, still read.
     rgb32 = (digits_arrays("train", image_size=32, channels=3)[0][:200] + 1.0) / 2.0
     assert np.mean(extractor(rgb32)[1].argmax(axis=1) == labels[:200]) > 0.9
+
+
+@pytest.mark.parametrize("name, kwargs, image_shape", [
+    ("digits", {}, (32, 32, 3)),
+    ("inception_v3", {"weights": None, "max_batch": 3}, (32, 32, 1)),
+])
+def test_extractors_compiled_forward_equals_the_network_called_eagerly(name, kwargs, image_shape):
+    """The compiled path (tf.function, or jax.jit over the variables) computes what the
+    preprocessing and the network compute op by op, in batches of at most ``max_batch``."""
+    extractor = metrics.get_extractor(name, **kwargs)
+    images = np.random.default_rng(0).uniform(size=(5, *image_shape)).astype(np.float32)
+    features, logits = extractor(images)
+    expected = extractor.model(extractor.preprocess(keras.ops.convert_to_tensor(images)),
+                               training=False)
+    for ours, theirs in ((features, expected[extractor.feature_output]), (logits, expected[-1])):
+        theirs = keras.ops.convert_to_numpy(theirs)
+        assert ours.dtype == np.float32 and ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5 * np.abs(theirs).max())
 
 
 def test_inception_without_weights_or_network_says_where_to_put_the_file(tmp_path):
