@@ -1,0 +1,171 @@
+"""Training speed of every entry on each Keras backend: `fit()` against a plain compiled loop.
+
+For each entry, its offline recipe's networks (``<entry>_digits``, at the recipe's image size)
+train on one in-memory batch, repeated; per backend (TensorFlow, JAX, each in a process of its
+own):
+
+* ``fit``: `model.fit` over ``--steps`` batches, with the zoo's default callbacks (the
+  divergence guard) and no progress bar;
+* ``loop``: the same ``train_step`` in a bare compiled loop (``tf.function`` on TensorFlow;
+  on JAX, `jax.jit` of the stateless step with the state donated, as `fit` does).
+
+Images/second count the examples of each dataset batch (``--batch-size`` x ``d_steps``). Each
+is the best of ``--repeats`` alternating runs (fit, loop, fit, loop ...), after one warm-up
+run each (compilation), so that a busy machine penalises both alike. Goal: ``fit`` within 5%
+of the loop (``fit/loop`` >= 0.95).
+
+    python benchmarks/backends.py [--entries dcgan cgan] [--backends tensorflow jax]
+                                  [--batch-size 64] [--steps 30] [--repeats 3]
+                                  [--mixed-precision bfloat16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTRIES = ("gan", "dcgan", "cgan", "infogan", "coupledgan", "ebgan", "pix2pix", "cyclegan")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", nargs="+", default=list(ENTRIES), choices=ENTRIES)
+    parser.add_argument("--backends", nargs="+", default=["tensorflow", "jax"],
+                        choices=["tensorflow", "jax"])
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--mixed-precision", default="off", choices=["off", "bfloat16"])
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+# ---------------------------------------------------------------- one backend (worker)
+def _fit_seconds(model: Any, dataset: Any) -> float:
+    import keras
+
+    class Timer(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+            if batch == 0:
+                self.start = time.perf_counter()
+
+        def on_train_end(self, logs: Any = None) -> None:
+            self.seconds = time.perf_counter() - self.start
+
+    timer = Timer()
+    model.fit(dataset, epochs=1, verbose=0, callbacks=[timer])
+    return timer.seconds
+
+
+def _loop(model: Any, batch: Any) -> Any:
+    """A function running ``steps`` steps of ``model.train_step`` in a bare compiled loop and
+    returning the seconds it took."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        step = tf.function(model.train_step)
+        data = tf.nest.map_structure(tf.constant, batch)
+
+        def run(steps: int) -> float:
+            start = time.perf_counter()
+            for _ in range(steps):
+                logs = step(data)
+            float(logs["loss"])  # wait for the last step
+            return time.perf_counter() - start
+        return run
+
+    import jax
+
+    step = jax.jit(model.train_step, donate_argnums=0)
+    data = jax.tree_util.tree_map(jax.numpy.asarray, batch)
+
+    def run(steps: int) -> float:
+        state = tuple([v.value for v in group] for group in (
+            model.trainable_variables, model.non_trainable_variables,
+            model.optimizer.variables, model.metrics_variables))
+        start = time.perf_counter()
+        for _ in range(steps):
+            logs, state = step(state, data)
+        jax.block_until_ready(logs)
+        seconds = time.perf_counter() - start
+        for group, values in zip((model.trainable_variables, model.non_trainable_variables,
+                                  model.optimizer.variables, model.metrics_variables), state):
+            for variable, value in zip(group, values):
+                variable.assign(value)
+        return seconds
+    return run
+
+
+def worker(args: argparse.Namespace) -> None:
+    import keras
+    import tensorflow as tf
+
+    import keras_gan_zoo as zoo
+    from keras_gan_zoo import distribute
+
+    distribute.set_precision(args.mixed_precision)
+    for entry in args.entries:
+        model = zoo.load_recipe(f"{entry}_digits").build(seed=0)
+        model.compile()
+        examples = args.batch_size * getattr(model, "d_steps", 1)
+        batch = model.example_batch(examples, seed=0)
+        dataset = tf.data.Dataset.from_tensors(batch).repeat(args.steps)
+        loop = _loop(model, batch)
+        _fit_seconds(model, dataset.take(2))  # compile
+        loop(2)
+        fit, plain = [], []
+        for _ in range(args.repeats):
+            fit.append(_fit_seconds(model, dataset))
+            plain.append(loop(args.steps))
+        result = {"entry": entry, "backend": keras.backend.backend(),
+                  "fit": examples * args.steps / min(fit),
+                  "loop": examples * args.steps / min(plain)}
+        print(json.dumps(result), flush=True)
+
+
+# --------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.worker:
+        return worker(args)
+    forwarded = [a for a in (argv if argv is not None else sys.argv[1:])
+                 if a not in ("--backends",) and a not in args.backends]
+    results: dict[tuple[str, str], dict[str, float]] = {}
+    for backend in args.backends:
+        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3",
+               "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        process = subprocess.Popen([sys.executable, __file__, "--worker", *forwarded], env=env,
+                                   stdout=subprocess.PIPE, text=True)
+        for line in process.stdout:
+            if line.startswith("{"):
+                result = json.loads(line)
+                results[result["entry"], backend] = result
+                print(f"{result['entry']:>10} {backend:>10}: fit {result['fit']:8.0f} img/s, "
+                      f"loop {result['loop']:8.0f} img/s, fit/loop {result['fit'] / result['loop']:.2f}",
+                      flush=True)
+        if process.wait() != 0:
+            sys.exit(f"error: the {backend} worker failed (exit {process.returncode}).")
+    print(f"\nbatch {args.batch_size}, {args.steps} steps, best of {args.repeats}, "
+          f"precision {args.mixed_precision}; images/second")
+    print("| entry | " + " | ".join(f"{b} fit | {b} loop | {b} fit/loop" for b in args.backends) + " |")
+    print("|---" * (1 + 3 * len(args.backends)) + "|")
+    for entry in args.entries:
+        cells = []
+        for backend in args.backends:
+            r = results.get((entry, backend))
+            cells += ([f"{r['fit']:.0f}", f"{r['loop']:.0f}", f"{r['fit'] / r['loop']:.2f}"]
+                      if r else ["-", "-", "-"])
+        print(f"| {entry} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
