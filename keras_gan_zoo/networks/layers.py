@@ -21,7 +21,8 @@
   (Karras et al. 2018) add batch statistics to D's features; `spectral`
   wraps a weight layer in `SpectralNorm` (Miyato et al. 2018's reparametrisation).
   Both layers compute their statistics over the batch they are called on:
-  under a distribution strategy, each replica's batch.
+  under a `tf.distribute` strategy, each replica's batch; under JAX's
+  `keras.distribution.DataParallel` (one SPMD program), the global batch.
 * Blocks: a chain-shaped network is described as a list of *block functions*
   (`BlockFn`), each creating the fresh layers of one block (a weight layer and
   the norm, activation and reshape layers after it). `stack_blocks` creates a
@@ -281,7 +282,8 @@ class MinibatchDiscrimination(layers.Layer):
     saturates). ``initialized`` records it, saved with the model. Under a
     distribution strategy each replica's batch gives its own statistics; the
     stored scale and bias are their mean. Computed in float32 over the batch the
-    layer is called on (under a distribution strategy, each replica's).
+    layer is called on (under a `tf.distribute` strategy, each replica's; under
+    JAX's DataParallel, the global batch).
     """
 
     def __init__(self, num_kernels: int = 100, kernel_dim: int = 5, **kwargs: Any) -> None:
@@ -357,7 +359,8 @@ class MinibatchStdDev(layers.Layer):
     groups are one smaller when N is not a multiple); the std over the group
     of every feature and position, averaged over them, is one number per
     group, broadcast as a constant feature map. Computed in float32 over the
-    batch the layer is called on (under a distribution strategy, each replica's).
+    batch the layer is called on (under a `tf.distribute` strategy, each replica's;
+    under JAX's DataParallel, the global batch).
     """
 
     def __init__(self, group_size: int = 4, epsilon: float = 1e-8, **kwargs: Any) -> None:
