@@ -190,3 +190,26 @@ def test_batch_norm_is_synchronized_across_tf_distribute_replicas():
     layer = dcgan_batch_norm()
     assert layer.synchronized
     assert (layer.momentum, layer.epsilon) == (0.9, 1e-5)
+
+
+@pytest.mark.jax_only(reason="keras.distribution.DataParallel over JAX devices (the conftest "
+                             "makes two host devices)")
+def test_batch_statistics_span_the_global_batch_under_data_parallel():
+    # Plain batch norm, minibatch discrimination's init and minibatch std under DataParallel
+    # on two devices compute what they compute on one: SPMD over the global batch.
+    import jax
+
+    assert len(jax.devices()) >= 2
+    options = DiscriminatorOptions(minibatch_discrimination=3, minibatch_stddev=True)
+    x = np.random.default_rng(6).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
+    single = dcgan_discriminator((28, 28, 1), filters=4, options=options)
+    logits, non_trainable = compiled_stateless_call(single, training=True)(*state(single), x)
+    distribution = keras.distribution.DataParallel(devices=jax.devices()[:2])
+    with distribution.scope():
+        model = dcgan_discriminator((28, 28, 1), filters=4, options=options)
+        model.set_weights(single.get_weights())
+        sharded = jax.device_put(x, distribution.get_data_layout(x.shape).backend_layout)
+        outputs = compiled_stateless_call(model, training=True)(*state(model), sharded)
+    np.testing.assert_allclose(to_numpy(outputs[0]), to_numpy(logits), rtol=1e-5, atol=1e-6)
+    for a, b in zip(outputs[1], non_trainable):  # moving statistics, the init's flag
+        np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-5, atol=1e-6)
