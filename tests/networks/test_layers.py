@@ -18,7 +18,8 @@ to_numpy = keras.ops.convert_to_numpy
 
 
 def power_iteration(w: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Miyato et al. 2018, Algorithm 1, one iteration on ``W`` as ``[-1, out]``: ``(u', v, sigma)``."""
+    """Miyato et al. 2018, Algorithm 1, one iteration on ``W`` as ``[-1, out]``:
+    ``(u', v, sigma)``."""
     matrix = w.reshape(-1, w.shape[-1])
     v = u @ matrix.T / np.linalg.norm(u @ matrix.T)
     new_u = v @ matrix / np.linalg.norm(v @ matrix)
