@@ -2,25 +2,27 @@
 
 * `weight_init`: N(0, 0.02), the initialiser of DCGAN (Radford et al. 2015)
   that pix2pix and CycleGAN reuse.
-* `batch_norm`: batch norm synchronised across replicas; `dcgan_batch_norm`
+* `batch_norm`: batch norm over the global batch (synchronised across replicas
+  on TensorFlow; on JAX the plain layer, see its docstring); `dcgan_batch_norm`
   with the DCGAN authors' settings (PyTorch's momentum 0.1, epsilon 1e-5,
   scales ~ N(1, 0.02)).
 * `normalization`: the norm an image-to-image config names: ``"batch"``,
   ``"instance"`` (Ulyanov et al. 2016: per example and channel over H and W,
   with a learned scale and offset; `GroupNormalization` with one group per
   channel) or ``"none"``; `conv` and `conv_norm` use it.
-* `ReflectionPadding2D`: ``tf.pad(mode="REFLECT")`` as a layer (CycleGAN pads
+* `ReflectionPadding2D`: ``ops.pad(mode="reflect")`` as a layer (CycleGAN pads
   its 7x7 and residual convolutions by reflection), serialisable so that
   ``.keras`` files load without ``custom_objects``.
 * `ReplicaDropout`: Keras `Dropout` whose masks differ per replica under a
-  distribution strategy (Keras' seed state is a mirrored variable, the same on
-  every replica).
+  `tf.distribute` strategy (Keras' seed state is a mirrored variable, the same on
+  every replica); on JAX, Keras' `Dropout` itself.
 * D's options (Improved GAN techniques, `networks.options`):
   `MinibatchDiscrimination` (Salimans et al. 2016) and `MinibatchStdDev`
   (Karras et al. 2018) add batch statistics to D's features; `spectral`
   wraps a weight layer in `SpectralNorm` (Miyato et al. 2018's reparametrisation).
   Both layers compute their statistics over the batch they are called on:
-  under a distribution strategy, each replica's batch.
+  under a `tf.distribute` strategy, each replica's batch; under JAX's
+  `keras.distribution.DataParallel` (one SPMD program), the global batch.
 * Blocks: a chain-shaped network is described as a list of *block functions*
   (`BlockFn`), each creating the fresh layers of one block (a weight layer and
   the norm, activation and reshape layers after it). `stack_blocks` creates a
@@ -34,11 +36,11 @@ from typing import Any, Protocol, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
+from keras.src.backend.common.stateless_scope import in_stateless_scope  # no public name
 
-from keras_gan_zoo.distribute import fold_in_replica
 from keras_gan_zoo import engine
+from keras_gan_zoo.distribute import fold_in_replica
 
 NORMALIZATIONS = ("batch", "instance", "none")
 
@@ -57,8 +59,15 @@ def weight_init() -> keras.initializers.Initializer:
 
 
 def batch_norm(synchronized: bool = True, **kwargs: Any) -> layers.BatchNormalization:
-    """Batch norm whose statistics span the global batch under a distribution strategy
-    (on JAX, plain batch norm does: `engine.SYNCHRONIZED_BATCH_NORM`)."""
+    """Batch norm whose statistics span the global batch under a distribution strategy.
+
+    On TensorFlow, ``synchronized`` all-reduces the statistics over the replicas of a
+    `tf.distribute` strategy (each replica holds a slice of the batch). Keras has no
+    synchronized batch norm off TensorFlow (it raises); on JAX the zoo distributes with
+    `keras.distribution.DataParallel`, one SPMD program over the global batch, where the
+    plain layer's mean and variance already span the global batch: so there the layer is
+    built with ``synchronized=False``, the backend's equivalent.
+    """
     synchronized = synchronized and engine.SYNCHRONIZED_BATCH_NORM
     return layers.BatchNormalization(synchronized=synchronized, **kwargs)
 
@@ -90,9 +99,9 @@ class ReflectionPadding2D(layers.Layer):
         super().__init__(**kwargs)
         self.padding = int(padding)
 
-    def call(self, inputs: tf.Tensor) -> tf.Tensor:
+    def call(self, inputs: Any) -> Any:
         p = self.padding
-        return tf.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="REFLECT")
+        return ops.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
         batch, height, width, channels = input_shape
@@ -113,11 +122,20 @@ class ReplicaDropout(layers.Dropout):
     successive calls differ, and the state is saved with the model) and folds
     the replica id into the stateless seed (`distribute.fold_in_replica`), as
     `BaseGAN` does for z. Same arguments and variables as `Dropout`.
+
+    On JAX the zoo distributes with `keras.distribution.DataParallel`: one SPMD
+    program draws one mask over the global batch, each example its own, so Keras'
+    `Dropout` is already right there and is what this layer runs. The replica id
+    exists only under `tf.distribute`, hence the TensorFlow-only path.
     """
 
-    def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        if keras.backend.backend() != "tensorflow":
+            return super().call(inputs, training=training)
         if not training or self.rate == 0:
             return inputs
+        import tensorflow as tf  # the replica id and the stateless dropout op: tf.distribute's
+
         state = self.seed_generator.next()
         seed = fold_in_replica(tf.cast(tf.math.floormod(state, tf.int32.max - 1), tf.int32))
         noise_shape = None
@@ -153,8 +171,8 @@ def conv(filters: int, kernel_size: int, strides: int = 1, padding: str = "same"
                  kernel_initializer=weight_init(), **kwargs)
 
 
-def conv_norm(x: tf.Tensor, filters: int, kernel_size: int, strides: int = 1, norm: str = "none",
-              padding: str = "same", transpose: bool = False) -> tf.Tensor:
+def conv_norm(x: Any, filters: int, kernel_size: int, strides: int = 1, norm: str = "none",
+              padding: str = "same", transpose: bool = False) -> Any:
     """Convolution then ``norm`` (no bias before a normalisation that has its own offset)."""
     layer = normalization(norm)
     x = conv(filters, kernel_size, strides, padding, use_bias=layer is None,
@@ -222,8 +240,15 @@ class SpectralNorm(layers.Wrapper):
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         normalized = self.normalized_kernel(update=bool(training))
-        # The wrapped layer reads W / sigma where it reads its kernel variable.
-        with keras.StatelessScope(state_mapping=[(self.kernel_variable(), normalized)]):
+        kernel = self.kernel_variable()
+        # The wrapped layer reads W / sigma where it reads its kernel variable. A stateless
+        # scope does not read through the one around it, so inside an enclosing scope (JAX's
+        # stateless step, `stateless_call`) the layer's other variables (the bias) keep the
+        # values that scope gives them, not the stored ones.
+        mapping = [(kernel, normalized)]
+        if in_stateless_scope():
+            mapping += [(v, v.value) for v in self.layer.weights if v is not kernel]
+        with keras.StatelessScope(state_mapping=mapping):
             return self.layer(inputs)
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> Any:
@@ -258,7 +283,8 @@ class MinibatchDiscrimination(layers.Layer):
     saturates). ``initialized`` records it, saved with the model. Under a
     distribution strategy each replica's batch gives its own statistics; the
     stored scale and bias are their mean. Computed in float32 over the batch the
-    layer is called on (under a distribution strategy, each replica's).
+    layer is called on (under a `tf.distribute` strategy, each replica's; under
+    JAX's DataParallel, the global batch).
     """
 
     def __init__(self, num_kernels: int = 100, kernel_dim: int = 5, **kwargs: Any) -> None:
@@ -288,8 +314,9 @@ class MinibatchDiscrimination(layers.Layer):
         eye = ops.eye(ops.shape(m)[0], dtype="float32")
         l1 = ops.sum(ops.abs(m[:, None] - m[None]), axis=-1) + 1e6 * eye[:, :, None]  # [N, N, B]
         if training:
-            # Data-dependent init, written without a branch (tf.distribute): `first` is 1
-            # on the first training call only.
+            # Data-dependent init, written without a branch on the variable's value (traced
+            # under tf.distribute and jax.jit alike): `first` is 1 on the first training call
+            # only. The assignments are recorded by an enclosing stateless scope on JAX.
             first = 1.0 - ops.cast(self.initialized, "float32")
             nearest = ops.stop_gradient(0.5 * ops.mean(ops.min(l1, axis=1), axis=0))  # [B]
             divisor = first * nearest + (1.0 - first)
@@ -333,7 +360,8 @@ class MinibatchStdDev(layers.Layer):
     groups are one smaller when N is not a multiple); the std over the group
     of every feature and position, averaged over them, is one number per
     group, broadcast as a constant feature map. Computed in float32 over the
-    batch the layer is called on (under a distribution strategy, each replica's).
+    batch the layer is called on (under a `tf.distribute` strategy, each replica's;
+    under JAX's DataParallel, the global batch).
     """
 
     def __init__(self, group_size: int = 4, epsilon: float = 1e-8, **kwargs: Any) -> None:

@@ -26,8 +26,9 @@ key: the entries set it from their ``gradient_penalty`` (`LAYER_NORM_PENALTIES`)
 under spectral norm D has no norm at all.
 
 Both minibatch layers compute their statistics over the batch D is called on:
-under a distribution strategy, each replica's batch (a smaller group than the
-global batch), so N replicas do not make exactly the step one replica makes.
+under a `tf.distribute` strategy, each replica's batch (a smaller group than the
+global batch), so N replicas do not make exactly the step one replica makes. Under
+JAX's `keras.distribution.DataParallel` (one SPMD program) the batch is the global one.
 
 Entries taking the keys (`TakesDiscriminatorOptions`): GAN (MLP D), DCGAN,
 CGAN, InfoGAN (the trunk shared with Q) and CoupledGAN (the blocks shared by

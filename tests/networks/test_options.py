@@ -13,6 +13,7 @@ from keras_gan_zoo.distribute import set_precision
 from keras_gan_zoo.networks import MinibatchDiscrimination, MinibatchStdDev
 from keras_gan_zoo.networks.layers import SpectralNorm, spectral
 from tests.fixed_noise import fixed_noise
+from tests.networks.stateless import value_and_gradient
 
 ALL_OPTIONS = dict(minibatch_discrimination=4, minibatch_stddev=True, spectral_norm=True)
 SMALL = {
@@ -143,9 +144,9 @@ def test_spectral_norm_keeps_the_raw_kernel_and_differentiates_through_sigma():
     g = rng.normal(size=(5, 3)).astype(np.float32)
     layer(x)
     w, u = dense.kernel.numpy().copy(), layer.vector_u.numpy().copy()
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(g * layer(x, training=True))
-    gradient = tape.gradient(loss, dense.kernel).numpy()
+    loss, gradient = value_and_gradient(lambda: keras.ops.sum(g * layer(x, training=True)),
+                                        dense.kernel, updated=[layer.vector_u])
+    gradient = keras.ops.convert_to_numpy(gradient)
     np.testing.assert_array_equal(dense.kernel.numpy(), w)  # the raw W stays the variable
     v = u @ w.T / np.linalg.norm(u @ w.T)
     new_u = v @ w / np.linalg.norm(v @ w)
@@ -263,6 +264,8 @@ def one_step(strategy, weights, real, noise, **config):
 
 
 @pytest.mark.distributed
+@pytest.mark.tensorflow_only(reason="MirroredStrategy replicas (tf.distribute); JAX "
+                                    "distributes with keras.distribution.DataParallel")
 def test_spectral_norm_step_on_two_replicas_equals_one(mirrored_strategy):
     config = dict(SMALL["dcgan"], latent_dim=8, spectral_norm=True)
     weights = zoo.build("dcgan", seed=0, **config).get_weights()
@@ -278,6 +281,8 @@ def test_spectral_norm_step_on_two_replicas_equals_one(mirrored_strategy):
 
 
 @pytest.mark.distributed
+@pytest.mark.tensorflow_only(reason="MirroredStrategy replicas (tf.distribute); JAX "
+                                    "distributes with keras.distribution.DataParallel")
 def test_minibatch_layers_train_on_per_replica_batches(mirrored_strategy):
     # Their statistics span each replica's batch: not the one-replica step, but a finite one.
     with mirrored_strategy.scope():
