@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Two host devices for JAX's distribution tests (read when JAX starts; TensorFlow's two
 # logical CPUs are made below).
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
+# JAX compiles each test's small models anew; many are the same programs: keep compiled
+# programs across tests and runs (a folder under the system's temporary directory).
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR",
+                      os.path.join(tempfile.gettempdir(), "keras_gan_zoo_jax_cache"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
