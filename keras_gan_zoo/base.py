@@ -308,7 +308,8 @@ class BaseGAN(keras.Model):
             if y is not None:
                 raise ValueError("GANs take no targets: pass the dataset as x only.")
             return distributed_fit(self, x, **kwargs)
-        return super().fit(x, y, **kwargs)
+        with engine.values_kept(self):  # JAX: a failed first step keeps the weights
+            return super().fit(x, y, **kwargs)
 
     # --------------------------------------------------------------- inference
     def sample_grid(self, num_samples: int = 64, seed: int = 0) -> tuple[Any, int]:

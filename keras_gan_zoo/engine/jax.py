@@ -13,8 +13,9 @@ variables it updates inside a nested scope, whose updates it carries back to the
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import jax
 import keras
@@ -22,7 +23,7 @@ from keras import ops
 from keras.src.backend.common.stateless_scope import get_stateless_scope, in_stateless_scope
 
 __all__ = ["minimize", "input_gradients", "step_seed", "normal", "uniform", "global_count",
-           "train_step", "group_optimizers", "SYNCHRONIZED_BATCH_NORM"]
+           "train_step", "group_optimizers", "values_kept", "SYNCHRONIZED_BATCH_NORM"]
 
 #: No `tf.distribute` replicas: under `keras.distribution.DataParallel` one program sees the
 #: global batch, so plain batch normalization already takes the global batch's statistics.
@@ -192,3 +193,22 @@ def group_optimizers(optimizers: Sequence[keras.optimizers.Optimizer],
             group._inner_optimizers.append(optimizer)
     group.build([v for variables_ in variables for v in variables_])
     return group
+
+
+@contextlib.contextmanager
+def values_kept(model: keras.Model) -> Iterator[None]:
+    """Keep the model's values through a `fit` that raises before its first step ends.
+
+    Keras' JAX `fit` detaches the variables' values while it trains (the state lives in the
+    step's arguments) and attaches the last step's state when it stops; if the first step
+    raises (a dataset of the wrong shape), there is no state to attach and every variable is
+    left without a value. The values before `fit` are put back then."""
+    variables = [v for group in _state_variables(model) for v in group]
+    before = [v._value for v in variables]
+    try:
+        yield
+    except BaseException:
+        for variable, value in zip(variables, before):
+            if variable._value is None and value is not None:
+                variable._value = value
+        raise

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+import contextlib
+
 import keras
 import tensorflow as tf
 
 from keras_gan_zoo import distribute
 
 __all__ = ["minimize", "input_gradients", "step_seed", "normal", "uniform", "global_count",
-           "train_step", "group_optimizers", "SYNCHRONIZED_BATCH_NORM"]
+           "train_step", "group_optimizers", "values_kept", "SYNCHRONIZED_BATCH_NORM"]
 
 #: Batch normalization can synchronise its statistics over `tf.distribute` replicas.
 SYNCHRONIZED_BATCH_NORM = True
@@ -66,3 +68,8 @@ def group_optimizers(optimizers: Sequence[keras.optimizers.Optimizer],
     """Nothing: on TensorFlow each optimizer keeps its variables itself, and `fit` needs no
     ``model.optimizer``."""
     return None
+
+
+def values_kept(model: keras.Model) -> contextlib.AbstractContextManager:
+    """Nothing to keep: on TensorFlow the variables hold their values throughout `fit`."""
+    return contextlib.nullcontext()

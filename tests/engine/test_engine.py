@@ -73,3 +73,18 @@ def test_a_step_on_two_devices_equals_a_step_on_one():
         weights[count] = model.get_weights()
     for one, two in zip(weights[1], weights[2]):
         np.testing.assert_allclose(one, two, atol=1e-5)
+
+
+def test_a_fit_that_fails_in_its_first_step_keeps_the_weights():
+    """On JAX, Keras' `fit` detaches the variables' values while training; a first step that
+    raises left none (every later call failed with a TypeError). The model stays usable."""
+    model = zoo.build("dcgan", seed=0, **SMALL)
+    model.compile()
+    before = model.get_weights()
+    wrong = np.zeros((4, 8, 8, 1), "float32")  # not image_shape
+    with pytest.raises(ValueError):
+        model.fit(wrong, batch_size=4, epochs=1, verbose=0, check_input_range=False)
+    for kept, original in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(kept, original)
+    model.fit(model.example_batch(4), batch_size=4, epochs=1, verbose=0)  # trains on
+    assert int(model.g_optimizer.iterations) == 1
