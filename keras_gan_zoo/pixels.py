@@ -7,17 +7,33 @@ everything a person or a server sees is in the *unit range* [0, 1]
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+import keras
 from keras import ops
+from keras.src.trainers.data_adapters.data_adapter_utils import is_tensorflow_tensor
+
+
+def _ops(images: Any) -> Any:
+    """The ops of the conversions: `keras.ops`, or for a `tf.Tensor` off the TensorFlow
+    backend (images in a `tf.data` pipeline, e.g. `data.transforms.edges`, whose graph cannot
+    run the active backend's ops) Keras' TensorFlow ones."""
+    if keras.backend.backend() == "tensorflow" or not is_tensorflow_tensor(images):
+        return ops
+    from keras.src.backend import tensorflow as tensorflow_backend
+
+    return SimpleNamespace(cast=tensorflow_backend.core.cast,
+                           clip=tensorflow_backend.numpy.clip)
 
 
 def to_unit_range(images: Any) -> Any:
     """[-1, 1] -> [0, 1] as float32, clipped: ``clip((x + 1) / 2, 0, 1)``."""
-    return ops.clip((ops.cast(images, "float32") + 1.0) * 0.5, 0.0, 1.0)
+    backend_ops = _ops(images)
+    return backend_ops.clip((backend_ops.cast(images, "float32") + 1.0) * 0.5, 0.0, 1.0)
 
 
 def to_model_range(images: Any, maximum: float = 255.0) -> Any:
     """[0, ``maximum``] -> [-1, 1] as float32: ``2 x / maximum - 1`` (uint8 by default;
     ``maximum=1`` for images already in [0, 1])."""
-    return ops.cast(images, "float32") * (2.0 / maximum) - 1.0
+    return _ops(images).cast(images, "float32") * (2.0 / maximum) - 1.0

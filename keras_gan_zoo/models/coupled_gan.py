@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.base import Endpoint
@@ -133,28 +134,34 @@ class CoupledGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         )
         if any(a is not None and b is not None and a != b for a, b in zip(shape_a, shape_b)):
             raise ValueError(message)
-        if None in shape_a + shape_b:  # known only when the data arrive
+        if None in shape_a + shape_b:  # known only when the data arrive (a TensorFlow graph;
+            # JAX traces every step with the batch's concrete shapes, checked above)
             check = tf.debugging.assert_equal(tf.shape(images_a)[1:], tf.shape(images_b)[1:],
                                               message=message)
             with tf.control_dependencies([check]):  # before anything uses the images
                 images_a, images_b = tf.identity(images_a), tf.identity(images_b)
         self.check_image_shape(images_a.shape[1:], what="domain a images")
         self.check_image_shape(images_b.shape[1:], what="domain b images")
-        size = tf.minimum(tf.shape(images_a)[0], tf.shape(images_b)[0])
-        stacked = tf.concat([images_a[:size], images_b[:size]], axis=-1)
-        return tf.cast(stacked, self.compute_dtype)
+        size_a, size_b = ops.shape(images_a)[0], ops.shape(images_b)[0]
+        if isinstance(size_a, int) and isinstance(size_b, int):
+            size = min(size_a, size_b)  # a static bound: JAX slices only with constants
+        else:
+            size = ops.minimum(size_a, size_b)
+        stacked = ops.concatenate([images_a[:size], images_b[:size]], axis=-1)
+        return ops.cast(stacked, self.compute_dtype)
 
     def discriminator_inputs(self, images: tf.Tensor) -> tf.Tensor:
         """`NoiseToImageGAN.discriminator_inputs` on each domain of the stacked pair."""
         if not (self.diff_augment or self.instance_noise):
             return images
         transform = super().discriminator_inputs
-        return tf.concat([transform(x) for x in tf.split(images, len(DOMAINS), axis=-1)], -1)
+        return ops.concatenate(
+            [transform(x) for x in ops.split(images, len(DOMAINS), axis=-1)], axis=-1)
 
     @staticmethod
     def _domain_pair(data: Any) -> tuple[tf.Tensor, tf.Tensor]:
         def is_images(x: Any) -> bool:
-            return isinstance(x, (tf.Tensor, np.ndarray)) and len(x.shape) == 4
+            return (isinstance(x, np.ndarray) or ops.is_tensor(x)) and len(x.shape) == 4
 
         if isinstance(data, tuple) and len(data) > 1 and all(x is None for x in data[1:]):
             data = data[0]  # train_on_batch(x) passes (x, None, None)
@@ -189,20 +196,20 @@ class CoupledGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     # --------------------------------------------------------------- inference
     def call(self, z: tf.Tensor, training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
         """``(G_a(z), G_b(z))`` in [-1, 1]."""
-        return tuple(tf.split(self.generator(z, training=training), 2, axis=-1))
+        return tuple(ops.split(self.generator(z, training=training), 2, axis=-1))
 
     def generate_images(self, z: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """``(images_a, images_b)`` in [0, 1] for noise ``z`` (same z, both domains)."""
         images = self.sampling_generator(z, training=False)
-        return tuple(to_unit_range(domain) for domain in tf.split(images, 2, axis=-1))
+        return tuple(to_unit_range(domain) for domain in ops.split(images, 2, axis=-1))
 
     def generate(
         self, num_samples: int | None = None, z: Any = None, seed: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The pair ``(images_a, images_b)`` in [0, 1], each ``[N, H, W, C]``;
         ``images_b[i]`` is ``images_a[i]``'s counterpart in domain b."""
-        pair = self.generate_images(tf.constant(self.noise(num_samples, z, seed)))
-        return tuple(images.numpy() for images in pair)
+        pair = self.generate_images(ops.convert_to_tensor(self.noise(num_samples, z, seed)))
+        return tuple(ops.convert_to_numpy(images) for images in pair)
 
     def sample_grid(self, num_samples: int = 64, seed: int = 0) -> tuple[np.ndarray, int]:
         """``num_samples // 2`` pairs: rows alternate domain a and domain b, each

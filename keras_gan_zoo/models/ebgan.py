@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import tensorflow as tf
+from keras import ops
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
@@ -92,46 +92,49 @@ class EBGAN(NoiseToImageGAN):
         loss is not judged for ``discriminator_wins``."""
         return MonitorSignals(noise_probe=True)
 
-    def energy(self, images: tf.Tensor, training: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
+    def energy(self, images: Any, training: bool = False) -> tuple[Any, Any]:
         """``(energies [batch], embeddings [batch, embedding_dim])`` of ``images`` in [-1, 1]."""
         reconstructions, embeddings = self.discriminator(images, training=training)
         return losses.reconstruction_energy(images, reconstructions), embeddings
 
-    def discriminator_objective(self, real_energy: tf.Tensor, fake_energy: tf.Tensor
-                                ) -> tf.Tensor:
+    def discriminator_objective(self, real_energy: Any, fake_energy: Any
+                                ) -> Any:
         """D's per-example loss on energies (D's outputs): ``D(x) + max(0, m - D(G(z)))``."""
         return losses.margin_discriminator_loss(real_energy, fake_energy, self.margin)
 
-    def generator_objective(self, fake_energy: tf.Tensor) -> tf.Tensor:
+    def generator_objective(self, fake_energy: Any) -> Any:
         """G's per-example loss: the energy of its images ``D(G(z))`` (PT is added per batch)."""
         return fake_energy
 
-    def update_discriminator(self, real_images: tf.Tensor, condition: Any = None
-                             ) -> dict[str, tf.Tensor]:
+    def update_discriminator(self, real_images: Any, condition: Any = None) -> dict[str, Any]:
         """One step on D: `discriminator_objective` (the penalties do not apply)."""
-        z = self.sample_noise(tf.shape(real_images)[0])
-        with tf.GradientTape() as tape:
+        z = self.sample_noise(ops.shape(real_images)[0])
+
+        def objective() -> tuple[Any, dict[str, Any]]:
             fake = self.discriminator_inputs(self.generator(z, training=True))
             real = self.discriminator_inputs(real_images)
             real_energy, _ = self.energy(real, training=True)
             fake_energy, _ = self.energy(fake, training=True)
             per_example = self.discriminator_objective(real_energy, fake_energy)
-            loss = self.replica_loss(per_example, self.d_optimizer)
-        self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
-        return {"d_loss": per_example, "real_energy": real_energy, "fake_energy": fake_energy}
+            return self.replica_loss(per_example, self.d_optimizer), {
+                "d_loss": per_example, "real_energy": real_energy, "fake_energy": fake_energy}
 
-    def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
-                         condition: Any = None) -> dict[str, tf.Tensor]:
+        return self.minimize(objective, (self.d_optimizer, self.discriminator.trainable_variables))
+
+    def update_generator(self, batch_size: Any, real_images: Any = None, condition: Any = None
+                         ) -> dict[str, Any]:
         """One step on G: ``D(G(z)) + pt_weight * PT(embeddings of G(z))``."""
         z = self.sample_noise(batch_size)
-        with tf.GradientTape() as tape:
+
+        def objective() -> tuple[Any, dict[str, Any]]:
             fake = self.discriminator_inputs(self.generator(z, training=True))
             fake_energy, embeddings = self.energy(fake, training=True)
             per_example = self.generator_objective(fake_energy)
             pt = losses.pulling_away_term(embeddings)
             loss = (self.replica_loss(per_example)
                     + self.pt_weight * self.replica_share(pt, embeddings))
-            loss = self.g_optimizer.scale_loss(loss)
-        self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
-        pt = tf.fill(tf.shape(fake_energy), pt)
-        return {"g_loss": per_example + self.pt_weight * pt, "pt": pt}
+            pt = ops.full(ops.shape(fake_energy), pt)
+            return self.g_optimizer.scale_loss(loss), {
+                "g_loss": per_example + self.pt_weight * pt, "pt": pt}
+
+        return self.minimize(objective, (self.g_optimizer, self.generator.trainable_variables))
