@@ -116,8 +116,8 @@ def test_image_pool_is_per_replica(mirrored_strategy):
         outputs = mirrored_strategy.experimental_local_results(step(tf.constant(seed)))
         # Each replica only ever sees (and gets back) its own images.
         assert [set(o.numpy().ravel()) for o in outputs] == [{1.0}, {2.0}]
-    stored = mirrored_strategy.experimental_local_results(pool.images)
-    counts = mirrored_strategy.experimental_local_results(pool.count)
+    stored = mirrored_strategy.experimental_local_results(pool.images.value)
+    counts = mirrored_strategy.experimental_local_results(pool.count.value)
     assert [set(s.numpy().ravel()) for s in stored] == [{1.0}, {2.0}]
     assert [int(c.numpy()) for c in counts] == [4, 4]
 
@@ -182,9 +182,9 @@ def test_fit_under_mirrored_strategy_with_per_replica_pools(mirrored_strategy):
     history = model.fit(model.load_dataset(batch_size=4, seed=0).take(3), epochs=1, verbose=0)
     assert all(np.isfinite(v[-1]) for v in history.history.values())
     for pool in (model.pool_a, model.pool_b):
-        counts = mirrored_strategy.experimental_local_results(pool.count)
+        counts = mirrored_strategy.experimental_local_results(pool.count.value)
         assert [int(c.numpy()) for c in counts] == [3, 3]  # 3 steps x 2 images per replica, capped
-        local = [i.numpy() for i in mirrored_strategy.experimental_local_results(pool.images)]
+        local = [i.numpy() for i in mirrored_strategy.experimental_local_results(pool.images.value)]
         assert np.abs(local[0] - local[1]).max() > 0  # each replica keeps its own fakes
 
 
