@@ -3,6 +3,7 @@ using Cycle-Consistent Adversarial Networks", ICCV (arXiv:1703.10593)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from typing import Any, Sequence
 
@@ -203,7 +204,9 @@ class CycleGAN(ImageToImageGAN):
         for name in ("pool_a", "pool_b"):  # compiled again: fresh pools replace the tracked ones
             if hasattr(self, name):
                 delattr(self, name)
-        with self.distribute_strategy.scope():
+        strategy_scope = (self.distribute_strategy.scope() if engine.BACKEND == "tensorflow"
+                          else contextlib.nullcontext())
+        with strategy_scope:
             self.pool_a = ImagePool(self.pool_size, self.source_shape, name="pool_a")
             self.pool_b = ImagePool(self.pool_size, self.image_shape, name="pool_b")
 
