@@ -37,8 +37,8 @@ class ImagePool(keras.layers.Layer):
     ``none``, so each replica reads and writes its local copy inside the step (no
     cross-replica traffic, as each replica fills its pool from the fakes it made).
     They are created under the model's strategy (call ``compile`` inside
-    ``strategy.scope()``) and are training state only: a ``.keras`` file does not
-    keep them (a loaded model starts with empty pools).
+    ``strategy.scope()``) and are training state only: neither a ``.keras`` file nor
+    an exported SavedModel keeps them (a loaded model starts with empty pools).
     """
 
     def __init__(self, size: int, image_shape: Sequence[int], dtype: Any = "float32",
@@ -201,14 +201,20 @@ class CycleGAN(ImageToImageGAN):
     def compile(self, g_optimizer: Any = None, d_optimizer: Any = None, **kwargs: Any) -> None:
         """`BaseGAN.compile` (one optimizer per group), plus the two image pools (per replica)."""
         super().compile(g_optimizer, d_optimizer, **kwargs)
-        for name in ("pool_a", "pool_b"):  # compiled again: fresh pools replace the tracked ones
-            if hasattr(self, name):
-                delattr(self, name)
+        self._remove_pools()  # compiled again: fresh pools replace the tracked ones
         strategy_scope = (self.distribute_strategy.scope() if engine.BACKEND == "tensorflow"
                           else contextlib.nullcontext())
         with strategy_scope:
             self.pool_a = ImagePool(self.pool_size, self.source_shape, name="pool_a")
             self.pool_b = ImagePool(self.pool_size, self.image_shape, name="pool_b")
+
+    def _remove_pools(self) -> dict[str, ImagePool]:
+        """Remove the image pools from the model and from its variables; return them by name."""
+        pools = {name: getattr(self, name) for name in ("pool_a", "pool_b") if hasattr(self, name)}
+        for name, pool in pools.items():
+            self._tracker.untrack(pool)  # (deleting a layer attribute leaves it tracked)
+            delattr(self, name)
+        return pools
 
     def monitor_signals(self) -> MonitorSignals:
         """``d_loss``: two least-squares D losses summed (floor 0, twice one D's scale); its
@@ -302,6 +308,16 @@ class CycleGAN(ImageToImageGAN):
         a, b = images_a[:half], images_b[-half:]
         fake_b, fake_a = self.translate(a), self.translate(b, "b_to_a")
         return [a, fake_b, self.translate(fake_b, "b_to_a"), b, fake_a, self.translate(fake_a)]
+
+    def export(self, filepath: str, *args: Any, **kwargs: Any) -> None:
+        """`BaseGAN.export` without the image pools: training state, not part of the served
+        model (at the paper's 256x256 RGB, 2 x 50 images, 79 MB)."""
+        pools = self._remove_pools()
+        try:
+            super().export(filepath, *args, **kwargs)
+        finally:
+            for name, pool in pools.items():
+                setattr(self, name, pool)
 
     def serving_endpoints(self) -> dict[str, Endpoint]:
         a_to_b = self.image_endpoint(lambda x: self.translate_images(x, self.generator_ab),

@@ -131,6 +131,18 @@ def test_image_pool_in_a_compiled_stateless_step():
     assert len(stored) == 2 and stored <= {1.0, 2.0, 3.0}
 
 
+def test_image_pools_are_the_models_state_once():
+    """The pools are among the model's variables (on JAX, in `fit`'s state); compiling
+    again replaces them, it does not add another pair."""
+    model = zoo.build("cyclegan", **SMALL)
+    networks = len(model.variables)
+    model.compile()
+    model.compile()
+    pools = [model.pool_a.images, model.pool_a.count, model.pool_b.images, model.pool_b.count]
+    assert len(model.variables) == networks + 4
+    assert {id(v) for v in pools} <= {id(v) for v in model.non_trainable_variables}
+
+
 @pytest.mark.distributed
 @pytest.mark.tensorflow_only(reason="tf.distribute")
 def test_image_pool_is_per_replica(mirrored_strategy):
@@ -233,6 +245,8 @@ def test_export_round_trip_every_signature(tmp_path, trained):
         served = reloaded.signatures[name](image=tf.constant(x))["images"].numpy()
         np.testing.assert_allclose(served, trained.translate(x, direction), atol=1e-5, rtol=0)
     assert np.abs(trained.translate(x) - trained.translate(x, "b_to_a")).max() > 1e-4
+    # The image pools are training state: not in the SavedModel.
+    assert not any("pool" in v.name for v in reloaded.variables)
 
 
 def test_keras_save_load_round_trip(tmp_path, trained):
