@@ -31,6 +31,7 @@ from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.digits import digits_arrays
@@ -63,7 +64,7 @@ def digits_pairs(
     """The offline paired default as NumPy ``(edges, digits)``, float32 in [-1, 1]: the input
     is the outline of the digit's strokes (`transforms.edges`), the target the digit."""
     targets, _ = digits_arrays(split, offline_size(image_size), channels)
-    return edges(targets).numpy(), targets
+    return ops.convert_to_numpy(edges(targets)), targets
 
 
 # -------------------------------------------------------------------- folders

@@ -27,6 +27,7 @@ from typing import Sequence
 
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from keras_gan_zoo.data import digits, folder, tfds_source
 from keras_gan_zoo.data import images as image_ops
@@ -43,7 +44,7 @@ def digits_domains(
     even positions of the split, and the negatives of those at odd positions (the halves of
     `two_domains`, CoupledGAN's ``"digits+negative"``)."""
     images, _ = digits.digits_arrays(split, offline_size(image_size), channels)
-    return images[0::2], negative(images[1::2]).numpy()
+    return images[0::2], ops.convert_to_numpy(negative(images[1::2]))
 
 
 def unpaired_folders(source: str | os.PathLike | Sequence[str | os.PathLike], split: str

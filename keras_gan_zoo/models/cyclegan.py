@@ -3,14 +3,15 @@ using Cycle-Consistent Adversarial Networks", ICCV (arXiv:1703.10593)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from typing import Any, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
-from keras_gan_zoo import losses
+from keras_gan_zoo import engine, losses
 from keras_gan_zoo.base import Endpoint
 from keras_gan_zoo.schedules import LinearDecay
 from keras_gan_zoo.data.unpaired import digits_domains, load_unpaired
@@ -20,7 +21,7 @@ from keras_gan_zoo.registry import register
 from keras_gan_zoo.signals import MonitorSignals
 
 
-class ImagePool:
+class ImagePool(keras.layers.Layer):
     """A history of generated images for the discriminator (Shrivastava et al. 2017; CycleGAN sec. 4).
 
     ``query(images, seed)`` returns a batch of the same size: while the pool
@@ -29,54 +30,66 @@ class ImagePool:
     stored image is returned and the new one takes its place (the authors'
     ``ImagePool``, image by image in order).
 
-    Under a `tf.distribute` strategy every replica has its own pool: the
-    images and the count are ``ON_READ`` variables with ``aggregation=NONE``,
-    so each replica reads and writes its local copy inside the step (no
-    cross-replica traffic, as each replica fills its pool from the fakes it
-    made). The variables are created under the model's strategy (call
-    ``compile`` inside ``strategy.scope()``) and are training state only: they
-    are not tracked by the model, hence neither saved nor exported.
+    The images and the count are non-trainable `keras.Variable` s of this layer,
+    updated with ``assign``; the model tracks the pools, so on JAX they are part of
+    `fit`'s state, one pool for the global batch. Under a `tf.distribute` strategy
+    every replica has its own pool: the variables are ``on_read`` with aggregation
+    ``none``, so each replica reads and writes its local copy inside the step (no
+    cross-replica traffic, as each replica fills its pool from the fakes it made).
+    They are created under the model's strategy (call ``compile`` inside
+    ``strategy.scope()``) and are training state only: neither a ``.keras`` file nor
+    an exported SavedModel keeps them (a loaded model starts with empty pools).
     """
 
-    def __init__(self, size: int, image_shape: Sequence[int], dtype: Any = tf.float32,
+    def __init__(self, size: int, image_shape: Sequence[int], dtype: Any = "float32",
                  name: str = "image_pool") -> None:
+        super().__init__(name=name)
         self.size = max(0, int(size))
         if self.size == 0:
             return
-        per_replica = dict(trainable=False, synchronization=tf.VariableSynchronization.ON_READ,
-                           aggregation=tf.VariableAggregation.NONE)
-        self.images = tf.Variable(tf.zeros([self.size, *image_shape], dtype),
-                                  name=f"{name}_images", **per_replica)
-        self.count = tf.Variable(0, dtype=tf.int32, name=f"{name}_count", **per_replica)
+        per_replica = dict(trainable=False, synchronization="on_read", aggregation="none")
+        self.images = keras.Variable(keras.initializers.Zeros(), (self.size, *image_shape), dtype,
+                                     name=f"{name}_images", **per_replica)
+        self.count = keras.Variable(0, dtype="int32", name=f"{name}_count", **per_replica)
+        self.built = True
 
-    def query(self, images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-        """The batch for the discriminator (see the class docstring); ``seed`` is a stateless seed."""
+    def save_own_variables(self, store: Any) -> None:
+        pass  # training state only (see the class docstring)
+
+    def load_own_variables(self, store: Any) -> None:
+        pass
+
+    def query(self, images: Any, seed: Any) -> Any:
+        """The batch for the discriminator (see the class docstring); ``seed`` is a stateless
+        seed (`engine.step_seed`)."""
         if self.size == 0:
             return images
-        images = tf.cast(images, self.images.dtype)
-        n = tf.shape(images)[0]
-        swap_seed, slot_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
-        swaps = tf.random.stateless_uniform([n], swap_seed) < 0.5
-        slots = tf.random.stateless_uniform([n], slot_seed, maxval=self.size, dtype=tf.int32)
+        images = ops.cast(images, self.images.dtype)
+        n = ops.shape(images)[0]
+        # Per image: U[0, 1) for the swap, U[0, size) for the slot.
+        draws = engine.uniform([2, n], seed)
+        swaps = draws[0] < 0.5
+        slots = ops.minimum(ops.cast(draws[1] * self.size, "int32"), self.size - 1)
 
-        def step(i, pool, count, returned):
+        def step(i, state):
+            pool, count, returned = state
             filling = count < self.size
-            slot = tf.where(filling, count, slots[i])
-            stored = pool[slot]
-            swap = tf.logical_and(tf.logical_not(filling), swaps[i])
-            returned = returned.write(i, tf.where(swap, stored, images[i]))
-            keep_new = tf.logical_or(filling, swap)
-            pool = tf.tensor_scatter_nd_update(
-                pool, [[slot]], [tf.where(keep_new, images[i], stored)])
-            return i + 1, pool, tf.minimum(count + 1, self.size), returned
+            slot = ops.where(filling, count, slots[i])
+            stored = ops.take(pool, slot, axis=0)
+            new = ops.take(images, i, axis=0)
+            swap = ops.logical_and(ops.logical_not(filling), ops.take(swaps, i))
+            returned = ops.slice_update(returned, [i, 0, 0, 0],
+                                        ops.where(swap, stored, new)[None])
+            kept = ops.where(ops.logical_or(filling, swap), new, stored)
+            pool = ops.slice_update(pool, [slot, 0, 0, 0], kept[None])
+            return pool, ops.minimum(count + 1, self.size), returned
 
-        _, pool, count, returned = tf.while_loop(
-            lambda i, *_: i < n, step,
-            (0, self.images.read_value(), self.count.read_value(),
-             tf.TensorArray(images.dtype, size=n, element_shape=images.shape[1:])))
+        pool, count, returned = ops.fori_loop(
+            0, n, step, (ops.convert_to_tensor(self.images.value),
+                         ops.convert_to_tensor(self.count.value), ops.zeros_like(images)))
         self.images.assign(pool)
         self.count.assign(count)
-        return returned.stack()
+        return returned
 
 
 @register("cyclegan")
@@ -188,9 +201,20 @@ class CycleGAN(ImageToImageGAN):
     def compile(self, g_optimizer: Any = None, d_optimizer: Any = None, **kwargs: Any) -> None:
         """`BaseGAN.compile` (one optimizer per group), plus the two image pools (per replica)."""
         super().compile(g_optimizer, d_optimizer, **kwargs)
-        with self.distribute_strategy.scope():
+        self._remove_pools()  # compiled again: fresh pools replace the tracked ones
+        strategy_scope = (self.distribute_strategy.scope() if engine.BACKEND == "tensorflow"
+                          else contextlib.nullcontext())
+        with strategy_scope:
             self.pool_a = ImagePool(self.pool_size, self.source_shape, name="pool_a")
             self.pool_b = ImagePool(self.pool_size, self.image_shape, name="pool_b")
+
+    def _remove_pools(self) -> dict[str, ImagePool]:
+        """Remove the image pools from the model and from its variables; return them by name."""
+        pools = {name: getattr(self, name) for name in ("pool_a", "pool_b") if hasattr(self, name)}
+        for name, pool in pools.items():
+            self._tracker.untrack(pool)  # (deleting a layer attribute leaves it tracked)
+            delattr(self, name)
+        return pools
 
     def monitor_signals(self) -> MonitorSignals:
         """``d_loss``: two least-squares D losses summed (floor 0, twice one D's scale); its
@@ -204,13 +228,15 @@ class CycleGAN(ImageToImageGAN):
 
     # ---------------------------------------------------------------- training
     @staticmethod
-    def _logits(network: keras.Model, images: tf.Tensor) -> tf.Tensor:
-        return tf.cast(network(images, training=True), tf.float32)
+    def _logits(network: keras.Model, images: Any) -> Any:
+        return ops.cast(network(images, training=True), "float32")
 
-    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+    def train_step(self, data: Any) -> dict[str, Any]:
         real_a, real_b = self.image_pair(data)
         g, f = self.generator_ab, self.generator_ba
-        with tf.GradientTape() as tape:
+        g_variables, d_variables = self.optimizer_variables()
+
+        def generators_objective() -> tuple[Any, dict[str, Any]]:
             fake_b, fake_a = g(real_a, training=True), f(real_b, training=True)
             # LSGAN generator loss without LSGAN's 1/2: (D(G(a)) - 1)^2 (CycleGAN eq. 1, sec. 4).
             adversarial = 2.0 * (
@@ -219,29 +245,33 @@ class CycleGAN(ImageToImageGAN):
             cycle = (losses.mean_absolute_error(f(fake_b, training=True), real_a)
                      + losses.mean_absolute_error(g(fake_a, training=True), real_b))
             per_example = adversarial + self.cycle_weight * cycle
-            identity = tf.zeros_like(cycle)
+            identity = ops.zeros_like(cycle)
             if self.identity_weight:
                 identity = (losses.mean_absolute_error(g(real_b, training=True), real_b)
                             + losses.mean_absolute_error(f(real_a, training=True), real_a))
                 per_example += self.identity_weight * self.cycle_weight * identity
-            loss = self.replica_loss(per_example, self.g_optimizer)
-        g_variables, d_variables = self.optimizer_variables()
-        self.apply_gradients(tape, loss, self.g_optimizer, g_variables)
+            return self.replica_loss(per_example, self.g_optimizer), {
+                "g_loss": adversarial, "cycle_loss": cycle, "identity_loss": identity,
+                "fake_a": ops.stop_gradient(fake_a), "fake_b": ops.stop_gradient(fake_b)}
 
-        pooled_b = self.pool_b.query(tf.stop_gradient(fake_b), self._next_seed())
-        pooled_a = self.pool_a.query(tf.stop_gradient(fake_a), self._next_seed())
-        with tf.GradientTape() as tape:
+        g_logs = self.minimize(generators_objective, (self.g_optimizer, g_variables))
+        pooled_b = ops.cast(self.pool_b.query(g_logs.pop("fake_b"), self._next_seed()),
+                            self.compute_dtype)
+        pooled_a = ops.cast(self.pool_a.query(g_logs.pop("fake_a"), self._next_seed()),
+                            self.compute_dtype)
+
+        def discriminators_objective() -> tuple[Any, dict[str, Any]]:
             d_loss = (
                 losses.least_squares_discriminator_loss(
                     self._logits(self.discriminator_b, real_b),
-                    self._logits(self.discriminator_b, tf.cast(pooled_b, self.compute_dtype)))
+                    self._logits(self.discriminator_b, pooled_b))
                 + losses.least_squares_discriminator_loss(
                     self._logits(self.discriminator_a, real_a),
-                    self._logits(self.discriminator_a, tf.cast(pooled_a, self.compute_dtype))))
-            loss = self.replica_loss(d_loss, self.d_optimizer)
-        self.apply_gradients(tape, loss, self.d_optimizer, d_variables)
-        return self.report(d_loss=d_loss, g_loss=adversarial, cycle_loss=cycle,
-                           identity_loss=identity)
+                    self._logits(self.discriminator_a, pooled_a)))
+            return self.replica_loss(d_loss, self.d_optimizer), {"d_loss": d_loss}
+
+        d_logs = self.minimize(discriminators_objective, (self.d_optimizer, d_variables))
+        return self.report(**d_logs, **g_logs)
 
     # ------------------------------------------------------------------- data
     def load_dataset(self, source: Any = "digits", batch_size: int = 1, split: str = "train",
@@ -278,6 +308,16 @@ class CycleGAN(ImageToImageGAN):
         a, b = images_a[:half], images_b[-half:]
         fake_b, fake_a = self.translate(a), self.translate(b, "b_to_a")
         return [a, fake_b, self.translate(fake_b, "b_to_a"), b, fake_a, self.translate(fake_a)]
+
+    def export(self, filepath: str, *args: Any, **kwargs: Any) -> None:
+        """`BaseGAN.export` without the image pools: training state, not part of the served
+        model (at the paper's 256x256 RGB, 2 x 50 images, 79 MB)."""
+        pools = self._remove_pools()
+        try:
+            super().export(filepath, *args, **kwargs)
+        finally:
+            for name, pool in pools.items():
+                setattr(self, name, pool)
 
     def serving_endpoints(self) -> dict[str, Endpoint]:
         a_to_b = self.image_endpoint(lambda x: self.translate_images(x, self.generator_ab),

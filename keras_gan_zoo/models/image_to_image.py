@@ -28,6 +28,7 @@ from typing import Any, Callable, Sequence
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from keras_gan_zoo import inputs
 from keras_gan_zoo.base import BaseGAN, Endpoint
@@ -79,7 +80,7 @@ class ImageToImageGAN(BaseGAN):
             )
         self.check_image_shape(x.shape[1:], what="input images", expected=self.source_shape)
         self.check_image_shape(y.shape[1:], what="output images")
-        return tf.cast(x, self.compute_dtype), tf.cast(y, self.compute_dtype)
+        return ops.cast(x, self.compute_dtype), ops.cast(y, self.compute_dtype)
 
     def example_batch(self, batch_size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """A random pair ``(inputs, outputs)`` in [-1, 1], the form ``train_step`` expects."""
@@ -108,18 +109,19 @@ class ImageToImageGAN(BaseGAN):
         statistics of the batch, and its batch-norm moving averages are left as they were."""
         if training or not self.inference_training_flag():
             return generator(images, training=training)
+        # Reads and assignments of a variable keep their program order (a tf.function's
+        # automatic control dependencies; a stateless scope's record under jax.jit).
         statistics = moving_statistics(generator)
-        kept = [tf.identity(variable.value) for variable in statistics]
+        kept = [ops.copy(variable.value) for variable in statistics]
         outputs = generator(images, training=True)
-        with tf.control_dependencies([outputs]):
-            for variable, value in zip(statistics, kept):
-                variable.assign(value)
+        for variable, value in zip(statistics, kept):
+            variable.assign(value)
         return outputs
 
     def translate_images(self, images: tf.Tensor, generator: keras.Model | None = None) -> tf.Tensor:
         """Graph-friendly translation: images in [0, 1] -> ``generator``'s output in [0, 1]."""
         generator = self.generator if generator is None else generator
-        images = tf.cast(to_model_range(images, maximum=1.0), self.compute_dtype)
+        images = ops.cast(to_model_range(images, maximum=1.0), self.compute_dtype)
         return to_unit_range(self.run_generator(generator, images))
 
     def _validated(self, images: Any, shape: Sequence[int]) -> tuple[np.ndarray, bool]:
@@ -132,7 +134,7 @@ class ImageToImageGAN(BaseGAN):
     def _translate_numpy(self, images: Any, generator: keras.Model, shape: Sequence[int]
                          ) -> np.ndarray:
         batch, single = self._validated(images, shape)
-        out = self.translate_images(tf.constant(batch), generator).numpy()
+        out = ops.convert_to_numpy(self.translate_images(ops.convert_to_tensor(batch), generator))
         return out[0] if single else out
 
     def translate(self, images: Any) -> np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from keras_gan_zoo import losses
 from keras_gan_zoo.data.paired import digits_pairs, load_paired
@@ -93,24 +93,25 @@ class Pix2Pix(ImageToImageGAN):
         }
 
     # ---------------------------------------------------------------- training
-    def patch_logits(self, inputs: tf.Tensor, images: tf.Tensor) -> tf.Tensor:
+    def patch_logits(self, inputs: Any, images: Any) -> Any:
         """D's patch logits for (input, target-or-output) pairs, in float32."""
-        return self.discriminator_logits(tf.concat([inputs, images], axis=-1), training=True)
+        return self.discriminator_logits(ops.concatenate([inputs, images], axis=-1), training=True)
 
-    def discriminator_step(self, inputs: tf.Tensor, targets: tf.Tensor, fakes: tf.Tensor
-                           ) -> dict[str, tf.Tensor]:
+    def discriminator_step(self, inputs: Any, targets: Any, fakes: Any
+                           ) -> dict[str, Any]:
         """One step on D: minimise ``(-log D(x, y) - log(1 - D(x, G(x)))) / 2``."""
-        with tf.GradientTape() as tape:
+
+        def objective() -> tuple[Any, dict[str, Any]]:
             real_logits = self.patch_logits(inputs, targets)
             fake_logits = self.patch_logits(inputs, fakes)
             per_example = 0.5 * losses.minimax_discriminator_loss(real_logits, fake_logits)
-            loss = self.replica_loss(per_example, self.d_optimizer)
-        self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
-        return {
-            "d_loss": per_example,
-            "d_real": losses.per_example_mean(tf.sigmoid(real_logits)),
-            "d_fake": losses.per_example_mean(tf.sigmoid(fake_logits)),
-        }
+            return self.replica_loss(per_example, self.d_optimizer), {
+                "d_loss": per_example,
+                "d_real": losses.per_example_mean(ops.sigmoid(real_logits)),
+                "d_fake": losses.per_example_mean(ops.sigmoid(fake_logits)),
+            }
+
+        return self.minimize(objective, (self.d_optimizer, self.discriminator.trainable_variables))
 
     def monitor_signals(self) -> MonitorSignals:
         """``d_loss`` (halved, floor 0) and D(x, G(x)) (``d_fake``: the mean over patches of
@@ -119,17 +120,23 @@ class Pix2Pix(ImageToImageGAN):
         return replace(super().monitor_signals(), d_loss="d_loss", d_loss_floor=0.0,
                        d_loss_scale=0.5, d_fake="d_fake", grace_epochs=1)
 
-    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
+    def train_step(self, data: Any) -> dict[str, Any]:
+        """The authors' step: one forward pass of G, one step on D with its (detached)
+        output, then one step on G against the updated D with the same output (the same
+        dropout masks and batch statistics): D's update runs inside G's objective, after
+        G's forward pass."""
         inputs, targets = self.image_pair(data)
-        with tf.GradientTape() as tape:
+
+        def objective() -> tuple[Any, dict[str, Any]]:
             fakes = self.generator(inputs, training=True)
-            with tape.stop_recording():
-                d_logs = self.discriminator_step(inputs, targets, tf.stop_gradient(fakes))
+            d_logs = self.discriminator_step(inputs, targets, ops.stop_gradient(fakes))
             adversarial = losses.non_saturating_generator_loss(self.patch_logits(inputs, fakes))
             l1 = losses.mean_absolute_error(fakes, targets)
             loss = self.replica_loss(adversarial + self.l1_weight * l1, self.g_optimizer)
-        self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
-        return self.report(**d_logs, g_loss=adversarial, l1_loss=l1)
+            return loss, {**d_logs, "g_loss": adversarial, "l1_loss": l1}
+
+        logs = self.minimize(objective, (self.g_optimizer, self.generator.trainable_variables))
+        return self.report(**logs)
 
     # ------------------------------------------------------------------- data
     def load_dataset(self, source: Any = "digits", batch_size: int = 1, split: str = "train",

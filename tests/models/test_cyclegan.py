@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as zoo
+from keras_gan_zoo import engine
 from keras_gan_zoo.callbacks import LinearDecay
 from keras_gan_zoo.data.unpaired import digits_domains
 from keras_gan_zoo.models.cyclegan import ImagePool
@@ -15,6 +16,10 @@ from keras_gan_zoo.networks import ReflectionPadding2D, resnet_generator
 
 SMALL = dict(image_shape=[32, 32, 1], generator_filters=8, discriminator_filters=8,
              num_residual_blocks=1, seed=0)
+
+
+def _numpy(x):
+    return keras.ops.convert_to_numpy(x)
 
 
 def _images(n=3, shape=(32, 32, 1), seed=0):
@@ -58,7 +63,7 @@ def test_resnet_generator_is_the_papers(size, blocks):
 
 def test_reflection_padding_reflects():
     x = np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1)
-    padded = ReflectionPadding2D(1)(x).numpy()[0, :, :, 0]
+    padded = _numpy(ReflectionPadding2D(1)(x))[0, :, :, 0]
     np.testing.assert_array_equal(padded[0], [4, 3, 4, 5, 4])
     assert ReflectionPadding2D(3).compute_output_shape((None, 10, 12, 3)) == (None, 16, 18, 3)
 
@@ -82,24 +87,64 @@ def test_networks_identity_check_and_serving_names():
 # --------------------------------------------------------------- image pool
 def test_image_pool_fills_then_swaps_half_the_time():
     pool = ImagePool(4, (1, 1, 1))
-    first = pool.query(tf.reshape(tf.range(1.0, 4.0), [3, 1, 1, 1]), tf.constant([0, 1]))
-    np.testing.assert_array_equal(first.numpy().ravel(), [1, 2, 3])  # filling: returned as is
-    assert int(pool.count.numpy()) == 3
+    first = pool.query(np.arange(1.0, 4.0, dtype=np.float32).reshape(3, 1, 1, 1),
+                       engine.step_seed(0, 1, 0))
+    np.testing.assert_array_equal(_numpy(first).ravel(), [1, 2, 3])  # filling: returned as is
+    assert int(_numpy(pool.count)) == 3
     returned, stored = [], []
     for step in range(200):
-        new = tf.fill([1, 1, 1, 1], 100.0 + step)
-        returned.append(float(pool.query(new, tf.constant([step, 2]))[0, 0, 0, 0]))
-    assert int(pool.count.numpy()) == 4
+        new = np.full([1, 1, 1, 1], 100.0 + step, np.float32)
+        returned.append(float(_numpy(pool.query(new, engine.step_seed(step, 2, 0)))[0, 0, 0, 0]))
+    assert int(_numpy(pool.count)) == 4
     # After the first (filling) image, an old image comes back about half of the time.
     old = np.mean([value != 100.0 + step for step, value in enumerate(returned[1:], 1)])
     assert 0.35 < old < 0.65
     # Every value returned or stored was once given to the pool.
     given = set(range(1, 4)) | {100.0 + s for s in range(200)}
-    assert set(returned) <= given and set(pool.images.numpy().ravel()) <= given
-    assert ImagePool(0, (1, 1, 1)).query(first, tf.constant([0, 0])) is first
+    assert set(returned) <= given and set(_numpy(pool.images).ravel()) <= given
+    assert ImagePool(0, (1, 1, 1)).query(first, engine.step_seed(0, 0, 0)) is first
+
+
+def test_image_pool_in_a_compiled_stateless_step():
+    """The pool's variables as a compiled step's state (JAX's `fit`: a stateless scope under
+    jax.jit; TensorFlow: a tf.function): the step returns and stores the new pool."""
+    pool = ImagePool(2, (1, 1, 1))
+    images = np.arange(1.0, 4.0, dtype=np.float32).reshape(3, 1, 1, 1)
+    variables = [pool.images, pool.count]
+    if keras.backend.backend() == "jax":
+        import jax
+
+        @jax.jit
+        def step(values, batch):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))) as scope:
+                returned = pool.query(batch, engine.step_seed(0, 1, 0))
+            return returned, [scope.get_current_value(v) for v in variables]
+
+        returned, values = step([v.value for v in variables], images)
+        for variable, value in zip(variables, values):
+            variable.assign(value)
+    else:
+        returned = tf.function(lambda batch: pool.query(batch, engine.step_seed(0, 1, 0)))(images)
+    assert _numpy(returned).ravel().tolist()[:2] == [1.0, 2.0]  # filling: returned as is
+    assert int(_numpy(pool.count)) == 2
+    stored = set(_numpy(pool.images).ravel().tolist())
+    assert len(stored) == 2 and stored <= {1.0, 2.0, 3.0}
+
+
+def test_image_pools_are_the_models_state_once():
+    """The pools are among the model's variables (on JAX, in `fit`'s state); compiling
+    again replaces them, it does not add another pair."""
+    model = zoo.build("cyclegan", **SMALL)
+    networks = len(model.variables)
+    model.compile()
+    model.compile()
+    pools = [model.pool_a.images, model.pool_a.count, model.pool_b.images, model.pool_b.count]
+    assert len(model.variables) == networks + 4
+    assert {id(v) for v in pools} <= {id(v) for v in model.non_trainable_variables}
 
 
 @pytest.mark.distributed
+@pytest.mark.tensorflow_only(reason="tf.distribute")
 def test_image_pool_is_per_replica(mirrored_strategy):
     with mirrored_strategy.scope():
         pool = ImagePool(4, (1, 1, 1))
@@ -116,8 +161,8 @@ def test_image_pool_is_per_replica(mirrored_strategy):
         outputs = mirrored_strategy.experimental_local_results(step(tf.constant(seed)))
         # Each replica only ever sees (and gets back) its own images.
         assert [set(o.numpy().ravel()) for o in outputs] == [{1.0}, {2.0}]
-    stored = mirrored_strategy.experimental_local_results(pool.images)
-    counts = mirrored_strategy.experimental_local_results(pool.count)
+    stored = mirrored_strategy.experimental_local_results(pool.images.value)
+    counts = mirrored_strategy.experimental_local_results(pool.count.value)
     assert [set(s.numpy().ravel()) for s in stored] == [{1.0}, {2.0}]
     assert [int(c.numpy()) for c in counts] == [4, 4]
 
@@ -149,7 +194,7 @@ def trained():
     costs more than two steps (`fit` is traced in the distribution and quality tests)."""
     model = zoo.build("cyclegan", **SMALL)
     model.compile(run_eagerly=True)
-    model.weights_before = {name: [v.numpy().copy() for v in net.trainable_variables]
+    model.weights_before = {name: [_numpy(v).copy() for v in net.trainable_variables]
                             for name, net in model.networks.items()}
     model.history_logs = model.fit(model.load_dataset(batch_size=2, seed=0).take(1), epochs=2,
                                    verbose=0, callbacks=model.training_callbacks()).history
@@ -161,10 +206,10 @@ def test_train_step_updates_all_four_networks(trained):
     assert set(logs) == {"loss", "d_loss", "g_loss", "cycle_loss", "identity_loss"}
     assert all(np.isfinite(v[-1]) for v in logs.values())
     for name, net in trained.networks.items():
-        assert any(np.abs(b - v.numpy()).max() > 0 for b, v in
+        assert any(np.abs(b - _numpy(v)).max() > 0 for b, v in
                    zip(trained.weights_before[name], net.trainable_variables)), name
     assert float(trained.g_optimizer.learning_rate) == pytest.approx(1e-4)  # epoch 2 of 2
-    assert int(trained.pool_a.count.numpy()) == int(trained.pool_b.count.numpy()) == 4  # 2 x 2
+    assert int(_numpy(trained.pool_a.count)) == int(_numpy(trained.pool_b.count)) == 4  # 2 x 2
 
 
 def test_identity_weight_zero_disables_the_identity_loss():
@@ -175,6 +220,7 @@ def test_identity_weight_zero_disables_the_identity_loss():
 
 
 @pytest.mark.distributed
+@pytest.mark.tensorflow_only(reason="tf.distribute")
 def test_fit_under_mirrored_strategy_with_per_replica_pools(mirrored_strategy):
     with mirrored_strategy.scope():
         model = zoo.build("cyclegan", pool_size=3, **SMALL)
@@ -182,9 +228,9 @@ def test_fit_under_mirrored_strategy_with_per_replica_pools(mirrored_strategy):
     history = model.fit(model.load_dataset(batch_size=4, seed=0).take(3), epochs=1, verbose=0)
     assert all(np.isfinite(v[-1]) for v in history.history.values())
     for pool in (model.pool_a, model.pool_b):
-        counts = mirrored_strategy.experimental_local_results(pool.count)
+        counts = mirrored_strategy.experimental_local_results(pool.count.value)
         assert [int(c.numpy()) for c in counts] == [3, 3]  # 3 steps x 2 images per replica, capped
-        local = [i.numpy() for i in mirrored_strategy.experimental_local_results(pool.images)]
+        local = [i.numpy() for i in mirrored_strategy.experimental_local_results(pool.images.value)]
         assert np.abs(local[0] - local[1]).max() > 0  # each replica keeps its own fakes
 
 
@@ -199,6 +245,8 @@ def test_export_round_trip_every_signature(tmp_path, trained):
         served = reloaded.signatures[name](image=tf.constant(x))["images"].numpy()
         np.testing.assert_allclose(served, trained.translate(x, direction), atol=1e-5, rtol=0)
     assert np.abs(trained.translate(x) - trained.translate(x, "b_to_a")).max() > 1e-4
+    # The image pools are training state: not in the SavedModel.
+    assert not any("pool" in v.name for v in reloaded.variables)
 
 
 def test_keras_save_load_round_trip(tmp_path, trained):
@@ -210,7 +258,7 @@ def test_keras_save_load_round_trip(tmp_path, trained):
         np.testing.assert_allclose(loaded.translate(x, direction), trained.translate(x, direction),
                                    atol=1e-6)
     # Compiled again on load (optimizers and fresh, empty pools): it can keep training.
-    assert loaded.compiled and int(loaded.pool_a.count.numpy()) == 0
+    assert loaded.compiled and int(_numpy(loaded.pool_a.count)) == 0
     assert loaded.g_optimizer.get_config()["beta_1"] == 0.5
     images, rows = loaded.sample_grid(num_samples=4)
     assert images.shape == (12, 32, 32, 1) and rows == 2

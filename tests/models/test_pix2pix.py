@@ -16,6 +16,23 @@ from keras_gan_zoo.networks.unet import unet_depth
 SMALL = dict(image_shape=[32, 32, 1], generator_filters=8, discriminator_filters=8, seed=0)
 
 
+def _numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+def _input_gradient(function, x):
+    """The gradient of the scalar ``function(x)`` with respect to ``x`` on the Keras backend."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return np.asarray(jax.grad(function)(keras.ops.convert_to_tensor(x)))
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = function(x)
+    return tape.gradient(value, x).numpy()
+
+
 def _images(n=3, shape=(32, 32, 1), seed=0):
     return np.random.default_rng(seed).random((n, *shape)).astype(np.float32)
 
@@ -72,11 +89,10 @@ def test_patchgan_receptive_field_is_measured(field):
     """The gradient of one output w.r.t. the input is non-zero on exactly field x field pixels."""
     discriminator = patchgan_discriminator((128, 128, 2), filters=4, receptive_field=field,
                                            norm="none")
-    images = tf.Variable(tf.random.normal((1, 128, 128, 2)))
+    images = np.random.default_rng(0).normal(size=(1, 128, 128, 2)).astype(np.float32)
     h, w = discriminator.output_shape[1:3]
-    with tf.GradientTape() as tape:
-        centre = discriminator(images)[0, h // 2, w // 2, 0]
-    support = np.abs(tape.gradient(centre, images).numpy()[0]).sum(-1) > 0
+    gradient = _input_gradient(lambda x: discriminator(x)[0, h // 2, w // 2, 0], images)
+    support = np.abs(gradient[0]).sum(-1) > 0
     rows, cols = np.where(support.any(1))[0], np.where(support.any(0))[0]
     assert (rows.max() - rows.min() + 1, cols.max() - cols.min() + 1) == (field, field)
 
@@ -104,14 +120,14 @@ def test_rejects_noise_arguments_and_checks_shapes():
 def test_train_step_updates_both_networks_and_reports_losses():
     model = zoo.build("pix2pix", **SMALL)
     model.compile()
-    g_before = [v.numpy().copy() for v in model.generator.trainable_variables]
-    d_before = [v.numpy().copy() for v in model.discriminator.trainable_variables]
+    g_before = [_numpy(v).copy() for v in model.generator.trainable_variables]
+    d_before = [_numpy(v).copy() for v in model.discriminator.trainable_variables]
     history = model.fit(model.load_dataset(batch_size=4, seed=0).take(2), epochs=1, verbose=0)
     assert set(history.history) == {"loss", "d_loss", "g_loss", "l1_loss", "d_real", "d_fake"}
     assert all(np.isfinite(v[-1]) for v in history.history.values())
-    assert any(np.abs(b - v.numpy()).max() > 0 for b, v in
+    assert any(np.abs(b - _numpy(v)).max() > 0 for b, v in
                zip(g_before, model.generator.trainable_variables))
-    assert any(np.abs(b - v.numpy()).max() > 0 for b, v in
+    assert any(np.abs(b - _numpy(v)).max() > 0 for b, v in
                zip(d_before, model.discriminator.trainable_variables))
     assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 2
 
@@ -122,8 +138,7 @@ def test_rgb_input_to_gray_output():
     assert model.discriminator.input_shape == (None, 32, 32, 4)  # concat(input, output)
     assert model.translate(_images(shape=(32, 32, 3))).shape == (3, 32, 32, 1)
     model.compile()
-    logs = model.train_step((tf.constant(_images(2, (32, 32, 3)) * 2 - 1),
-                             tf.constant(_images(2) * 2 - 1)))  # eagerly
+    logs = model.train_step((_images(2, (32, 32, 3)) * 2 - 1, _images(2) * 2 - 1))  # eagerly
     assert np.isfinite(float(logs["l1_loss"]))
     images, rows = model.sample_grid(4)
     assert images.shape == (12, 32, 32, 3) and rows == 4  # an example per row
@@ -141,6 +156,7 @@ def test_paper_test_mode_keeps_dropout_at_inference():
 
 
 @pytest.mark.distributed
+@pytest.mark.tensorflow_only(reason="tf.distribute")
 def test_fit_under_mirrored_strategy(mirrored_strategy):
     with mirrored_strategy.scope():
         model = zoo.build("pix2pix", **SMALL)
@@ -227,6 +243,7 @@ TINY_PIX2PIX = dict(image_shape=[32, 32, 1], generator_filters=4, discriminator_
 
 
 @pytest.mark.distributed
+@pytest.mark.tensorflow_only(reason="tf.distribute")
 def test_pix2pix_replicas_draw_different_dropout_masks(mirrored_strategy):
     with mirrored_strategy.scope():
         model = zoo.build("pix2pix", **TINY_PIX2PIX)
@@ -246,8 +263,26 @@ def test_paper_test_mode_inference_leaves_batch_norm_moving_averages_unchanged()
     moving = [v for v in model.generator.non_trainable_variables
               if re.search(r"moving_(mean|variance)", v.path)]
     assert moving
-    before = [v.numpy().copy() for v in moving]
+    before = [_numpy(v).copy() for v in moving]
     model.translate(np.random.default_rng(0).uniform(0, 1, (4, 32, 32, 1)))
     model.sample_grid(num_samples=4)
-    changed = [v.path for v, old in zip(moving, before) if not np.array_equal(v.numpy(), old)]
+    changed = [v.path for v, old in zip(moving, before) if not np.array_equal(_numpy(v), old)]
     assert changed == []
+
+
+def test_paper_test_mode_samples_compiled_with_the_dropout_state_in_the_model():
+    """`predict` runs the model compiled (jax.jit on JAX, a tf.function on TensorFlow), on the
+    model's variables: the dropout layers' seed-generator state is among them, so two calls
+    draw different masks, and the batch-norm moving averages are left as they were."""
+    model = zoo.build("pix2pix", **TINY_PIX2PIX)
+    dropouts = [layer for layer in model.generator.layers
+                if isinstance(layer, keras.layers.Dropout)]
+    states = {id(layer.seed_generator.state) for layer in dropouts}
+    assert len(dropouts) == 3 and states <= {id(v) for v in model.non_trainable_variables}
+    moving = [v for v in model.generator.non_trainable_variables
+              if re.search(r"moving_(mean|variance)", v.path)]
+    before = [_numpy(v).copy() for v in moving]
+    x = _images(4) * 2.0 - 1.0
+    first, second = (model.predict(x, batch_size=4, verbose=0) for _ in range(2))
+    assert np.abs(first - second).max() > 1e-3  # new masks per call
+    assert all(np.array_equal(_numpy(v), old) for v, old in zip(moving, before))
