@@ -14,7 +14,7 @@ import numpy as np
 from keras import ops
 
 from keras_gan_zoo import engine
-from keras_gan_zoo.inputs import check_array, check_count
+from keras_gan_zoo.inputs import Range, check_array, check_count
 
 
 def check_labels(
@@ -55,6 +55,21 @@ def check_codes(
     return check_array(codes, name, (dim,), num_samples=num_samples)
 
 
+class ClassIndices(Range):
+    """The values of a serving input of class indices, ``[0, num_classes)``: checked by the
+    SavedModel's input checks (`BaseGAN.serving_ranges`), on either backend."""
+
+    __slots__ = ()
+
+    def describe(self, name: str) -> str:
+        return f"{name} must be class indices in [0, {int(self.maximum) + 1})"
+
+
+def class_indices(num_classes: int) -> ClassIndices:
+    """The `ClassIndices` range of ``num_classes`` classes."""
+    return ClassIndices(0, num_classes - 1)
+
+
 def assert_labels(labels: Any, num_classes: int, name: str = "label",
                   host_callback: bool = True) -> Any:
     """Graph-side check: ``labels`` as int32, checked to lie in ``[0, num_classes)`` (a
@@ -64,7 +79,8 @@ def assert_labels(labels: Any, num_classes: int, name: str = "label",
     concrete labels are checked at once (``ValueError``); labels traced in a compiled step
     are checked on the host when the step runs (`jax.debug.callback`, the step fails with
     the ValueError's message), or, with ``host_callback=False`` (a function converted with
-    jax2tf for a SavedModel cannot hold host callbacks), not at all."""
+    jax2tf for a SavedModel cannot hold host callbacks; the SavedModel checks the input
+    against its `ClassIndices` range), not at all."""
     message = f"{name} must be class indices in [0, {num_classes})"
     if engine.BACKEND == "tensorflow":
         import tensorflow as tf

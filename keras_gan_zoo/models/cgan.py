@@ -322,6 +322,12 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         labels = np.repeat(np.arange(self.num_classes), columns)
         return self.generate(z=z, labels=labels), self.num_classes
 
+    @property
+    def serving_ranges(self) -> dict[str, inputs.Range]:
+        """The SavedModel checks ``label`` as class indices in ``[0, num_classes)`` (also under
+        JAX, where `generate_images`, converted with jax2tf, cannot)."""
+        return {"label": codes.class_indices(self.num_classes)}
+
     def serving_endpoints(self) -> dict[str, Endpoint]:
         """``serving_default(z float32 [N, latent_dim], label int32 [N]) -> images [0, 1]``."""
         return {

@@ -334,6 +334,12 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
             continuous[:, continuous_index] = np.tile(np.linspace(-2.0, 2.0, columns), self.num_categories)
         return self.generate(z=z, categorical=categorical, continuous=continuous), self.num_categories
 
+    @property
+    def serving_ranges(self) -> dict[str, inputs.Range]:
+        """The SavedModel checks ``categorical`` as class indices in ``[0, num_categories)``
+        (also under JAX, where `generate_images`, converted with jax2tf, cannot)."""
+        return {"categorical": codes.class_indices(self.num_categories)}
+
     def serving_endpoints(self) -> dict[str, Endpoint]:
         """``serving_default(z float32 [N, latent_dim], categorical int32 [N] (indices, not
         one-hot), continuous float32 [N, num_continuous]) -> images [0, 1]``."""

@@ -212,7 +212,7 @@ def test_keras_save_and_load_round_trip(tmp_path):
     kwargs = dict(categorical=[0, 4, 9], continuous=[[0, 0], [1, -1], [-2, 2]], seed=3)
     np.testing.assert_allclose(loaded.generate(**kwargs), model.generate(**kwargs), atol=1e-6)
     for original, restored in zip(model.q_network.weights, loaded.q_network.weights):
-        np.testing.assert_array_equal(ops.convert_to_numpy(original), ops.convert_to_numpy(restored))
+        np.testing.assert_array_equal(original.numpy(), restored.numpy())
 
 
 def hungarian_accuracy(model, classifier, per_category: int = 100, seed: int = 1) -> float:
