@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
 import numpy as np
 from keras import ops
 
@@ -114,8 +113,9 @@ def uniform_labels(batch_size: Any, num_classes: int, seed: Any) -> Any:
     (pass `BaseGAN._next_seed()` so that replicas and steps differ)."""
     if engine.BACKEND == "tensorflow":  # tf.random.stateless_uniform's integer draws
         return engine.uniform([batch_size], seed, 0, num_classes, dtype="int32")
-    # keras.random.uniform (engine.uniform on JAX) draws floats only.
-    return keras.random.randint([batch_size], 0, num_classes, dtype="int32", seed=seed)
+    # keras.random.uniform (engine.uniform on JAX) draws floats only: U[0, num_classes) floored.
+    draws = engine.uniform([batch_size], seed, 0.0, float(num_classes))
+    return ops.minimum(ops.cast(ops.floor(draws), "int32"), num_classes - 1)
 
 
 def numpy_rng(seed: int | None, stream: int) -> np.random.Generator:
