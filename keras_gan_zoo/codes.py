@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
-from keras_gan_zoo.inputs import check_array, check_count
+from keras_gan_zoo import engine
+from keras_gan_zoo.inputs import Range, check_array, check_count
 
 
 def check_labels(
@@ -53,24 +54,68 @@ def check_codes(
     return check_array(codes, name, (dim,), num_samples=num_samples)
 
 
-def assert_labels(labels: tf.Tensor, num_classes: int, name: str = "label") -> tf.Tensor:
-    """Graph-side check: ``labels`` as int32 with an assertion that they lie in
-    ``[0, num_classes)`` (a one-hot encoding would otherwise silently give zeros)."""
-    labels = tf.cast(labels, tf.int32)
+class ClassIndices(Range):
+    """The values of a serving input of class indices, ``[0, num_classes)``: checked by the
+    SavedModel's input checks (`BaseGAN.serving_ranges`), on either backend."""
+
+    __slots__ = ()
+
+    def describe(self, name: str) -> str:
+        return f"{name} must be class indices in [0, {int(self.maximum) + 1})"
+
+
+def class_indices(num_classes: int) -> ClassIndices:
+    """The `ClassIndices` range of ``num_classes`` classes."""
+    return ClassIndices(0, num_classes - 1)
+
+
+def assert_labels(labels: Any, num_classes: int, name: str = "label",
+                  host_callback: bool = True) -> Any:
+    """Graph-side check: ``labels`` as int32, checked to lie in ``[0, num_classes)`` (a
+    one-hot encoding would otherwise silently give zeros).
+
+    TensorFlow: a graph assertion (``InvalidArgumentError`` when the graph runs). JAX:
+    concrete labels are checked at once (``ValueError``); labels traced in a compiled step
+    are checked on the host when the step runs (`jax.debug.callback`, the step fails with
+    the ValueError's message), or, with ``host_callback=False`` (a function converted with
+    jax2tf for a SavedModel cannot hold host callbacks; the SavedModel checks the input
+    against its `ClassIndices` range), not at all."""
     message = f"{name} must be class indices in [0, {num_classes})"
-    with tf.control_dependencies([
-        tf.debugging.assert_non_negative(labels, message=message),
-        tf.debugging.assert_less(labels, tf.constant(num_classes, tf.int32), message=message),
-    ]):
-        return tf.identity(labels)
+    if engine.BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        labels = tf.cast(labels, tf.int32)
+        with tf.control_dependencies([
+            tf.debugging.assert_non_negative(labels, message=message),
+            tf.debugging.assert_less(labels, tf.constant(num_classes, tf.int32), message=message),
+        ]):
+            return tf.identity(labels)
+    import jax
+
+    labels = ops.cast(labels, "int32")
+
+    def check(values: Any) -> None:
+        values = np.asarray(values)
+        bad = values[(values < 0) | (values >= num_classes)]
+        if bad.size:
+            more = "..." if bad.size > 5 else ""
+            raise ValueError(f"{message} (got {' '.join(str(v) for v in bad[:5])}{more})")
+
+    if not isinstance(labels, jax.core.Tracer):
+        check(labels)
+    elif host_callback:
+        jax.debug.callback(check, labels)
+    return labels
 
 
-def uniform_labels(batch_size: int | tf.Tensor, num_classes: int, seed: tf.Tensor) -> tf.Tensor:
+def uniform_labels(batch_size: Any, num_classes: int, seed: Any) -> Any:
     """int32 ``[batch_size]`` uniform over ``[0, num_classes)`` from a stateless seed
     (pass `BaseGAN._next_seed()` so that replicas and steps differ)."""
-    return tf.random.stateless_uniform(
-        tf.reshape(batch_size, [1]), seed, minval=0, maxval=num_classes, dtype=tf.int32
-    )
+    if engine.BACKEND == "tensorflow":  # tf.random.stateless_uniform's integer draws
+        return engine.uniform([batch_size], seed, 0, num_classes, dtype="int32")
+    # keras.random.uniform (engine.uniform on JAX) draws floats only: U[0, num_classes) floored.
+    draws = engine.uniform([batch_size], seed, 0.0, float(num_classes))
+    return ops.minimum(ops.cast(ops.floor(draws), "int32"), num_classes - 1)
 
 
 def numpy_rng(seed: int | None, stream: int) -> np.random.Generator:

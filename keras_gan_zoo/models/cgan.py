@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from keras_gan_zoo import codes, inputs, losses
 from keras_gan_zoo.base import Endpoint
@@ -182,8 +183,8 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
                 "Load a labelled source, e.g. keras_gan_zoo.data.load('digits', "
                 "with_labels=True), or a folder with one sub-folder per class."
             )
-        labels = tf.convert_to_tensor(labels)
-        if labels.shape.rank != 1:
+        labels = ops.convert_to_tensor(labels)
+        if len(labels.shape) != 1:
             raise ValueError(
                 f"CGAN needs int class indices of shape [batch], got labels of shape "
                 f"{labels.shape} (for one-hot labels, pass their argmax)."
@@ -214,8 +215,8 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         """D's adversarial logits and, with the auxiliary classifier, class logits (float32)."""
         outputs = self.discriminator(view, training=training)
         if not self.auxiliary_classifier:
-            return tf.cast(outputs, tf.float32), None
-        return tuple(tf.cast(output, tf.float32) for output in outputs)
+            return ops.cast(outputs, "float32"), None
+        return tuple(ops.cast(output, "float32") for output in outputs)
 
     def discriminator_logits(self, view: Any, training: bool) -> tf.Tensor:
         return self.discriminate(view, training)[0]
@@ -226,25 +227,28 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         labels, ``classifier_weight * acgan_discriminator_loss`` added to D's loss."""
         if not self.auxiliary_classifier:
             return super().update_discriminator(real_images, labels)
-        inputs = [self.sample_noise(tf.shape(real_images)[0]), labels]
-        with tf.GradientTape() as tape:
+        inputs = [self.sample_noise(ops.shape(real_images)[0]), labels]
+
+        def objective() -> tuple[Any, dict[str, Any]]:
             fake_images = self.discriminator_inputs(self.generator(inputs, training=True))
-            real_images = self.discriminator_inputs(real_images)
+            seen_real = self.discriminator_inputs(real_images)
             real_logits, real_classes = self.discriminate(
-                self.discriminator_view(real_images, labels), training=True)
+                self.discriminator_view(seen_real, labels), training=True)
             fake_logits, fake_classes = self.discriminate(
                 self.discriminator_view(fake_images, labels), training=True)
             adversarial = self.discriminator_objective(real_logits, fake_logits)
             d_class = losses.acgan_discriminator_loss(
-                real_classes, fake_classes, tf.one_hot(labels, self.num_classes))
-            penalty = self.regularization(real_images, fake_images, labels)
+                real_classes, fake_classes, ops.one_hot(labels, self.num_classes))
+            penalty = self.regularization(seen_real, fake_images, labels)
             per_example = adversarial + penalty + self.classifier_weight * d_class
-            loss = self.replica_loss(per_example, self.d_optimizer)
-        self.apply_gradients(tape, loss, self.d_optimizer, self.discriminator.trainable_variables)
+            return self.replica_loss(per_example, self.d_optimizer), {
+                "d_loss": adversarial, **self.penalty_logs(penalty),
+                "d_real": ops.sigmoid(real_logits[:, 0]),
+                "d_fake": ops.sigmoid(fake_logits[:, 0]), "d_class": d_class}
+
+        logs = self.minimize(objective, (self.d_optimizer, self.discriminator.trainable_variables))
         self.constrain_discriminator()
-        return {"d_loss": adversarial, **self.penalty_logs(penalty),
-                "d_real": tf.sigmoid(real_logits[:, 0]), "d_fake": tf.sigmoid(fake_logits[:, 0]),
-                "d_class": d_class}
+        return logs
 
     def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
                          labels: Any = None) -> dict[str, tf.Tensor]:
@@ -253,17 +257,20 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         if not self.auxiliary_classifier:
             return super().update_generator(batch_size, real_images, labels)
         inputs = self.sample_generator_inputs(batch_size)
-        with tf.GradientTape() as tape:
+
+        def objective() -> tuple[Any, dict[str, Any]]:
             fake = self.discriminator_view(
                 self.discriminator_inputs(self.generator(inputs, training=True)), inputs[1])
             logits, classes = self.discriminate(fake, training=True)
             adversarial = self.generator_objective(
                 logits, self.generator_real_logits(real_images, labels))
-            g_class = losses.acgan_generator_loss(classes, tf.one_hot(inputs[1], self.num_classes))
+            g_class = losses.acgan_generator_loss(
+                classes, ops.one_hot(inputs[1], self.num_classes))
             loss = self.replica_loss(adversarial + self.classifier_weight * g_class,
                                      self.g_optimizer)
-        self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
-        return {"g_loss": adversarial, "g_class": g_class}
+            return loss, {"g_loss": adversarial, "g_class": g_class}
+
+        return self.minimize(objective, (self.g_optimizer, self.generator.trainable_variables))
 
     def example_batch(self, batch_size: int, seed: int = 0) -> Any:
         """Random ``(images, labels)``."""
@@ -278,7 +285,7 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     # --------------------------------------------------------------- inference
     def generate_images(self, z: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
         """Graph-friendly sampling: images in [0, 1] of classes ``labels`` (int32 ``[N]``)."""
-        labels = codes.assert_labels(labels, self.num_classes)
+        labels = codes.assert_labels(labels, self.num_classes, host_callback=False)
         return to_unit_range(self.sampling_generator([z, labels], training=False))
 
     def generate(
@@ -305,7 +312,8 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         z = self.noise(len(labels) if z is None else None, z, seed)
         if len(z) != len(labels):
             raise ValueError(f"z has {len(z)} rows but labels has {len(labels)} entries.")
-        return self.generate_images(tf.constant(z), tf.constant(labels)).numpy()
+        return ops.convert_to_numpy(self.generate_images(ops.convert_to_tensor(z),
+                                                         ops.convert_to_tensor(labels)))
 
     def sample_grid(self, num_samples: int = 64, seed: int = 0) -> tuple[np.ndarray, int]:
         """Row r shows class r; each column keeps the same noise z across the classes."""
@@ -313,6 +321,12 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         z = np.tile(self.noise(columns, seed=seed), (self.num_classes, 1))
         labels = np.repeat(np.arange(self.num_classes), columns)
         return self.generate(z=z, labels=labels), self.num_classes
+
+    @property
+    def serving_ranges(self) -> dict[str, inputs.Range]:
+        """The SavedModel checks ``label`` as class indices in ``[0, num_classes)`` (also under
+        JAX, where `generate_images`, converted with jax2tf, cannot)."""
+        return {"label": codes.class_indices(self.num_classes)}
 
     def serving_endpoints(self) -> dict[str, Endpoint]:
         """``serving_default(z float32 [N, latent_dim], label int32 [N]) -> images [0, 1]``."""

@@ -9,8 +9,9 @@ from typing import Any, Sequence
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
-from keras_gan_zoo import codes, inputs, losses
+from keras_gan_zoo import codes, engine, inputs, losses
 from keras_gan_zoo.base import Endpoint
 from keras_gan_zoo.models.noise_to_image import NoiseToImageGAN
 from keras_gan_zoo.networks import code_posterior_head, conditional_generator, dcgan_discriminator, dcgan_generator
@@ -179,9 +180,7 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         """G's inputs ``[z, categorical, continuous]`` for a training step, drawn from
         their priors, different per replica and step."""
         categorical = codes.uniform_labels(batch_size, self.num_categories, self._next_seed())
-        continuous = tf.random.stateless_uniform(
-            tf.stack([batch_size, self.num_continuous]), self._next_seed(), -1.0, 1.0
-        )
+        continuous = engine.uniform([batch_size, self.num_continuous], self._next_seed(), -1.0, 1.0)
         return self.generator_inputs(self.sample_noise(batch_size), categorical, continuous)
 
     def generator_inputs(self, z: Any, categorical: Any, continuous: Any) -> list:
@@ -191,7 +190,7 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     def discriminate(self, images: tf.Tensor, training: bool) -> tuple[tf.Tensor, tf.Tensor]:
         """D's logits (float32) and the trunk's features for ``images``."""
         logits, features = self.discriminator(images, training=training)
-        return tf.cast(logits, tf.float32), features
+        return ops.cast(logits, "float32"), features
 
     def discriminator_logits(self, images: tf.Tensor, training: bool) -> tf.Tensor:
         """D's logits only (for the penalties and the relativistic G loss)."""
@@ -207,12 +206,12 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
             generator_inputs[1], posterior["categorical_logits"]
         )
         if not self.num_continuous:
-            return l_i, tf.zeros_like(l_i)
+            return l_i, ops.zeros_like(l_i)
         if self.continuous_std is None:
             # Clipped so that a collapsing std cannot dominate the objective.
-            log_std = tf.clip_by_value(tf.cast(posterior["continuous_log_std"], tf.float32), -5.0, 5.0)
+            log_std = ops.clip(ops.cast(posterior["continuous_log_std"], "float32"), -5.0, 5.0)
         else:
-            log_std = tf.constant(np.log(self.continuous_std), tf.float32)
+            log_std = ops.convert_to_tensor(np.log(self.continuous_std), "float32")
         l_i_cont = losses.gaussian_mutual_information(
             generator_inputs[2], posterior["continuous_mean"], log_std
         )
@@ -226,8 +225,9 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
                              ) -> dict[str, tf.Tensor]:
         """One step on D's trunk and head and on the Q head: minimise ``L_D - lambda L_I``
         (``L_D``: `discriminator_objective` + `regularization`), then `constrain_discriminator`."""
-        inputs = self.sample_generator_inputs(tf.shape(real_images)[0])
-        with tf.GradientTape(persistent=True) as tape:
+        inputs = self.sample_generator_inputs(ops.shape(real_images)[0])
+
+        def objective() -> tuple[tuple[Any, Any], dict[str, Any]]:
             fake = self.discriminator_inputs(self.generator(inputs, training=True))
             real = self.discriminator_inputs(real_images)
             real_logits, _ = self.discriminate(real, training=True)
@@ -238,16 +238,18 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
             penalty = self.regularization(real, fake, None)
             d_loss = self.replica_loss(adversarial + penalty + information, self.d_optimizer)
             q_loss = self.replica_loss(information, self.q_optimizer)
-        self.apply_gradients(tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
-        self.apply_gradients(tape, q_loss, self.q_optimizer, self.q_network.trainable_variables)
-        del tape
+            return (d_loss, q_loss), {
+                "d_loss": adversarial,
+                **self.penalty_logs(penalty),
+                "d_real": ops.sigmoid(real_logits[:, 0]),
+                "d_fake": ops.sigmoid(fake_logits[:, 0]),
+            }
+
+        logs = self.minimize(objective,
+                             (self.d_optimizer, self.discriminator.trainable_variables),
+                             (self.q_optimizer, self.q_network.trainable_variables))
         self.constrain_discriminator()
-        return {
-            "d_loss": adversarial,
-            **self.penalty_logs(penalty),
-            "d_real": tf.sigmoid(real_logits[:, 0]),
-            "d_fake": tf.sigmoid(fake_logits[:, 0]),
-        }
+        return logs
 
     def update_generator(self, batch_size: int | tf.Tensor, real_images: tf.Tensor | None = None,
                          condition: Any = None) -> dict[str, tf.Tensor]:
@@ -258,15 +260,17 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         only the generator's variables are updated.
         """
         inputs = self.sample_generator_inputs(batch_size)
-        with tf.GradientTape() as tape:
+
+        def objective() -> tuple[Any, dict[str, Any]]:
             fake = self.discriminator_inputs(self.generator(inputs, training=True))
             fake_logits, features = self.discriminate(fake, training=True)
             l_i, l_i_cont = self.mutual_information(features, inputs, training=True)
             adversarial = self.generator_objective(
                 fake_logits, self.generator_real_logits(real_images, condition))
             loss = self.replica_loss(adversarial + self.information_loss(l_i, l_i_cont), self.g_optimizer)
-        self.apply_gradients(tape, loss, self.g_optimizer, self.generator.trainable_variables)
-        return {"g_loss": adversarial, "l_i": l_i, "l_i_cont": l_i_cont}
+            return loss, {"g_loss": adversarial, "l_i": l_i, "l_i_cont": l_i_cont}
+
+        return self.minimize(objective, (self.g_optimizer, self.generator.trainable_variables))
 
     def call(self, inputs: Sequence[tf.Tensor], training: bool = False) -> tf.Tensor:
         """G(z, c) in [-1, 1] for ``inputs = (z, categorical, continuous)``."""
@@ -278,7 +282,8 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     ) -> tf.Tensor:
         """Graph-friendly sampling: images in [0, 1] for int32 category indices
         ``categorical`` ``[N]`` and ``continuous`` ``[N, num_continuous]``."""
-        categorical = codes.assert_labels(categorical, self.num_categories, name="categorical")
+        categorical = codes.assert_labels(categorical, self.num_categories, name="categorical",
+                                          host_callback=False)
         return to_unit_range(self.sampling_generator(
             self.generator_inputs(z, categorical, continuous), training=False))
 
@@ -308,9 +313,9 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         categorical = codes.check_labels(categorical, self.num_categories, "categorical", count)
         continuous = codes.check_codes(continuous, self.num_continuous, "continuous", count)
         z = self.noise(count, z, seed)
-        return self.generate_images(
-            tf.constant(z), tf.constant(categorical), tf.constant(continuous)
-        ).numpy()
+        return ops.convert_to_numpy(self.generate_images(
+            ops.convert_to_tensor(z), ops.convert_to_tensor(categorical),
+            ops.convert_to_tensor(continuous)))
 
     def sample_grid(
         self, num_samples: int = 64, seed: int = 0, continuous_index: int = 0
@@ -328,6 +333,12 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
                 )
             continuous[:, continuous_index] = np.tile(np.linspace(-2.0, 2.0, columns), self.num_categories)
         return self.generate(z=z, categorical=categorical, continuous=continuous), self.num_categories
+
+    @property
+    def serving_ranges(self) -> dict[str, inputs.Range]:
+        """The SavedModel checks ``categorical`` as class indices in ``[0, num_categories)``
+        (also under JAX, where `generate_images`, converted with jax2tf, cannot)."""
+        return {"categorical": codes.class_indices(self.num_categories)}
 
     def serving_endpoints(self) -> dict[str, Endpoint]:
         """``serving_default(z float32 [N, latent_dim], categorical int32 [N] (indices, not

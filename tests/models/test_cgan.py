@@ -120,6 +120,7 @@ def test_sample_grid_row_r_is_class_r():
         np.testing.assert_allclose(images[3 * r : 3 * r + 3], model.generate(z=z, labels=[r] * 3), atol=1e-6)
 
 
+@pytest.mark.tensorflow_only(reason="tf.distribute")
 def test_fake_labels_differ_per_replica(mirrored_strategy):
     with mirrored_strategy.scope():
         model = small_cgan()
@@ -131,6 +132,7 @@ def test_fake_labels_differ_per_replica(mirrored_strategy):
 
 
 @pytest.mark.distributed
+@pytest.mark.tensorflow_only(reason="tf.distribute")
 @pytest.mark.parametrize("architecture", ["mlp", "conv"])
 def test_fit_under_mirrored_strategy(mirrored_strategy, architecture):
     with mirrored_strategy.scope():
