@@ -6,8 +6,10 @@ with ``seed=0``: the weights in ``FOLDER/<entry>.weights.h5`` are loaded when pr
 by the first backend to run, so that both start from the same weights), else written; then
 two training steps on `example_batch`, with every random draw of the step replaced by
 numpy's (`same_draws`: noise, augmentations, dropout, the image pool's choices), so that
-both backends draw the same numbers. Between the steps the model is saved to
-``FOLDER/<backend>_<entry>.keras`` and its sample grid recorded. A ``.keras`` file of the other backend, when present, is
+both backends draw the same numbers (every optimizer SGD with momentum:
+`compile_with_momentum`). Between the steps the model is saved to
+``FOLDER/<backend>_<entry>.keras`` and its sample grid recorded; the saved file, loaded again,
+takes the second step too (a resumed run). A ``.keras`` file of the other backend, when present, is
 loaded: its sample grid and its next step (the optimizers' state restored) are recorded too.
 Everything measured goes to ``FOLDER/<backend>.json`` (run it once per backend; a later run
 of the same backend overwrites its file, keeping the weights).
@@ -38,10 +40,20 @@ ENTRIES: dict[str, dict[str, Any]] = {
     "infogan": dict(latent_dim=8, image_shape=(16, 16, 1)),
     "coupledgan": dict(latent_dim=8, image_shape=(16, 16, 1)),
     "ebgan": dict(latent_dim=8, image_shape=(16, 16, 1)),
-    "pix2pix": dict(image_shape=(16, 16, 1)),
-    "cyclegan": dict(image_shape=(16, 16, 1)),
+    "pix2pix": dict(image_shape=(16, 16, 1), receptive_field=16, generator_filters=8,
+                    discriminator_filters=8),
+    "cyclegan": dict(image_shape=(16, 16, 1), receptive_field=16, generator_filters=8,
+                     discriminator_filters=8),
 }
 BATCH = 4
+
+
+def compile_with_momentum(model: keras.Model) -> None:
+    """Every optimizer of ``model`` SGD with momentum: a state to restore, and updates that
+    follow the gradients' size (Adam's first steps follow their signs, so gradients near zero
+    that differ in the seventh digit across backends move weights apart by the step size)."""
+    model.compile(**{name: keras.optimizers.SGD(0.01, momentum=0.5)
+                     for name in model.optimizer_names})
 
 
 def one_step(model: keras.Model, batch: Any) -> dict[str, float]:
@@ -88,7 +100,7 @@ def main(folder: Path, names: list[str]) -> None:
     for name in names:
         overrides = ENTRIES[name]
         model = zoo.build(name, seed=0, **overrides)
-        model.compile()
+        compile_with_momentum(model)
         weights = folder / f"{name}.weights.h5"
         if weights.exists():
             model.load_weights(weights)
@@ -99,6 +111,8 @@ def main(folder: Path, names: list[str]) -> None:
         model.save(folder / f"{backend}_{name}.keras")
         grid = np.asarray(model.sample_grid(4, seed=0)[0]).tolist()
         result = {"first": first, "second": one_step(model, batch), "grid": grid}
+        reloaded = keras.saving.load_model(folder / f"{backend}_{name}.keras")
+        result["reloaded_second"] = one_step(reloaded, batch)
         saved = folder / f"{other}_{name}.keras"
         if saved.exists():
             loaded = keras.saving.load_model(saved)

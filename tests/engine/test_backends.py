@@ -50,6 +50,13 @@ def test_one_step_gives_the_same_losses_on_both_backends(runs, entry):
 
 
 @pytest.mark.parametrize("entry", list(ENTRIES))
+def test_a_resumed_run_takes_the_uninterrupted_runs_next_step(runs, entry):
+    for backend in ("tensorflow", "jax"):
+        run = runs[backend][entry]
+        assert largest_difference(run["reloaded_second"], run["second"]) < 1e-4
+
+
+@pytest.mark.parametrize("entry", list(ENTRIES))
 def test_a_keras_file_loads_on_the_other_backend_and_trains_on(runs, entry):
     for saved_by, loaded_by in (("tensorflow", "jax"), ("jax", "tensorflow")):
         saved, loaded = runs[saved_by][entry], runs[loaded_by][entry]
