@@ -138,6 +138,12 @@ def needs_custom_loop(strategy: tf.distribute.Strategy) -> bool:
     return isinstance(strategy, training.ROUTE_TO_CUSTOM_LOOP)
 
 
+def model_strategy(model: Any) -> tf.distribute.Strategy | None:
+    """``model.distribute_strategy``; ``None`` on backends whose models have none (JAX),
+    which `is_chief` reads as the default strategy."""
+    return getattr(model, "distribute_strategy", None)
+
+
 def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
     """False on the non-chief workers of a multi-worker strategy: only the chief writes files."""
     strategy = strategy or tf.distribute.get_strategy()
