@@ -89,16 +89,19 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
                   schedule: list[keras.callbacks.Callback] | None = None,
                   record: Mapping[str, Any] | None = None
                   ) -> list[keras.callbacks.Callback]:
-    """The callbacks of a training run, in order: the schedule (``schedule``, default the
-    entry's ``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into
-    the epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
-    `run.tensorboard.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
-    the divergence guard, then history, checkpoint, run record (``record``: more for its
-    ``run.json``), backup and export (`run.writers.chief_callbacks`), all into ``folder``. A
-    failure raised before the writers keeps the last good epoch's files."""
+    """The callbacks of a training run, in order: the divergence guard (first, so that it
+    checks an epoch's logs before any other callback ends the epoch), the schedule
+    (``schedule``, default the entry's ``model.training_callbacks()``), sample grids, the
+    ``evaluation`` (FID & co. into the epoch's logs, the best checkpoint), loss curves, the
+    monitor, with ``tensorboard`` the `run.tensorboard.TensorBoardLog` (``texts`` at the
+    start), the monitor's ``stop_on`` check, then history, checkpoint, run record
+    (``record``: more for its ``run.json``), backup and export
+    (`run.writers.chief_callbacks`), all into ``folder``. A failure raised before the
+    writers keeps the last good epoch's files."""
     grid = SampleGrid(folder.samples)
     board = [TensorBoardLog(folder.tensorboard, texts, grid, monitor)] if tensorboard else []
     return [
+        StopOnNonFinite(),
         *(model.training_callbacks() if schedule is None else schedule),
         grid,
         *([evaluation] if evaluation is not None else []),
@@ -106,7 +109,6 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
         *([monitor] if monitor is not None else []),
         *board,
         *([FailOnStopOn(monitor)] if monitor is not None else []),
-        StopOnNonFinite(),
         *chief_callbacks(folder.root, folder.name, restore=restore, evaluation=evaluation,
                          record=record),
     ]

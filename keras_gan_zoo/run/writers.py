@@ -17,6 +17,7 @@ import keras
 
 from keras_gan_zoo.distribute import is_chief, model_strategy
 from keras_gan_zoo.files import replacing, save_checkpoint, write_text
+from keras_gan_zoo.guards import confirm_finite
 from keras_gan_zoo.plotting import save_loss_curves, save_sample_grid
 from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.run.export import ServingExport
@@ -251,6 +252,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             raise ValueError(f"{error} Delete {self.backup_dir} to train afresh.") from None
 
     def _save_model(self) -> None:
+        confirm_finite(self.model)  # mid-epoch (``save_freq`` batches): never back up a NaN model
         if not is_chief(model_strategy(self.model)):
             return
         os.makedirs(self.backup_dir, exist_ok=True)
