@@ -346,7 +346,8 @@ def test_keras_terminate_on_nan_stops_every_entry(name):
 
     def poisoned(array):
         array = np.asarray(array)
-        return tf.constant(np.full_like(array, np.nan) if array.dtype.kind == "f" else array)
+        return keras.ops.convert_to_tensor(
+            np.full_like(array, np.nan) if array.dtype.kind == "f" else array)
 
     batch = tf.nest.map_structure(poisoned, model.example_batch(4))
     logs = model.train_on_batch(tuple(batch) if isinstance(batch, list) else batch, return_dict=True)
