@@ -1,6 +1,7 @@
 """What the zoo needs to know about `tf.distribute`, in one place (CLI and Python).
 
-* choosing a strategy (`make_strategy`) and a precision policy (`set_precision`) by name;
+* choosing a strategy (`make_strategy`; under JAX the `keras.distribution` counterpart,
+  `make_distribution`) and a precision policy (`set_precision`) by name;
 * what a strategy asks of the data (`needs_static_shapes`: ``drop_remainder``) and of
   `fit` (`needs_custom_loop`: the workaround of `keras_gan_zoo.training`);
 * who writes files (`is_chief`);
@@ -96,6 +97,40 @@ def _new_strategy(name: str, first_device: str, tpu: str | None) -> tf.distribut
     return tf.distribute.TPUStrategy(resolver)
 
 
+#: The ``--strategy`` names that are `tf.distribute` only: refused under JAX.
+TF_ONLY_STRATEGIES = ("multi_worker", "tpu")
+
+
+def make_distribution(name: str = "auto") -> keras.distribution.Distribution | None:
+    """Under JAX, the counterpart of `make_strategy`'s ``name``: a
+    `keras.distribution.DataParallel` over the local devices for ``mirrored`` (every one)
+    and ``auto`` (several accelerators, as ``auto`` takes several GPUs on TensorFlow);
+    ``None`` (one device) for ``one_device`` and ``auto`` otherwise. ``multi_worker`` and
+    ``tpu`` are `tf.distribute` strategies: a ValueError names the alternatives."""
+    if name not in STRATEGIES:
+        raise ValueError(f"Unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}.")
+    if name in TF_ONLY_STRATEGIES:
+        raise ValueError(
+            f"--strategy {name} is a tf.distribute strategy, which the Keras backend "
+            f"{keras.backend.backend()!r} does not have: run with KERAS_BACKEND=tensorflow, or "
+            "use --strategy mirrored (keras.distribution.DataParallel over this machine's "
+            "devices).")
+    devices = keras.distribution.list_devices()
+    accelerators = [device for device in devices if not device.lower().startswith("cpu")]
+    if name == "mirrored" or (name == "auto" and len(accelerators) > 1):
+        return keras.distribution.DataParallel(devices=devices)
+    return None
+
+
+def replicas(strategy: tf.distribute.Strategy | None = None) -> int:
+    """The number of devices a step runs on: ``strategy``'s replicas on TensorFlow, the
+    devices of the active `keras.distribution` on JAX."""
+    if keras.backend.backend() == "tensorflow":
+        return (strategy or tf.distribute.get_strategy()).num_replicas_in_sync
+    distribution = keras.distribution.distribution()
+    return 1 if distribution is None else int(distribution.device_mesh.devices.size)
+
+
 def fold_in_replica(seed: tf.Tensor) -> tf.Tensor:
     """The stateless seed ``seed`` (int32 ``[2]``) made distinct per replica.
 
@@ -127,8 +162,20 @@ def global_count(per_example: tf.Tensor) -> tf.Tensor:
     return tf.stop_gradient(context.all_reduce(tf.distribute.ReduceOp.SUM, count))
 
 
+def strategy_name(strategy: tf.distribute.Strategy | None = None) -> str:
+    """What trains, for the run's settings: ``strategy``'s class on TensorFlow, the active
+    `keras.distribution`'s on JAX (``OneDevice`` without one)."""
+    if keras.backend.backend() == "tensorflow":
+        return type(strategy or tf.distribute.get_strategy()).__name__.lstrip("_")
+    distribution = keras.distribution.distribution()
+    return "OneDevice" if distribution is None else type(distribution).__name__
+
+
 def needs_static_shapes(strategy: tf.distribute.Strategy) -> bool:
-    """TPUs compile for fixed shapes: datasets need ``drop_remainder=True``."""
+    """TPUs compile for fixed shapes, and a JAX `keras.distribution` splits every batch
+    evenly over its devices: datasets need ``drop_remainder=True``."""
+    if keras.backend.backend() != "tensorflow":
+        return replicas() > 1
     return isinstance(strategy, (tf.distribute.TPUStrategy,))
 
 
@@ -136,6 +183,12 @@ def needs_custom_loop(strategy: tf.distribute.Strategy) -> bool:
     """True if Keras' `fit` cannot run under ``strategy``, so `BaseGAN.fit` runs
     `keras_gan_zoo.training.distributed_fit` (switch: ``training.ROUTE_TO_CUSTOM_LOOP``)."""
     return isinstance(strategy, training.ROUTE_TO_CUSTOM_LOOP)
+
+
+def model_strategy(model: Any) -> tf.distribute.Strategy | None:
+    """``model.distribute_strategy``; ``None`` on backends whose models have none (JAX),
+    which `is_chief` reads as the default strategy."""
+    return getattr(model, "distribute_strategy", None)
 
 
 def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:

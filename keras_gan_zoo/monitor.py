@@ -48,7 +48,7 @@ import keras
 import numpy as np
 
 from keras_gan_zoo import metrics
-from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.distribute import is_chief, model_strategy
 from keras_gan_zoo.metrics.functional import knn_radii
 from keras_gan_zoo.metrics.reference import digits_fid, reference_images  # noqa: F401
 from keras_gan_zoo.run.folder import RunFolder
@@ -623,7 +623,7 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     # -------------------------------------------------------------- reporting
     def _chief(self) -> bool:
-        return is_chief(self.model.distribute_strategy)
+        return is_chief(model_strategy(self.model))
 
     def _diagnose(self, name: str, evidence: str) -> None:
         if any(d.name == name for d in self.diagnoses):

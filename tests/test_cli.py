@@ -8,6 +8,7 @@ import tensorflow as tf
 from PIL import Image
 
 from keras_gan_zoo.cli import main, parse_overrides
+from tests.cli_capture import run_cli, tiny_gan_args
 from tests.metrics.test_callback import tiny_dcgan
 
 
@@ -220,3 +221,28 @@ def test_evaluate_command_prints_a_table_and_writes_json(tmp_path, capsys):
     assert report["protocol"]["extractor"] == "digits"
     assert main(["evaluate", "--checkpoint", str(checkpoint), "--metrics", "fid,xyz"]) == 2
     assert "Unknown metric" in capsys.readouterr().err
+
+
+@pytest.mark.jax_only(reason="what --strategy and --mixed-precision become under KERAS_BACKEND=jax")
+@pytest.mark.parametrize("option, words", [
+    (("--strategy", "tpu"), ("--strategy tpu", "'jax'", "KERAS_BACKEND=tensorflow", "mirrored")),
+    (("--strategy", "multi_worker"), ("--strategy multi_worker", "'jax'", "mirrored")),
+    (("--mixed-precision", "float16"), ("JAX", "bfloat16")),
+])
+def test_train_refuses_what_jax_has_not_in_one_error_line(tmp_path, option, words):
+    run = run_cli("train", "gan", *option, "--epochs", "1", "--steps-per-epoch", "2",
+                  "--output", tmp_path / "run", *tiny_gan_args())
+    err = run.err.splitlines()[-1]
+    assert run.code == 2 and err.startswith("error: "), run.err
+    assert all(word in err for word in words), err
+    assert not (tmp_path / "run" / "model.keras").exists()
+
+
+@pytest.mark.jax_only(reason="--strategy mirrored as keras.distribution.DataParallel")
+def test_train_mirrored_on_jax_trains_data_parallel_over_the_local_devices(tmp_path):
+    run = run_cli("train", "gan", "--strategy", "mirrored", "--epochs", "1",
+                  "--steps-per-epoch", "2", "--batch-size", "16", "--output", tmp_path / "run",
+                  "--no-monitor", *tiny_gan_args())
+    assert run.code == 0, run.err
+    assert "with 2 replica(s)" in run.out  # tests/conftest.py: two XLA host devices
+    assert (tmp_path / "run" / "model.keras").is_file()

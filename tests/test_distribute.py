@@ -121,3 +121,23 @@ def test_two_entries_train_one_after_another_under_make_strategy_mirrored():
     assert report["replicas"] == 2  # two logical CPUs: the set-up that shows the bug
     assert report["gan"] == "trained" and report["dcgan"] == "trained", report
     assert report["same_strategy"], report
+
+
+@pytest.mark.jax_only(reason="keras.distribution: the JAX counterpart of the strategies")
+def test_strategy_names_on_jax_map_to_keras_distributions():
+    from keras_gan_zoo.distribute import make_distribution, replicas
+
+    devices = keras.distribution.list_devices()
+    assert len(devices) >= 2, "tests/conftest.py asks XLA for two host devices"
+    mirrored = make_distribution("mirrored")
+    assert isinstance(mirrored, keras.distribution.DataParallel)
+    assert mirrored.device_mesh.devices.size == len(devices)
+    assert make_distribution("one_device") is None
+    assert make_distribution("auto") is None  # host devices only: no accelerators to mirror
+    with mirrored.scope():
+        assert replicas() == len(devices) and needs_static_shapes(None)
+    assert replicas() == 1 and not needs_static_shapes(None)
+    for name in ("multi_worker", "tpu"):
+        with pytest.raises(ValueError, match=f"--strategy {name} is a tf.distribute strategy.*jax"
+                                             ".*KERAS_BACKEND=tensorflow.*mirrored"):
+            make_distribution(name)

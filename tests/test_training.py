@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.distributed
+pytestmark = [pytest.mark.distributed,
+              pytest.mark.tensorflow_only(reason="MultiWorkerMirroredStrategy is tf.distribute")]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import keras
 
-from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.distribute import is_chief, model_strategy
 
 if TYPE_CHECKING:
     from keras_gan_zoo.run.folder import RunFolder
@@ -89,7 +89,7 @@ class ServingExport(keras.callbacks.Callback):
         self.exported_to: Path | None = None
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if not is_chief(self.model.distribute_strategy):
+        if not is_chief(model_strategy(self.model)):
             return
         if self.folder is not None:
             self.exported_to = self.folder.finish(self.model, self.version)

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import keras
 
 from keras_gan_zoo import inputs
-from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.distribute import is_chief, model_strategy
 from keras_gan_zoo.files import checkpoint_note, write_text
 from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.run.export import export_saved_model, next_version, versions
@@ -570,7 +570,7 @@ def resume_point(model: keras.Model, folder: RunFolder, epochs: int,
     if overwrite or record is None:
         return 0
     check_same_run(record, model, folder)
-    folder.check_files(repair=is_chief(model.distribute_strategy))
+    folder.check_files(repair=is_chief(model_strategy(model)))
     done = record["epochs_done"]
     if record.get("status") == "finished" and epochs <= done:
         return None if folder.exported(record) else _load_checkpoint(model, folder, done)

@@ -30,12 +30,13 @@ import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import keras
 import tensorflow as tf
 
-from keras_gan_zoo.distribute import is_chief, make_strategy, needs_static_shapes, set_precision
+from keras_gan_zoo.distribute import (is_chief, make_distribution, make_strategy, needs_static_shapes,
+                                      replicas, set_precision, strategy_name)
 from keras_gan_zoo.guards import Diverged, StopOnNonFinite, TrainingFailed
 from keras_gan_zoo.metrics import EvaluationCallback, FeatureExtractor, entry_evaluation
 from keras_gan_zoo.monitor import TrainingMonitor
@@ -89,16 +90,19 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
                   schedule: list[keras.callbacks.Callback] | None = None,
                   record: Mapping[str, Any] | None = None
                   ) -> list[keras.callbacks.Callback]:
-    """The callbacks of a training run, in order: the schedule (``schedule``, default the
-    entry's ``model.training_callbacks()``), sample grids, the ``evaluation`` (FID & co. into
-    the epoch's logs, the best checkpoint), loss curves, the monitor, with ``tensorboard`` the
-    `run.tensorboard.TensorBoardLog` (``texts`` at the start), the monitor's ``stop_on`` check,
-    the divergence guard, then history, checkpoint, run record (``record``: more for its
-    ``run.json``), backup and export (`run.writers.chief_callbacks`), all into ``folder``. A
-    failure raised before the writers keeps the last good epoch's files."""
+    """The callbacks of a training run, in order: the divergence guard (first, so that it
+    checks an epoch's logs before any other callback ends the epoch), the schedule
+    (``schedule``, default the entry's ``model.training_callbacks()``), sample grids, the
+    ``evaluation`` (FID & co. into the epoch's logs, the best checkpoint), loss curves, the
+    monitor, with ``tensorboard`` the `run.tensorboard.TensorBoardLog` (``texts`` at the
+    start), the monitor's ``stop_on`` check, then history, checkpoint, run record
+    (``record``: more for its ``run.json``), backup and export
+    (`run.writers.chief_callbacks`), all into ``folder``. A failure raised before the
+    writers keeps the last good epoch's files."""
     grid = SampleGrid(folder.samples)
     board = [TensorBoardLog(folder.tensorboard, texts, grid, monitor)] if tensorboard else []
     return [
+        StopOnNonFinite(),
         *(model.training_callbacks() if schedule is None else schedule),
         grid,
         *([evaluation] if evaluation is not None else []),
@@ -106,7 +110,6 @@ def run_callbacks(model: keras.Model, folder: RunFolder, title: str = "",
         *([monitor] if monitor is not None else []),
         *board,
         *([FailOnStopOn(monitor)] if monitor is not None else []),
-        StopOnNonFinite(),
         *chief_callbacks(folder.root, folder.name, restore=restore, evaluation=evaluation,
                          record=record),
     ]
@@ -221,8 +224,10 @@ def run_plan(plan: Plan) -> TrainingRun:
     folder.check_writable()
     previous_policy = keras.mixed_precision.dtype_policy()
     set_precision(plan.mixed_precision)
-    held = contextlib.ExitStack()  # the folder's lock, on the chief
+    held = contextlib.ExitStack()  # the folder's lock, on the chief; JAX's distribution
     try:
+        if keras.backend.backend() != "tensorflow":
+            held.enter_context(jax_distribution(plan.strategy))
         model, strategy = build_and_compile(plan)
         chief = is_chief(strategy)
         if chief:
@@ -244,10 +249,31 @@ def run_plan(plan: Plan) -> TrainingRun:
     return TrainingRun(model, history, folder, initial_epoch=start, exported=exported)
 
 
+@contextlib.contextmanager
+def jax_distribution(strategy: str | tf.distribute.Strategy) -> Iterator[None]:
+    """Under JAX, train within ``strategy``'s `keras.distribution` counterpart
+    (`distribute.make_distribution`); a `tf.distribute.Strategy` is refused."""
+    if not isinstance(strategy, str):
+        raise ValueError(
+            f"A tf.distribute strategy ({type(strategy).__name__}) cannot train under the Keras "
+            f"backend {keras.backend.backend()!r}: pass its name ('auto', 'mirrored', "
+            "'one_device') or run with KERAS_BACKEND=tensorflow.")
+    distribution = make_distribution(strategy)
+    if distribution is None:
+        yield
+        return
+    with distribution.scope():
+        yield
+
+
 def build_and_compile(plan: Plan) -> tuple[keras.Model, tf.distribute.Strategy]:
-    """The plan's entry, built and compiled in its strategy's scope, and the strategy."""
+    """The plan's entry, built and compiled in its strategy's scope, and the strategy
+    (under JAX, TensorFlow's default one: the plan's `keras.distribution` is set by
+    `run_plan`)."""
     strategy = plan.strategy
-    if not isinstance(strategy, tf.distribute.Strategy):
+    if keras.backend.backend() != "tensorflow":
+        strategy = tf.distribute.get_strategy()
+    elif not isinstance(strategy, tf.distribute.Strategy):
         strategy = make_strategy(strategy, tpu=plan.tpu)
     with strategy.scope():
         model = plan.recipe.build()
@@ -320,7 +346,7 @@ def callbacks_of(plan: Plan, model: keras.Model, folder: RunFolder, data: tf.dat
     texts = {"config": settings_text(
         model, evaluation, dataset=recipe.source, split=recipe.split, epochs=plan.epochs,
         batch_size=recipe.batch_size, seed=plan.seed,
-        strategy=type(strategy).__name__.lstrip("_"), mixed_precision=plan.mixed_precision)}
+        strategy=strategy_name(strategy), mixed_precision=plan.mixed_precision)}
     if plan.recipe_text:
         texts["recipe"] = code_block(plan.recipe_text)
     return run_callbacks(model, folder, title=f"{folder.name} on {recipe.source}",
@@ -341,7 +367,7 @@ def fit(plan: Plan, model: keras.Model, folder: RunFolder, data: tf.data.Dataset
     if plan.verbose:
         how = f"continuing after epoch {start}" if start else "afresh"
         print(f"Training {folder.name} ({type(model).__name__}) on {plan.recipe.source!r} for "
-              f"{plan.epochs} epochs ({how}) with {strategy.num_replicas_in_sync} replica(s); "
+              f"{plan.epochs} epochs ({how}) with {replicas(strategy)} replica(s); "
               f"writing to {folder.root}/")
     steps = {"steps_per_epoch": plan.steps_per_epoch} if plan.steps_per_epoch else {}
     try:

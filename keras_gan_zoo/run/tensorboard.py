@@ -19,7 +19,7 @@ import yaml
 from tensorflow.core.framework import summary_pb2
 
 from keras_gan_zoo.run.folder import run_config
-from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.distribute import is_chief, model_strategy
 from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.step_logs import StepValues
 
@@ -90,7 +90,7 @@ class TensorBoardLog(keras.callbacks.Callback):
         self._diagnosed = 0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        if not is_chief(self.model.distribute_strategy):
+        if not is_chief(model_strategy(self.model)):
             return
         self.writer = tf.summary.create_file_writer(str(self.directory))
         self._recovery.start(self.model)

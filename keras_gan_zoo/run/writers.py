@@ -15,8 +15,9 @@ from typing import Any, Mapping
 
 import keras
 
-from keras_gan_zoo.distribute import is_chief
+from keras_gan_zoo.distribute import is_chief, model_strategy
 from keras_gan_zoo.files import replacing, save_checkpoint, write_text
+from keras_gan_zoo.guards import confirm_finite
 from keras_gan_zoo.plotting import save_loss_curves, save_sample_grid
 from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.run.export import ServingExport
@@ -40,7 +41,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.last_path: Path | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if (epoch + 1) % self.every or not is_chief(self.model.distribute_strategy):
+        if (epoch + 1) % self.every or not is_chief(model_strategy(self.model)):
             return
         path = self.directory / f"epoch_{epoch + 1:03d}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +94,7 @@ class LossPlot(keras.callbacks.Callback):
             if record["epoch"] < epoch:
                 kept.append(line)
                 self._add(*_step_record(record, self.steps[-1] if self.steps else 0))
-        if is_chief(self.model.distribute_strategy):
+        if is_chief(model_strategy(self.model)):
             write_text(self.data_path, "".join(f"{line}\n" for line in kept))
 
     def _add(self, steps: list[int], values: dict[str, list[float]]) -> None:
@@ -111,7 +112,7 @@ class LossPlot(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._add(self._epoch_steps, self._epoch_values)
-        if is_chief(self.model.distribute_strategy):
+        if is_chief(model_strategy(self.model)):
             means = {name: float(logs[name]) for name in self._epoch_values if name in (logs or {})}
             self.data_path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.data_path, "a") as file:
@@ -154,7 +155,7 @@ class HistoryCSV(keras.callbacks.Callback):
         self.path = Path(path)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if not is_chief(self.model.distribute_strategy):
+        if not is_chief(model_strategy(self.model)):
             return
         fields, rows = ["epoch"], []
         if self.path.is_file():
@@ -184,7 +185,7 @@ class Checkpoint(keras.callbacks.Callback):
         self.path = Path(path)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if is_chief(self.model.distribute_strategy):
+        if is_chief(model_strategy(self.model)):
             save_checkpoint(self.model, self.path, {"epoch": epoch + 1})
 
 
@@ -204,7 +205,7 @@ class RunRecord(keras.callbacks.Callback):
         self.finish = finish
 
     def _write(self, **changes: Any) -> None:
-        if is_chief(self.model.distribute_strategy):
+        if is_chief(model_strategy(self.model)):
             self.folder.write_record(**changes)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
@@ -251,7 +252,8 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             raise ValueError(f"{error} Delete {self.backup_dir} to train afresh.") from None
 
     def _save_model(self) -> None:
-        if not is_chief(self.model.distribute_strategy):
+        confirm_finite(self.model)  # mid-epoch (``save_freq`` batches): never back up a NaN model
+        if not is_chief(model_strategy(self.model)):
             return
         os.makedirs(self.backup_dir, exist_ok=True)
         with replacing(self._weights_path) as temporary:
@@ -260,7 +262,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
                    json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen}))
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if is_chief(self.model.distribute_strategy):
+        if is_chief(model_strategy(self.model)):
             super().on_train_end(logs)
 
 

@@ -283,11 +283,46 @@ def test_fit_stops_at_the_first_non_finite_logged_value():
         pass
     bad = [i for i, logs in enumerate(recorder.logs)
            if not all(math.isfinite(v) for v in logs.values())]
-    if bad:
-        after = len(recorder.logs) - bad[0] - 1
-        assert after == 0, f"{after} steps ran after the first non-finite value"
+    if bad:  # the guard checks every 50 batches and at each epoch end (an epoch: 5 batches)
+        end_of_epoch = (bad[0] // 5 + 1) * 5
+        after = len(recorder.logs) - end_of_epoch
+        assert after <= 0, f"{after} steps ran after the epoch of the first non-finite value"
     else:  # the guard stopped before this callback saw the bad step
         assert len(recorder.logs) < 15
+
+
+@pytest.mark.parametrize("backup_every", [None, 1])
+@pytest.mark.parametrize("check_every", [1, 3])
+def test_the_guard_checked_every_n_batches_stops_by_the_next_check_and_backs_up_no_nan(
+        tmp_path, check_every, backup_every):
+    """A NaN at batch k (NaN images in that batch) stops training by batch ceil(k / N) * N,
+    the error names the batches since the last check, and a backup written every batch
+    (it asks the guard first) stops it at once: no backup holds the weights of a NaN step."""
+    poisoned_batch = 4  # counted from 1
+
+    def poison(index, batch):
+        images, labels = batch
+        return tf.where(index == poisoned_batch - 1, np.nan, images), labels
+
+    model = zoo.build("gan", generator_units=[16], discriminator_units=[16], latent_dim=8, seed=0)
+    model.compile()
+    data = zoo.data.load("digits", batch_size=16, seed=0).take(10).enumerate().map(poison)
+    recorder = BatchLogs()  # before the guard: it sees the batch the guard stops at
+    guard = zoo.callbacks.StopOnNonFinite(check_every=check_every)
+    backup = ([zoo.callbacks.BackupAndRestore(tmp_path / "backup", save_freq=backup_every)]
+              if backup_every else [])
+    with pytest.raises(zoo.callbacks.Diverged) as stopped:
+        model.fit(data, epochs=2, verbose=0, check_input_range=False,
+                  callbacks=[recorder, guard, *backup])
+    assert not all(math.isfinite(v) for v in recorder.logs[poisoned_batch - 1].values())
+    stop = poisoned_batch if backup_every else -(-poisoned_batch // check_every) * check_every
+    assert len(recorder.logs) == stop, "steps ran past the first check after the NaN"
+    first = stop - (stop - 1) % check_every  # the first batch after the last check
+    named = f"batch {stop}" if first == stop else f"between batch {first} and {stop}"
+    assert named in str(stopped.value), str(stopped.value)
+    if backup_every:
+        model.load_weights(tmp_path / "backup" / "latest.weights.h5")
+        assert all(np.isfinite(w).all() for w in model.get_weights())
 
 
 TINY_ENTRIES = {
@@ -311,7 +346,8 @@ def test_keras_terminate_on_nan_stops_every_entry(name):
 
     def poisoned(array):
         array = np.asarray(array)
-        return tf.constant(np.full_like(array, np.nan) if array.dtype.kind == "f" else array)
+        return keras.ops.convert_to_tensor(
+            np.full_like(array, np.nan) if array.dtype.kind == "f" else array)
 
     batch = tf.nest.map_structure(poisoned, model.example_batch(4))
     logs = model.train_on_batch(tuple(batch) if isinstance(batch, list) else batch, return_dict=True)

@@ -17,7 +17,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_zoo as zoo
-from keras_gan_zoo import metrics
+from keras_gan_zoo import engine, metrics
 from keras_gan_zoo.run.writers import HistoryCSV, LossPlot, _step_record
 from keras_gan_zoo.monitor import Diagnosis
 from keras_gan_zoo.step_logs import StepValues
@@ -35,11 +35,13 @@ class CountingModel(keras.Model):
         super().__init__()
         self.w = keras.Variable(0.0)
         self.tracker = keras.metrics.Mean(name="value")
+        self.built = True  # no layers to build (fit on JAX would call it on a batch)
 
     @property
     def metrics(self):
         return [self.tracker]
 
+    @engine.train_step  # on JAX, the stateless step fit calls
     def train_step(self, data):
         self.optimizer.apply([keras.ops.zeros(())], [self.w])  # one iteration per step
         self.tracker.update_state(keras.ops.cast(self.optimizer.iterations, "float32"))
