@@ -163,7 +163,14 @@ class OptimizerGroup(keras.optimizers.MultiOptimizer):
     """The entry's optimizers as `fit`'s one ``model.optimizer`` (so that the JAX state
     carries all their variables), each for its own variables. The entry saves and restores
     its optimizers by their own names (``g_optimizer``, ``d_optimizer``): the group keeps
-    nothing of its own in a ``.keras`` file, which therefore loads on either backend."""
+    nothing of its own in a ``.keras`` file, which therefore loads on either backend. (Keras'
+    saving walks an object's attributes by name, and ``optimizer`` sorts before
+    ``q_optimizer``: the group hides its optimizers from that walk, so InfoGAN's Q optimizer
+    is saved under its own name on JAX too.)"""
+
+    def __dir__(self) -> list[str]:
+        return [name for name in super().__dir__()
+                if name not in ("_inner_optimizers", "optimizers", "_optimizer_map")]
 
     def save_own_variables(self, store: Any) -> None:
         pass

@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 
 import keras_gan_zoo as zoo  # noqa: E402
 from keras_gan_zoo import engine  # noqa: E402
+from keras_gan_zoo.networks.layers import ReplicaDropout  # noqa: E402
 
 #: Each entry, small: a step takes well under a second on a CPU.
 ENTRIES: dict[str, dict[str, Any]] = {
@@ -81,8 +82,12 @@ def same_draws() -> None:
         keep = np.random.default_rng(next(count)).uniform(size=_shape(inputs.shape)) >= rate
         return keras.ops.where(keep, inputs / (1.0 - rate), keras.ops.zeros_like(inputs))
 
+    def replica_dropout(layer: Any, inputs: Any, training: bool = False) -> Any:
+        return dropout(inputs, layer.rate) if training and layer.rate else inputs
+
     engine.normal, engine.uniform = normal, uniform
     keras.src.backend.random.dropout = dropout
+    ReplicaDropout.call = replica_dropout  # its TensorFlow path draws with tf.random itself
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
