@@ -188,6 +188,7 @@ QUALITY_EPOCHS = 40
 
 
 @pytest.mark.slow
+@pytest.mark.both_backends
 def test_generated_digits_have_the_conditioned_class(digits_classifier):
     """A classifier trained on the held-out digits test split reads the class each
     image was conditioned on (target >= 90%; untrained: near chance)."""

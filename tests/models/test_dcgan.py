@@ -39,6 +39,7 @@ def test_dcgan_discriminator_follows_the_paper():
 
 
 @pytest.mark.slow
+@pytest.mark.both_backends
 @pytest.mark.xdist_group("quality_dcgan")  # one worker trains the shared run
 def test_dcgan_learns_recognisable_varied_digits(digits_classifier, quality_dcgan_weights):
     model = zoo.build("dcgan", **QUALITY_DCGAN)  # 64/32 filters
