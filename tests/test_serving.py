@@ -178,3 +178,17 @@ def test_every_entry_exports_the_same_signatures_with_the_models_outputs(tmp_pat
         bad = dict(values, **{first: np.full_like(values[first], np.nan)})
         with pytest.raises(tf.errors.InvalidArgumentError, match=f"{first} must be finite"):
             signature(**{key: tf.constant(value) for key, value in bad.items()})
+
+
+@pytest.mark.jax_only(reason="the jax2tf conversion of a signature's function")
+def test_under_jax_an_endpoint_with_tensorflow_ops_fails_naming_the_signature(tmp_path):
+    model = TinyEntry()
+    model(np.zeros((1, LATENT), np.float32))
+    endpoints = model.serving_endpoints()
+    _, specs = endpoints["scaled"]
+    endpoints["scaled"] = (lambda z, s: {"images": tf.debugging.check_numerics(model.images(z), "")},
+                           specs)
+    model.serving_endpoints = lambda: endpoints
+    with pytest.raises(TypeError, match=r"TinyEntry.serving_endpoints\(\)\['scaled'\] cannot be "
+                                        r"exported under the JAX backend.*keras.ops only"):
+        serving.write_signatures(model, tmp_path / "tiny", verbose=False)
