@@ -69,17 +69,16 @@ def class_indices(num_classes: int) -> ClassIndices:
     return ClassIndices(0, num_classes - 1)
 
 
-def assert_labels(labels: Any, num_classes: int, name: str = "label",
-                  host_callback: bool = True) -> Any:
+def assert_labels(labels: Any, num_classes: int, name: str = "label") -> Any:
     """Graph-side check: ``labels`` as int32, checked to lie in ``[0, num_classes)`` (a
     one-hot encoding would otherwise silently give zeros).
 
     TensorFlow: a graph assertion (``InvalidArgumentError`` when the graph runs). JAX:
     concrete labels are checked at once (``ValueError``); labels traced in a compiled step
     are checked on the host when the step runs (`jax.debug.callback`, the step fails with
-    the ValueError's message), or, with ``host_callback=False`` (a function converted with
-    jax2tf for a SavedModel cannot hold host callbacks; the SavedModel checks the input
-    against its `ClassIndices` range), not at all."""
+    the ValueError's message). A SavedModel checks its class-index inputs by their
+    `ClassIndices` ranges instead (a function converted with jax2tf cannot hold host
+    callbacks)."""
     message = f"{name} must be class indices in [0, {num_classes})"
     if engine.BACKEND == "tensorflow":
         import tensorflow as tf
@@ -103,7 +102,7 @@ def assert_labels(labels: Any, num_classes: int, name: str = "label",
 
     if not isinstance(labels, jax.core.Tracer):
         check(labels)
-    elif host_callback:
+    else:
         jax.debug.callback(check, labels)
     return labels
 

@@ -10,7 +10,9 @@ Under the JAX backend, each endpoint's function (the model's computation) is con
 with jax2tf by Keras' `ExportArchive` (native serialization: one ``XlaCallModule`` op
 holding the StableHLO, lowered for the platform JAX runs on at export time), and the
 input checks are TensorFlow ops around it, so the SavedModel has the same signatures,
-checks and outputs as under TensorFlow. A runtime serving it must run ``XlaCallModule``
+checks and outputs as under TensorFlow. An entry's endpoint functions therefore compute
+with ``keras.ops`` only; what is checked about an input is declared (its `tf.TensorSpec`,
+its ``serving_ranges`` entry) and checked here, TensorFlow-side, on either backend. A runtime serving it must run ``XlaCallModule``
 of the calling-convention version written: JAX 0.10 writes version 10 (XlaCallModule
 supports it since May 2025; TensorFlow 2.21 runs versions up to 10, see
 ``tensorflow.compiler.tf2xla.python.xla.call_module_maximum_supported_version()``);
@@ -55,15 +57,35 @@ def write_signatures(model: Any, filepath: str | os.PathLike, verbose: bool = Tr
     if keras.backend.backend() == "jax":
         converter, archive = archive, keras.export.ExportArchive()
         for name, (function, input_signature) in endpoints.items():
-            converted = converter.add_endpoint(name, function, input_signature=input_signature)
-            checked = tf.function(
-                checked_endpoint(converted, input_signature, model.serving_ranges),
-                input_signature=input_signature, autograph=False)
-            checked.get_concrete_function()  # traced, so the archive takes it as it is
-            archive.add_endpoint(name, checked)
+            archive.add_endpoint(name, _converted(converter, model, name, function,
+                                                  input_signature))
     else:
         for name, (function, input_signature) in endpoints.items():
             archive.add_endpoint(name, checked_endpoint(function, input_signature,
                                                         model.serving_ranges),
                                  input_signature=input_signature)
     archive.write_out(str(filepath), verbose=verbose)
+
+
+def _converted(converter: keras.export.ExportArchive, model: Any, name: str,
+               function: Callable[..., Any], input_signature: Sequence[tf.TensorSpec]) -> Any:
+    """``function`` converted with jax2tf by ``converter`` (JAX backend), the input checks
+    around it (`checked_endpoint`), as a traced `tf.function`. A function that computes on
+    the traced values with TensorFlow ops (or NumPy) fails with an error naming the entry,
+    the signature and the fix instead of JAX's bare trace error."""
+    import jax
+
+    converted = converter.add_endpoint(name, function, input_signature=input_signature)
+    checked = tf.function(checked_endpoint(converted, input_signature, model.serving_ranges),
+                          input_signature=input_signature, autograph=False)
+    try:
+        checked.get_concrete_function()  # traced (and converted), so the archive takes it as it is
+        return checked
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError) as error:
+        raise TypeError(
+            f"{type(model).__name__}.serving_endpoints()[{name!r}] cannot be exported under the "
+            "JAX backend: its function is converted with jax2tf, so it must compute with "
+            "keras.ops only (no tf.* ops, no NumPy or Python conditions on the inputs' values); "
+            "input checks belong in the input specs and serving_ranges, which the SavedModel "
+            f"applies before the function ({type(error).__name__}: "
+            f"{str(error).splitlines()[0]})") from error

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import keras_gan_zoo as zoo
 from keras_gan_zoo import inputs, serving
 
 LATENT = 16
@@ -102,3 +103,92 @@ def test_under_jax_the_model_runs_as_one_xla_call_module_per_signature(exported)
         ops |= {node.op for function in graph.library.function for node in function.node_def}
         assert "XlaCallModule" in ops and "CheckNumerics" in ops
         assert not ops & {"Conv2DBackpropInput", "MatMul", "FusedBatchNormV3"}
+
+
+# ------------------------------------------------------------------ every entry
+#: Each entry, small, and the signatures its SavedModel has on either backend:
+#: signature -> ({input: (dtype, shape without the batch axis)}, {output: shape without it}).
+ENTRIES = {
+    "gan": (dict(generator_units=[16], discriminator_units=[16], latent_dim=8),
+            {"serving_default": ({"z": ("float32", [8])}, {"images": [28, 28, 1]})}),
+    "dcgan": (dict(generator_filters=4, discriminator_filters=4, latent_dim=8),
+              {"serving_default": ({"z": ("float32", [8])}, {"images": [28, 28, 1]})}),
+    "ebgan": (dict(generator_filters=4, discriminator_filters=4, embedding_dim=4, latent_dim=8),
+              {"serving_default": ({"z": ("float32", [8])}, {"images": [28, 28, 1]})}),
+    "cgan": (dict(architecture="mlp", generator_units=[16], discriminator_units=[16],
+                  latent_dim=8),
+             {"serving_default": ({"z": ("float32", [8]), "label": ("int32", [])},
+                                  {"images": [28, 28, 1]})}),
+    "infogan": (dict(latent_dim=8, generator_units=[16], generator_filters=4,
+                     discriminator_units=[16], discriminator_filters=4, q_units=[8]),
+                {"serving_default": ({"z": ("float32", [8]), "categorical": ("int32", []),
+                                      "continuous": ("float32", [2])},
+                                     {"images": [28, 28, 1]})}),
+    "coupledgan": (dict(generator_filters=4, discriminator_filters=4, latent_dim=8),
+                   {"serving_default": ({"z": ("float32", [8])},
+                                        {"images_a": [28, 28, 1], "images_b": [28, 28, 1]})}),
+    "pix2pix": (dict(image_shape=[32, 32, 1], generator_filters=4, discriminator_filters=4),
+                {"serving_default": ({"image": ("float32", [32, 32, 1])},
+                                     {"images": [32, 32, 1]})}),
+    "cyclegan": (dict(image_shape=[32, 32, 1], generator_filters=4, discriminator_filters=4,
+                      num_residual_blocks=1),
+                 {name: ({"image": ("float32", [32, 32, 1])}, {"images": [32, 32, 1]})
+                  for name in ("serving_default", "a_to_b", "b_to_a")}),
+}
+
+
+def _example(dtype: str, shape: list, rows: int, rng: np.random.Generator) -> np.ndarray:
+    """A valid input: class indices 0, 1, ... for int32 inputs, values in [0, 1] otherwise
+    (inside every entry's serving ranges)."""
+    if dtype == "int32":
+        return np.arange(rows, dtype=np.int32)
+    return rng.uniform(0.0, 1.0, (rows, *shape)).astype(np.float32)
+
+
+@pytest.mark.parametrize("name", sorted(ENTRIES))
+def test_every_entry_exports_the_same_signatures_with_the_models_outputs(tmp_path, name):
+    """Under either backend each entry's SavedModel has the signatures of the table (the
+    same inputs, dtypes and outputs), serves what the model's own serving function computes
+    (to 1e-5), and refuses a non-finite input naming it."""
+    config, expected = ENTRIES[name]
+    model = zoo.build(name, seed=0, **config)
+    model.export(str(tmp_path / "saved"), verbose=False)
+    loaded = tf.saved_model.load(str(tmp_path / "saved"))
+    assert set(loaded.signatures) == set(expected)
+    endpoints = model.serving_endpoints()
+    rng = np.random.default_rng(0)
+    for signature_name, (input_specs, output_shapes) in expected.items():
+        signature = loaded.signatures[signature_name]
+        specs = signature.structured_input_signature[1]
+        assert {key: (spec.dtype.name, spec.shape.as_list()[1:]) for key, spec in specs.items()
+                } == {key: (dtype, shape) for key, (dtype, shape) in input_specs.items()}
+        function, input_signature = endpoints[signature_name]
+        values = {key: _example(dtype, shape, 3, rng) for key, (dtype, shape) in input_specs.items()}
+        # The model first, then the SavedModel: pix2pix's test-mode dropout draws its masks
+        # from seed state that both hold, at the same point since the export.
+        computed = function(*(keras.ops.convert_to_tensor(values[spec.name])
+                              for spec in input_signature))
+        served = signature(**{key: tf.constant(value) for key, value in values.items()})
+        assert {key: list(value.shape[1:]) for key, value in served.items()} == output_shapes
+        for key in output_shapes:
+            np.testing.assert_allclose(served[key].numpy(),
+                                       keras.ops.convert_to_numpy(computed[key]),
+                                       atol=1e-5, rtol=0)
+        first = next(key for key, (dtype, _) in input_specs.items() if dtype == "float32")
+        bad = dict(values, **{first: np.full_like(values[first], np.nan)})
+        with pytest.raises(tf.errors.InvalidArgumentError, match=f"{first} must be finite"):
+            signature(**{key: tf.constant(value) for key, value in bad.items()})
+
+
+@pytest.mark.jax_only(reason="the jax2tf conversion of a signature's function")
+def test_under_jax_an_endpoint_with_tensorflow_ops_fails_naming_the_signature(tmp_path):
+    model = TinyEntry()
+    model(np.zeros((1, LATENT), np.float32))
+    endpoints = model.serving_endpoints()
+    _, specs = endpoints["scaled"]
+    endpoints["scaled"] = (lambda z, s: {"images": tf.debugging.check_numerics(model.images(z), "")},
+                           specs)
+    model.serving_endpoints = lambda: endpoints
+    with pytest.raises(TypeError, match=r"TinyEntry.serving_endpoints\(\)\['scaled'\] cannot be "
+                                        r"exported under the JAX backend.*keras.ops only"):
+        serving.write_signatures(model, tmp_path / "tiny", verbose=False)

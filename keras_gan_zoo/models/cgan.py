@@ -284,8 +284,10 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
 
     # --------------------------------------------------------------- inference
     def generate_images(self, z: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
-        """Graph-friendly sampling: images in [0, 1] of classes ``labels`` (int32 ``[N]``)."""
-        labels = codes.assert_labels(labels, self.num_classes, host_callback=False)
+        """Graph-friendly sampling: images in [0, 1] of classes ``labels`` (int32 ``[N]``),
+        in ``keras.ops`` (the SavedModel's function). The labels are not checked here:
+        `generate` checks them (`codes.check_labels`), the SavedModel by `serving_ranges`."""
+        labels = ops.cast(labels, "int32")
         return to_unit_range(self.sampling_generator([z, labels], training=False))
 
     def generate(
@@ -324,8 +326,8 @@ class CGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
 
     @property
     def serving_ranges(self) -> dict[str, inputs.Range]:
-        """The SavedModel checks ``label`` as class indices in ``[0, num_classes)`` (also under
-        JAX, where `generate_images`, converted with jax2tf, cannot)."""
+        """The SavedModel checks ``label`` as class indices in ``[0, num_classes)`` (before
+        `generate_images`, on either backend)."""
         return {"label": codes.class_indices(self.num_classes)}
 
     def serving_endpoints(self) -> dict[str, Endpoint]:

@@ -281,9 +281,10 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
         self, z: tf.Tensor, categorical: tf.Tensor, continuous: tf.Tensor
     ) -> tf.Tensor:
         """Graph-friendly sampling: images in [0, 1] for int32 category indices
-        ``categorical`` ``[N]`` and ``continuous`` ``[N, num_continuous]``."""
-        categorical = codes.assert_labels(categorical, self.num_categories, name="categorical",
-                                          host_callback=False)
+        ``categorical`` ``[N]`` and ``continuous`` ``[N, num_continuous]``, in ``keras.ops``
+        (the SavedModel's function). The categories are not checked here: `generate` checks
+        them (`codes.check_labels`), the SavedModel by `serving_ranges`."""
+        categorical = ops.cast(categorical, "int32")
         return to_unit_range(self.sampling_generator(
             self.generator_inputs(z, categorical, continuous), training=False))
 
@@ -337,7 +338,7 @@ class InfoGAN(TakesDiscriminatorOptions, NoiseToImageGAN):
     @property
     def serving_ranges(self) -> dict[str, inputs.Range]:
         """The SavedModel checks ``categorical`` as class indices in ``[0, num_categories)``
-        (also under JAX, where `generate_images`, converted with jax2tf, cannot)."""
+        (before `generate_images`, on either backend)."""
         return {"categorical": codes.class_indices(self.num_categories)}
 
     def serving_endpoints(self) -> dict[str, Endpoint]:
