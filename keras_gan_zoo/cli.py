@@ -550,12 +550,20 @@ def _user_error(error: BaseException) -> str | None:
     """The one line to show for a user's mistake, or ``None`` for an unexpected error.
 
     ValueError (bad values, names, files), OSError (files and folders, including
-    FileExistsError, PermissionError and unreadable HDF5 files) and TensorFlow's runtime
-    errors (out of memory, undecodable data) are the user's to fix; everything else is a bug.
+    FileExistsError, PermissionError and unreadable HDF5 files), TensorFlow's runtime
+    errors (out of memory, undecodable data) and a ValueError of a check inside a compiled
+    JAX step are the user's to fix; everything else is a bug.
     """
     tf = sys.modules.get("tensorflow")
     if tf is not None and isinstance(error, tf.errors.OpError):
         return f"TensorFlow {type(error).__name__}: {tensorflow_reason(error.message or '')}"
+    jax = sys.modules.get("jax")
+    if jax is not None and isinstance(error, jax.errors.JaxRuntimeError):
+        # A check run on the host inside a compiled JAX step (`jax.debug.callback`, e.g. the
+        # dataset's labels) arrives wrapped: its own ValueError's message is the user's line.
+        found = re.search(r"ValueError: (.+)", str(error))
+        if found:
+            return " ".join(found.group(1).split())
     if isinstance(error, (ValueError, OSError)):
         return " ".join(str(error).split()) or type(error).__name__
     return None

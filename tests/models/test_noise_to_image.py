@@ -513,7 +513,7 @@ def test_uniform_noise_option_draws_z_in_minus_one_one_and_generates():
     model = zoo.build("dcgan", noise="uniform", generator_filters=4, discriminator_filters=4,
                       latent_dim=8, seed=0)
     model.compile()
-    for z in (model.sample_noise(4000).numpy(), model.noise(4000, seed=0)):  # training, inference
+    for z in (keras.ops.convert_to_numpy(model.sample_noise(4000)), model.noise(4000, seed=0)):  # training, inference
         assert z.min() >= -1.0 and z.max() <= 1.0
         assert abs(z.std() - 1 / math.sqrt(3)) < 0.02  # U(-1, 1), not a clipped normal
     images = model.generate(4, seed=0)
