@@ -7,61 +7,72 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from keras import ops
 
-from keras_gan_zoo import regularizers
+from keras_gan_zoo import engine, regularizers
+from tests.test_losses_against_tfgan import mean_and_gradient
 
 IMAGE_SHAPE = (3, 4, 4, 2)
 
 
 def linear_discriminator(weights):
     """D(x) = <w, x>: input gradient w everywhere."""
-    return lambda images: tf.reduce_sum(images * weights, axis=[1, 2, 3])[:, None]
+    return lambda images: ops.sum(images * weights, axis=[1, 2, 3])[:, None]
 
 
 def images(seed):
     rng = np.random.default_rng(seed)
-    return [tf.constant(rng.normal(size=IMAGE_SHAPE).astype(np.float32)) for _ in range(2)]
+    return [ops.convert_to_tensor(rng.normal(size=IMAGE_SHAPE).astype(np.float32))
+            for _ in range(2)]
 
 
 def test_gradient_penalty_of_a_linear_critic_and_its_gradient_are_analytic():
     real, fake = images(0)
-    w = tf.Variable(np.random.default_rng(1).normal(size=IMAGE_SHAPE[1:]).astype(np.float32))
-    norm = float(tf.norm(w))
-    with tf.GradientTape() as tape:
-        penalty = regularizers.wasserstein_gradient_penalty(
-            linear_discriminator(w), real, fake, seed=tf.constant([1, 2]), weight=10.0)
-        mean = tf.reduce_mean(penalty)
-    np.testing.assert_allclose(penalty, [10.0 * (norm - 1.0) ** 2] * 3, rtol=1e-5)
-    # d/dw lambda (||w|| - 1)^2 = 2 lambda (||w|| - 1) w / ||w||: double backprop through the tape.
-    np.testing.assert_allclose(tape.gradient(mean, w), 20.0 * (norm - 1.0) * w.numpy() / norm,
-                               rtol=1e-4, atol=1e-6)
+    w = np.random.default_rng(1).normal(size=IMAGE_SHAPE[1:]).astype(np.float32)
+    norm = float(np.linalg.norm(w))
+
+    def penalty_of(weights):
+        return regularizers.wasserstein_gradient_penalty(
+            linear_discriminator(weights), real, fake, seed=engine.step_seed(1, 2, 0), weight=10.0)
+
+    np.testing.assert_allclose(ops.convert_to_numpy(penalty_of(ops.convert_to_tensor(w))),
+                               [10.0 * (norm - 1.0) ** 2] * 3, rtol=1e-5)
+    # d/dw lambda (||w|| - 1)^2 = 2 lambda (||w|| - 1) w / ||w||: double backprop (the input
+    # gradient differentiated with respect to the weights).
+    _, gradient = mean_and_gradient(penalty_of, w)
+    np.testing.assert_allclose(gradient, 20.0 * (norm - 1.0) * w / norm, rtol=1e-4, atol=1e-6)
 
 
 def test_gradient_penalty_interpolates_with_the_seeded_uniform_weights():
     real, fake = images(2)
-    quadratic = lambda x: 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2, 3])  # noqa: E731  grad = x
-    seed = tf.constant([3, 4])
-    mix = tf.random.stateless_uniform([3], seed).numpy()
+    quadratic = lambda x: 0.5 * ops.sum(ops.square(x), axis=[1, 2, 3])  # noqa: E731  grad = x
+    seed = engine.step_seed(3, 4, 0)
+    mix = ops.convert_to_numpy(engine.uniform([3], seed))
     interpolates = mix[:, None, None, None] * real + (1 - mix[:, None, None, None]) * fake
     want = 2.0 * (np.linalg.norm(np.reshape(interpolates, (3, -1)), axis=1) - 1.0) ** 2
-    np.testing.assert_allclose(regularizers.wasserstein_gradient_penalty(
-        quadratic, real, fake, seed=seed, weight=2.0), want, rtol=1e-5)
-    np.testing.assert_allclose(regularizers.wasserstein_gradient_penalty(
-        quadratic, real, fake, interpolation_weights=mix, weight=2.0), want, rtol=1e-5)
+    np.testing.assert_allclose(ops.convert_to_numpy(regularizers.wasserstein_gradient_penalty(
+        quadratic, real, fake, seed=seed, weight=2.0)), want, rtol=1e-5)
+    np.testing.assert_allclose(ops.convert_to_numpy(regularizers.wasserstein_gradient_penalty(
+        quadratic, real, fake, interpolation_weights=mix, weight=2.0)), want, rtol=1e-5)
     with pytest.raises(ValueError, match="exactly one of seed"):
         regularizers.wasserstein_gradient_penalty(quadratic, real, fake)
 
 
 def test_r1_penalty_of_a_linear_discriminator_and_its_gradient_are_analytic():
     real, _ = images(3)
-    w = tf.Variable(np.random.default_rng(4).normal(size=IMAGE_SHAPE[1:]).astype(np.float32))
-    with tf.GradientTape() as tape:
-        penalty = regularizers.r1_gradient_penalty(linear_discriminator(w), real, gamma=4.0)
-        mean = tf.reduce_mean(penalty)
-    np.testing.assert_allclose(penalty, [2.0 * float(tf.reduce_sum(w * w))] * 3, rtol=1e-5)
-    np.testing.assert_allclose(tape.gradient(mean, w), 4.0 * w.numpy(), rtol=1e-5)
+    w = np.random.default_rng(4).normal(size=IMAGE_SHAPE[1:]).astype(np.float32)
+
+    def penalty_of(weights):
+        return regularizers.r1_gradient_penalty(linear_discriminator(weights), real, gamma=4.0)
+
+    np.testing.assert_allclose(ops.convert_to_numpy(penalty_of(ops.convert_to_tensor(w))),
+                               [2.0 * float(np.sum(w * w))] * 3, rtol=1e-5)
+    _, gradient = mean_and_gradient(penalty_of, w)
+    np.testing.assert_allclose(gradient, 4.0 * w, rtol=1e-5)
 
 
+@pytest.mark.tensorflow_only(reason="MirroredStrategy replicas (tf.distribute); JAX "
+                                    "distributes with keras.distribution.DataParallel")
 def test_gradient_penalty_on_two_replicas_is_the_single_device_one(mirrored_strategy):
     with mirrored_strategy.scope():
         critic = keras.Sequential([keras.Input(IMAGE_SHAPE[1:]), keras.layers.Conv2D(3, 3),
