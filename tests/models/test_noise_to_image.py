@@ -298,7 +298,8 @@ def batch_norm_statistics(generator, z):
              if isinstance(layer, keras.layers.BatchNormalization)]
     probe = keras.Model(generator.inputs, [layer.input for layer in norms])
     inputs = probe(z, training=True)
-    return [(layer.moving_mean.numpy(), np.mean(x.numpy(), axis=tuple(range(x.ndim - 1))))
+    numpy = keras.ops.convert_to_numpy
+    return [(numpy(layer.moving_mean), np.mean(numpy(x), axis=tuple(range(x.ndim - 1))))
             for layer, x in zip(norms, inputs)]
 
 
@@ -458,6 +459,7 @@ def one_step(strategy, weights, real, noise, config):
 
 
 @pytest.mark.distributed
+@pytest.mark.tensorflow_only(reason="tf.distribute")
 @pytest.mark.parametrize("config", [
     dict(adversarial_loss="wasserstein", gradient_penalty=10.0, clip_weights=0.05),
     dict(adversarial_loss="hinge", r1_penalty=1.0, ema=0.9),
@@ -516,6 +518,11 @@ def test_one_mixed_precision_step_with_every_switch_is_finite(mode):
     set_precision(mode)
     try:
         model = tiny("dcgan", adversarial_loss="hinge", **SWITCHES)
+        if mode == "float16" and keras.backend.backend() == "jax":
+            # float16 needs loss scaling, which the JAX engine refuses by design.
+            with pytest.raises(ValueError, match="not supported on the JAX backend.*bfloat16"):
+                model.compile()
+            return
         model.compile()
         logs = model.train_on_batch(model.example_batch(8), return_dict=True)
         images = model.generate(2, seed=0)
