@@ -13,7 +13,8 @@ from keras import ops
 from scipy.optimize import linear_sum_assignment
 
 import keras_gan_zoo as zoo
-from keras_gan_zoo import engine, losses
+from keras_gan_zoo import losses
+from tests.model_steps import as_step
 
 SMALL = dict(latent_dim=8, generator_units=[32], generator_filters=8,
              discriminator_units=[32], discriminator_filters=8, q_units=[16])
@@ -29,12 +30,6 @@ def snapshot(variables) -> list[np.ndarray]:
 
 def changed(before, variables) -> list[bool]:
     return [not np.array_equal(b, v.numpy()) for b, v in zip(before, variables)]
-
-
-def as_step(model, update) -> dict:
-    """``update(model)`` (one of its updates) run as a training step of ``model`` on the
-    active backend (on JAX: in the scope of the model's state, written back after)."""
-    return engine.train_step(lambda model, data: update(model))(model, None)
 
 
 def test_default_config_is_the_papers_mnist_setting():

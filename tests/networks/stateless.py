@@ -30,10 +30,11 @@ def state(model: keras.Model) -> tuple[list, list]:
             [v.value for v in model.non_trainable_variables])
 
 
-def value_and_gradient(loss_fn: Callable[[], Any], variable: keras.Variable,
+def value_and_gradient(loss_fn: Callable[[], Any], variable: keras.Variable | list[keras.Variable],
                        updated: list[keras.Variable] = ()) -> tuple[Any, Any]:
-    """``loss_fn()`` and its gradient with respect to ``variable``; the values ``loss_fn``
-    assigns to ``updated`` are stored (on JAX the loss runs in a `keras.StatelessScope`)."""
+    """``loss_fn()`` and its gradient with respect to ``variable`` (a list of gradients for a
+    list of variables); the values ``loss_fn`` assigns to ``updated`` are stored (on JAX the
+    loss runs in a `keras.StatelessScope`)."""
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
@@ -42,12 +43,16 @@ def value_and_gradient(loss_fn: Callable[[], Any], variable: keras.Variable,
         return loss, tape.gradient(loss, variable)
     import jax
 
-    def stateless(value: Any) -> Any:
-        with keras.StatelessScope(state_mapping=[(variable, value)]) as scope:
+    variables = list(variable) if isinstance(variable, (list, tuple)) else [variable]
+
+    def stateless(values: list[Any]) -> Any:
+        with keras.StatelessScope(state_mapping=list(zip(variables, values))) as scope:
             loss = loss_fn()
         return loss, [scope.get_current_value(v) for v in updated]
 
-    (loss, new_values), gradient = jax.value_and_grad(stateless, has_aux=True)(variable.value)
+    (loss, new_values), gradients = jax.value_and_grad(stateless, has_aux=True)(
+        [v.value for v in variables])
+    gradient = gradients if isinstance(variable, (list, tuple)) else gradients[0]
     for v, new in zip(updated, new_values):
         if new is not None:
             v.assign(new)
