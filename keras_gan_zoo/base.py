@@ -297,8 +297,9 @@ class BaseGAN(keras.Model):
     def fit(self, x: Any = None, y: Any = None, **kwargs: Any) -> keras.callbacks.History:
         """`keras.Model.fit`; under ``MultiWorkerMirroredStrategy``, where Keras 3's own
         `fit` fails (keras-team/keras#20585), the same call runs
-        `keras_gan_zoo.training.distributed_fit`. A NaN or infinite logged value stops it at
-        once (`callbacks.StopOnNonFinite`; pass ``StopOnNonFinite(keys=())`` to turn it off).
+        `keras_gan_zoo.training.distributed_fit`. A NaN or infinite logged value stops it by
+        the next check, every 50 batches and at each epoch end, before anything is written
+        (`callbacks.StopOnNonFinite`; pass ``StopOnNonFinite(keys=())`` to turn it off).
         Images outside the model range [-1, 1] in the first batch (uint8, [0, 255], [0, 1])
         are refused (`inputs.check_training_images`; ``check_input_range=False`` skips it)."""
         if kwargs.pop("check_input_range", True):
