@@ -42,11 +42,17 @@ def largest_difference(a: dict[str, float], b: dict[str, float]) -> float:
     return max(abs(a[name] - b[name]) for name in a)
 
 
+#: How far the two backends' arithmetic may move a logged value in a step: most entries agree
+#: to 1e-6, but in runs beside other work (2 pytest workers) InfoGAN's Q-head Gaussian
+#: log-likelihood measured 3.2e-4 and CycleGAN's four networks in a row 2.8e-4.
+ACROSS_BACKENDS = 1e-3
+
+
 @pytest.mark.parametrize("entry", list(ENTRIES))
 def test_one_step_gives_the_same_losses_on_both_backends(runs, entry):
     tensorflow, jax = runs["tensorflow"][entry], runs["jax"][entry]
-    assert largest_difference(tensorflow["first"], jax["first"]) < 1e-4
-    assert largest_difference(tensorflow["second"], jax["second"]) < 1e-4
+    assert largest_difference(tensorflow["first"], jax["first"]) < ACROSS_BACKENDS
+    assert largest_difference(tensorflow["second"], jax["second"]) < ACROSS_BACKENDS
 
 
 @pytest.mark.parametrize("entry", list(ENTRIES))
@@ -60,9 +66,9 @@ def test_a_resumed_run_takes_the_uninterrupted_runs_next_step(runs, entry):
 def test_a_keras_file_loads_on_the_other_backend_and_trains_on(runs, entry):
     for saved_by, loaded_by in (("tensorflow", "jax"), ("jax", "tensorflow")):
         saved, loaded = runs[saved_by][entry], runs[loaded_by][entry]
-        # The same samples (the file saved after the first step) ...
-        np.testing.assert_allclose(loaded["loaded_grid"], saved["grid"], atol=1e-5)
-        # ... and the same next step, from the restored optimizer state, to the backends'
-        # arithmetic: CycleGAN's four networks in a row measured up to 2.8e-4 on losses of
-        # 1.3 (on one backend a resumed step is exact: the test above).
-        assert largest_difference(loaded["loaded_second"], saved["second"]) < 1e-3
+        # The same samples (the file saved after the first step; pixels in [0, 1]: CycleGAN's
+        # ResNet generator measured 3.7e-5 apart) ...
+        np.testing.assert_allclose(loaded["loaded_grid"], saved["grid"], atol=1e-4)
+        # ... and the same next step, from the restored optimizer state (on one backend a
+        # resumed step is exact to 1e-4: the test above).
+        assert largest_difference(loaded["loaded_second"], saved["second"]) < ACROSS_BACKENDS
