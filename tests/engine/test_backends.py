@@ -21,7 +21,11 @@ import pytest
 
 from tests.engine.backend_worker import ENTRIES
 
-pytestmark = pytest.mark.tensorflow_only(reason="runs both backends itself, in subprocesses")
+pytestmark = [
+    pytest.mark.tensorflow_only(reason="runs both backends itself, in subprocesses"),
+    # One pytest worker runs the module's fixture (three subprocesses, about 3 minutes).
+    pytest.mark.xdist_group("backend_worker"),
+]
 
 
 @pytest.fixture(scope="module")
