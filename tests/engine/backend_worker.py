@@ -47,10 +47,11 @@ ENTRIES: dict[str, dict[str, Any]] = {
     "cyclegan": dict(image_shape=(16, 16, 1), receptive_field=16, generator_filters=8,
                      discriminator_filters=8),
 }
-#: Examples per step. At 4, InfoGAN's step is ill-conditioned on either backend alone: its initial weights moved by 1e-7 (relative, float32's rounding)
-#: move the second step's losses by up to 2.6e-3 on TensorFlow and on JAX alike, so the
-#: backends' rounding showed as 5.6e-6 to 2.9e-3 apart over six weight draws. At 8, the same
-#: perturbation moves them by 3e-7, and the backends measured 3.6e-7 apart.
+#: Examples per step. At 4, InfoGAN's step is ill-conditioned on either backend alone: its
+#: initial weights moved by 1e-7 (relative, float32's rounding) move the second step's losses
+#: by up to 2.6e-3 on TensorFlow and on JAX alike, so the backends' rounding showed as 5.6e-6
+#: to 2.9e-3 apart over six weight draws. At 8, the same perturbation moves them by 3e-7, and
+#: the backends measured 3.6e-7 apart.
 BATCH = 8
 #: The initial weights' seed (`keras.utils.set_random_seed` before each entry is built; ``seed=``
 #: seeds the training randomness only): the same weights in every run, so a measured
