@@ -28,9 +28,11 @@ import os
 from typing import Any
 
 import keras
-import tensorflow as tf
 
 from keras_gan_zoo import training
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("tf.distribute")
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = {"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}

@@ -26,9 +26,11 @@ import os
 from typing import Any, Callable, Mapping, Sequence
 
 import keras
-import tensorflow as tf
 
 from keras_gan_zoo import inputs
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("export (SavedModel serving signatures)")
 
 
 def checked_endpoint(function: Callable[..., Any], specs: Sequence[tf.TensorSpec],
