@@ -38,14 +38,14 @@ def require_tensorflow(feature: str) -> ModuleType:
     return tensorflow
 
 
-def tensorflow_available() -> bool:
-    """Whether TensorFlow can be imported (it is, if so): code with a path of its own for
-    NumPy inputs takes it only without TensorFlow, so that with TensorFlow nothing changes."""
+def optional_tensorflow() -> ModuleType | None:
+    """The `tensorflow` module (imported now), or ``None`` where it is not installed: code
+    with a path of its own for NumPy takes it only without TensorFlow, so that with
+    TensorFlow nothing changes."""
     try:
-        require_tensorflow("")
+        return require_tensorflow("")
     except TensorFlowMissing:
-        return False
-    return True
+        return None
 
 
 def tensorflow_imported() -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.pixels import to_model_range
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow, tensorflow_available
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow, optional_tensorflow
 
 tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
@@ -49,7 +49,7 @@ def digits_arrays(
     size = image_ops.as_size(image_size if image_size is not None else 28)
     pixels = image_ops.resize(pixels, size)
     pixels = image_ops.convert_channels(pixels, channels if channels is not None else 1)
-    clip = tf.clip_by_value if tensorflow_available() else np.clip  # NumPy without TensorFlow
+    clip = np.clip if optional_tensorflow() is None else tf.clip_by_value  # NumPy without TensorFlow
     images = np.asarray(to_model_range(clip(pixels, 0.0, 255.0)))
     return images, labels[index].astype(np.int32)
 

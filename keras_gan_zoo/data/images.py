@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Sequence
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow, tensorflow_available
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow, optional_tensorflow
 
 tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
@@ -43,7 +43,7 @@ def convert_channels(image: tf.Tensor, channels: int | None) -> tf.Tensor:
         image, have = image[..., :3], 3
     if have == channels:
         return image
-    if not tensorflow_available():  # NumPy images (`digits_arrays`): Keras' ops, NumPy out
+    if optional_tensorflow() is None:  # NumPy images (`digits_arrays`): Keras' ops, NumPy out
         from keras import ops
 
         converted = (ops.image.rgb_to_grayscale(image) if channels == 1
@@ -57,7 +57,7 @@ def convert_channels(image: tf.Tensor, channels: int | None) -> tf.Tensor:
 def resize(image: tf.Tensor, size: tuple[int, int] | None) -> tf.Tensor:
     """Bilinear resize with antialiasing (float32 out); no-op for ``None``. Without
     TensorFlow (NumPy images: `digits_arrays`) Keras' resize, the same kernel, NumPy out."""
-    if not tensorflow_available():
+    if optional_tensorflow() is None:
         from keras import ops
 
         image = ops.cast(image, "float32")
