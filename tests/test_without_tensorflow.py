@@ -76,11 +76,13 @@ pix2pix.fit(images[:16], -images[:16], batch_size=16, epochs=1, verbose=0)
 report["pix2pix_steps"] = int(keras.ops.convert_to_numpy(pix2pix.g_optimizer.iterations))
 report["pix2pix_samples"] = list(pix2pix.generate((images[:2] + 1) / 2).shape)
 
-try:
-    zoo.data.load("digits")
-    report["load_error"] = None
-except ImportError as error:
-    report["load_error"] = str(error)
+for feature, call in (("load_error", lambda: zoo.data.load("digits")),
+                      ("export_error", lambda: dcgan.export(os.path.join(sys.argv[1], "1")))):
+    try:
+        call()
+        report[feature] = None
+    except ImportError as error:
+        report[feature] = str(error)
 report["tensorflow_imported"] = "tensorflow" in sys.modules
 print("REPORT " + json.dumps(report))
 '''
@@ -123,7 +125,10 @@ def test_cgan_and_pix2pix_take_a_step_on_numpy_without_tensorflow(report):
     assert report["pix2pix_steps"] == 1 and report["pix2pix_samples"] == [2, 16, 16, 1]
 
 
-def test_the_tf_data_loaders_say_they_need_tensorflow(report):
-    message = report["load_error"]
-    assert message is not None, "zoo.data.load ran without TensorFlow"
-    assert "TensorFlow" in message and "pip install tensorflow" in message
+@pytest.mark.parametrize("feature, named", [("load_error", "tf.data pipelines"),
+                                             ("export_error", "export")])
+def test_the_tensorflow_features_say_they_need_tensorflow(report, feature, named):
+    message = report[feature]
+    assert message is not None, f"{feature}: it ran without TensorFlow"
+    assert message.startswith("TensorFlow is needed for ") and named in message
+    assert "pip install tensorflow" in message
