@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from typing import Sequence
+
 from keras_gan_zoo.tensorflow_import import lazy_tensorflow, optional_tensorflow
 
 tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
-
 
 
 def looks_like_path(source: object) -> bool:

@@ -48,7 +48,7 @@ from keras_gan_zoo.run.tensorboard import TensorBoardLog, code_block, settings_t
 from keras_gan_zoo.run.writers import LossPlot, SampleGrid, chief_callbacks
 from keras_gan_zoo.tensorflow_import import lazy_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.train (tf.data input)")
+tf = lazy_tensorflow("keras_gan_zoo.train (keras-gan-zoo train)")
 
 
 @dataclass
