@@ -9,6 +9,10 @@ own):
 * ``loop``: the same ``train_step`` in a bare compiled loop (``tf.function`` on TensorFlow;
   on JAX, `jax.jit` of the stateless step with the state donated, as `fit` does).
 
+`fit` reads the batch from a ``tf.data`` dataset; where TensorFlow is not installed (a JAX
+machine), from a `keras.utils.PyDataset` of the NumPy batch (the JAX half runs there too:
+``KERAS_BACKEND=jax python benchmarks/backends.py --backends jax``).
+
 Images/second count the examples of each dataset batch (``--batch-size`` x ``d_steps``). Each
 is the best of ``--repeats`` alternating runs (fit, loop, fit, loop ...), after one warm-up
 run each (compilation), so that a busy machine penalises both alike. Goal: ``fit`` within 5%
@@ -64,6 +68,28 @@ def _fit_seconds(model: Any, dataset: Any) -> float:
     return timer.seconds
 
 
+def _repeated(batch: Any, steps: int) -> Any:
+    """``steps`` times ``batch``, as `fit` reads it: a `tf.data.Dataset`, or without
+    TensorFlow a `keras.utils.PyDataset`."""
+    import keras
+
+    from keras_gan_zoo.tensorflow_import import optional_tensorflow
+
+    tf = optional_tensorflow()
+    if tf is None:
+        element = batch if isinstance(batch, tuple) else (batch,)  # (x,) or (x, y)
+
+        class Repeated(keras.utils.PyDataset):
+            def __len__(self) -> int:
+                return steps
+
+            def __getitem__(self, index: int) -> Any:
+                return element
+
+        return Repeated()
+    return tf.data.Dataset.from_tensors(batch).repeat(steps)
+
+
 def _loop(model: Any, batch: Any) -> Any:
     """A function running ``steps`` steps of ``model.train_step`` in a bare compiled loop and
     returning the seconds it took."""
@@ -107,7 +133,6 @@ def _loop(model: Any, batch: Any) -> Any:
 
 def worker(args: argparse.Namespace) -> None:
     import keras
-    import tensorflow as tf
 
     import keras_gan_zoo as zoo
     from keras_gan_zoo import distribute
@@ -118,13 +143,12 @@ def worker(args: argparse.Namespace) -> None:
         model.compile()
         examples = args.batch_size * getattr(model, "d_steps", 1)
         batch = model.example_batch(examples, seed=0)
-        dataset = tf.data.Dataset.from_tensors(batch).repeat(args.steps)
         loop = _loop(model, batch)
-        _fit_seconds(model, dataset.take(2))  # compile
+        _fit_seconds(model, _repeated(batch, 2))  # compile
         loop(2)
         fit, plain = [], []
         for _ in range(args.repeats):
-            fit.append(_fit_seconds(model, dataset))
+            fit.append(_fit_seconds(model, _repeated(batch, args.steps)))
             plain.append(loop(args.steps))
         result = {"entry": entry, "backend": keras.backend.backend(),
                   "fit": examples * args.steps / min(fit),

@@ -24,10 +24,9 @@ stateful; on JAX, `__init_subclass__` makes it the stateless step `fit` calls. T
 from __future__ import annotations
 
 import random
-from typing import Any, Callable, ClassVar, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Sequence
 
 import keras
-import tensorflow as tf
 
 from keras_gan_zoo import distribute, engine, inputs, registry, serving
 from keras_gan_zoo.distribute import needs_custom_loop
@@ -36,7 +35,10 @@ from keras_gan_zoo.signals import MonitorSignals
 from keras_gan_zoo.step_logs import report_step
 from keras_gan_zoo.training import distributed_fit
 
-Endpoint = tuple[Callable[..., Any], Sequence[tf.TensorSpec]]
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+Endpoint = tuple[Callable[..., Any], Sequence["tf.TensorSpec"]]
 
 
 class BaseGAN(keras.Model):

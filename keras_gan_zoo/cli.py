@@ -551,9 +551,12 @@ def _user_error(error: BaseException) -> str | None:
 
     ValueError (bad values, names, files), OSError (files and folders, including
     FileExistsError, PermissionError and unreadable HDF5 files), TensorFlow's runtime
-    errors (out of memory, undecodable data) and a ValueError of a check inside a compiled
-    JAX step are the user's to fix; everything else is a bug.
+    errors (out of memory, undecodable data), a ValueError of a check inside a compiled
+    JAX step and a TensorFlow feature used without TensorFlow installed are the user's to
+    fix; everything else is a bug.
     """
+    from keras_gan_zoo.tensorflow_import import TensorFlowMissing
+
     tf = sys.modules.get("tensorflow")
     if tf is not None and isinstance(error, tf.errors.OpError):
         return f"TensorFlow {type(error).__name__}: {tensorflow_reason(error.message or '')}"
@@ -564,7 +567,7 @@ def _user_error(error: BaseException) -> str | None:
         found = re.search(r"ValueError: (.+)", str(error))
         if found:
             return " ".join(found.group(1).split())
-    if isinstance(error, (ValueError, OSError)):
+    if isinstance(error, (ValueError, OSError, TensorFlowMissing)):
         return " ".join(str(error).split()) or type(error).__name__
     return None
 

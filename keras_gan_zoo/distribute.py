@@ -28,9 +28,11 @@ import os
 from typing import Any
 
 import keras
-import tensorflow as tf
 
 from keras_gan_zoo import training
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow, optional_tensorflow
+
+tf = lazy_tensorflow("tf.distribute")
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = {"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
@@ -192,7 +194,10 @@ def model_strategy(model: Any) -> tf.distribute.Strategy | None:
 
 
 def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
-    """False on the non-chief workers of a multi-worker strategy: only the chief writes files."""
+    """False on the non-chief workers of a multi-worker strategy: only the chief writes files
+    (True without TensorFlow: then there is no `tf.distribute` cluster to be a worker of)."""
+    if strategy is None and optional_tensorflow() is None:
+        return True
     strategy = strategy or tf.distribute.get_strategy()
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is None or not resolver.task_type:  # outside the scope: read TF_CONFIG

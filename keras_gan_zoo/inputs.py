@@ -16,10 +16,13 @@ from __future__ import annotations
 import zipfile
 from typing import Any, NamedTuple, Sequence
 
+import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_zoo.config_checks import whole_number
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow, tensorflow_imported
+
+tf = lazy_tensorflow("checking a tf.data dataset or a serving input")
 
 
 class Range(NamedTuple):
@@ -158,7 +161,9 @@ def check_training_images(data: Any, entry: str) -> Any:
     Every rank-4 part of an element is checked (images, not labels).
     ``fit(..., check_input_range=False)`` skips the check.
     """
-    if isinstance(data, tf.data.Dataset):
+    # Without TensorFlow imported no part of ``data`` can be TensorFlow's (`tensorflow_import`).
+    with_tensorflow = tensorflow_imported()
+    if with_tensorflow and isinstance(data, tf.data.Dataset):
         def first_checked(index: tf.Tensor, element: Any) -> Any:
             parts = [tf.cond(index == 0, lambda p=part: _assert_model_range(p, entry),
                              lambda p=part: p) if part.shape.rank == 4 else part
@@ -166,9 +171,11 @@ def check_training_images(data: Any, entry: str) -> Any:
             return tf.nest.pack_sequence_as(element, parts)
 
         return data.enumerate().map(first_checked)
-    if not all(isinstance(part, (np.ndarray, tf.Tensor)) for part in tf.nest.flatten(data)):
+    flatten = tf.nest.flatten if with_tensorflow else keras.tree.flatten
+    arrays = (np.ndarray, tf.Tensor) if with_tensorflow else np.ndarray
+    if not all(isinstance(part, arrays) for part in flatten(data)):
         return data
-    for part in tf.nest.flatten(data):
+    for part in flatten(data):
         if len(np.shape(part)) == 4 and np.size(part):
             images = np.asarray(part[:_PEEK])
             low, high = float(images.min()), float(images.max())
@@ -183,7 +190,7 @@ def _in_model_range(low: Any, high: Any) -> Any:
     [-1, 1] have dark pixels below 0) or otherwise beyond [-1, 1]; numbers or tensors."""
     beyond = (low < -1 - MODEL_RANGE_SLACK) | (high > 1 + MODEL_RANGE_SLACK)
     unit_or_bytes = (low >= 0) & (high > 0.5)
-    if isinstance(beyond, tf.Tensor):
+    if tensorflow_imported() and isinstance(beyond, tf.Tensor):
         return ~(beyond | unit_or_bytes)
     return not (beyond or unit_or_bytes)
 

@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import keras
-import tensorflow as tf
 import yaml
 
 from keras_gan_zoo.config_checks import check_value, whole_number
@@ -52,6 +51,9 @@ from keras_gan_zoo.metrics.evaluator import parse_metrics
 from keras_gan_zoo.metrics.extractors import EXTRACTORS
 from keras_gan_zoo.registry import build, config_dir, entry_class, load_config, resolve_config
 from keras_gan_zoo.yaml_text import load_yaml
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("a recipe's tf.data dataset")
 
 #: Top-level keys of a recipe file: required, then optional.
 REQUIRED_KEYS = ("entry", "config", "data", "batch_size", "schedule")

@@ -26,9 +26,12 @@ import os
 from typing import Any, Callable, Mapping, Sequence
 
 import keras
-import tensorflow as tf
 
 from keras_gan_zoo import inputs
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow, require_tensorflow
+
+EXPORT = "export (SavedModel serving signatures)"
+tf = lazy_tensorflow(EXPORT)
 
 
 def checked_endpoint(function: Callable[..., Any], specs: Sequence[tf.TensorSpec],
@@ -51,6 +54,7 @@ def write_signatures(model: Any, filepath: str | os.PathLike, verbose: bool = Tr
     of an archive tracking ``model``, whose TensorFlow copies of the weights the converted
     function reads), then the checks are wrapped around it as a `tf.function`; the archive
     written holds only these checked functions (and the weights they read)."""
+    require_tensorflow(EXPORT)  # first: Keras' own error without it names no feature
     archive = keras.export.ExportArchive()
     archive.track(model)
     endpoints = model.serving_endpoints()

@@ -18,14 +18,26 @@ from typing import Any, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-#: Strategies whose `fit` goes through `distributed_fit` instead of Keras' own (the one switch).
-ROUTE_TO_CUSTOM_LOOP: tuple[type, ...] = (tf.distribute.MultiWorkerMirroredStrategy,)
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
 
-#: Errors a collective raises when another worker dies (after MWMS's health check or timeout).
-_PEER_FAILURES = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
-                  tf.errors.CancelledError, tf.errors.AbortedError, tf.errors.InternalError)
+tf = lazy_tensorflow("tf.distribute")
+
+
+def __getattr__(name: str) -> Any:
+    """``ROUTE_TO_CUSTOM_LOOP``: the strategies whose `fit` goes through `distributed_fit`
+    instead of Keras' own (the one switch), made at its first read (`tf.distribute` classes:
+    TensorFlow is imported then, not with the module); setting it replaces it."""
+    if name == "ROUTE_TO_CUSTOM_LOOP":
+        globals()[name] = (tf.distribute.MultiWorkerMirroredStrategy,)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _peer_failures() -> tuple[type, ...]:
+    """Errors a collective raises when another worker dies (after MWMS's health check or timeout)."""
+    return (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+            tf.errors.CancelledError, tf.errors.AbortedError, tf.errors.InternalError)
 
 
 def _to_python(logs: dict[str, Any]) -> dict[str, float]:
@@ -101,7 +113,7 @@ def distributed_fit(
             callback_list.on_epoch_end(epoch, dict(logs))
             if model.stop_training:
                 break
-    except _PEER_FAILURES as error:
+    except _peer_failures() as error:
         raise RuntimeError(
             f"A peer of this multi-worker job failed or became unreachable during "
             f"epoch {epoch + 1} ({type(error).__name__}). Restart every worker with the same "

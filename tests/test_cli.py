@@ -180,6 +180,21 @@ def test_tensorflow_errors_keep_their_meaningful_line():
     assert "\n" not in message and "Graph execution error" not in message, message
 
 
+def test_a_tensorflow_feature_used_without_tensorflow_is_a_one_line_user_error(monkeypatch):
+    import sys
+
+    from keras_gan_zoo.cli import _user_error
+    from keras_gan_zoo.tensorflow_import import TensorFlowMissing, require_tensorflow
+
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # as where it is not installed
+    with pytest.raises(TensorFlowMissing) as missing:
+        require_tensorflow("keras_gan_zoo.train (keras-gan-zoo train)")
+    message = _user_error(missing.value)
+    assert message is not None and "\n" not in message, message
+    assert message.startswith("TensorFlow is needed for keras_gan_zoo.train") and \
+        "pip install tensorflow" in message, message
+
+
 def test_a_failed_graph_assertion_names_its_message_and_the_values():
     from keras_gan_zoo.cli import tensorflow_reason
 

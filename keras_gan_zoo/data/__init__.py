@@ -27,8 +27,6 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-import tensorflow as tf
-
 from keras_gan_zoo.data import digits, folder, tfds_source
 from keras_gan_zoo.data.digits import DIGITS_SPLITS, digits_arrays
 from keras_gan_zoo.data.images import looks_like_path
@@ -37,6 +35,9 @@ from keras_gan_zoo.data.pipeline import Examples, batch
 from keras_gan_zoo.data.transforms import DOMAIN_TRANSFORMS, domain_transform
 from keras_gan_zoo.data.two_domains import pair_domains, parse_two_domains, split_domains
 from keras_gan_zoo.data.unpaired import load_unpaired
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
 __all__ = [
     "DOMAIN_TRANSFORMS",

@@ -12,11 +12,13 @@ from importlib import resources
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.pixels import to_model_range
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow, optional_tensorflow
+
+tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
 #: Fixed, disjoint splits: a seeded permutation, 80% train / 20% test.
 DIGITS_SPLITS = ("train", "test", "all")
@@ -47,7 +49,8 @@ def digits_arrays(
     size = image_ops.as_size(image_size if image_size is not None else 28)
     pixels = image_ops.resize(pixels, size)
     pixels = image_ops.convert_channels(pixels, channels if channels is not None else 1)
-    images = np.asarray(to_model_range(tf.clip_by_value(pixels, 0.0, 255.0)))
+    clip = np.clip if optional_tensorflow() is None else tf.clip_by_value  # NumPy without TensorFlow
+    images = np.asarray(to_model_range(clip(pixels, 0.0, 255.0)))
     return images, labels[index].astype(np.int32)
 
 

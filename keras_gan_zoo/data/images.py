@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import tensorflow as tf
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow, optional_tensorflow
+
+tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
 
 def looks_like_path(source: object) -> bool:
@@ -41,13 +43,27 @@ def convert_channels(image: tf.Tensor, channels: int | None) -> tf.Tensor:
         image, have = image[..., :3], 3
     if have == channels:
         return image
+    if optional_tensorflow() is None:  # NumPy images (`digits_arrays`): Keras' ops, NumPy out
+        from keras import ops
+
+        converted = (ops.image.rgb_to_grayscale(image) if channels == 1
+                     else ops.concatenate([image] * 3, axis=-1))
+        return ops.convert_to_numpy(converted)
     if channels == 1:
         return tf.image.rgb_to_grayscale(image)
     return tf.image.grayscale_to_rgb(image)
 
 
 def resize(image: tf.Tensor, size: tuple[int, int] | None) -> tf.Tensor:
-    """Bilinear resize with antialiasing (float32 out); no-op for ``None``."""
+    """Bilinear resize with antialiasing (float32 out); no-op for ``None``. Without
+    TensorFlow (NumPy images: `digits_arrays`) Keras' resize, the same kernel, NumPy out."""
+    if optional_tensorflow() is None:
+        from keras import ops
+
+        image = ops.cast(image, "float32")
+        if size is not None:
+            image = ops.image.resize(image, size, interpolation="bilinear", antialias=True)
+        return ops.convert_to_numpy(image)
     image = tf.cast(image, tf.float32)
     if size is None:
         return image

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from keras_gan_zoo.data import images as image_ops
@@ -39,6 +38,9 @@ from keras_gan_zoo.data.folder import ImageFile, decode_image, list_images, warn
 from keras_gan_zoo.data.pipeline import Examples, batch
 from keras_gan_zoo.data.transforms import augmentation, edges, jittered
 from keras_gan_zoo.pixels import to_model_range
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 #: A side-by-side ``A|B`` image is about twice as wide as tall: its width / height lies here.

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any, Callable
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
 
-import tensorflow as tf
+tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+
 
 #: The shuffle buffer of sources that cannot list all their items cheaply (TFDS).
 SHUFFLE_BUFFER = 10_000

@@ -8,11 +8,13 @@ import urllib.error
 from typing import Sequence
 
 import requests
-import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.pixels import to_model_range
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
 #: What a download raises without a network (TFDS downloads with ``requests``).
 NETWORK_ERRORS = (requests.exceptions.RequestException, ConnectionError, TimeoutError,

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.pixels import to_model_range, to_unit_range
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
 #: pix2pix's jitter: images loaded at 286 px and randomly cropped to 256.
 JITTER_SCALE = 286 / 256

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-import tensorflow as tf
-
 from keras_gan_zoo.data.pipeline import Examples, batch
 from keras_gan_zoo.data.transforms import DOMAIN_TRANSFORMS, Augmentation, jittered
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
 
 def parse_two_domains(source: str) -> tuple[str, str | None, str | None] | None:

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from keras_gan_zoo.data import digits, folder, tfds_source
@@ -35,6 +34,9 @@ from keras_gan_zoo.data.paired import offline_size, split_folder
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.data.transforms import augmentation, negative
 from keras_gan_zoo.data.two_domains import pair_domains, split_domains
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
 
 
 def digits_domains(

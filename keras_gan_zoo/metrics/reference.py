@@ -10,19 +10,21 @@ from typing import Any, Callable, Mapping
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_zoo.metrics.evaluator import model_sample_fn
 from keras_gan_zoo.metrics.extractors import get_extractor
 from keras_gan_zoo.metrics.functional import frechet_distance_from_activations
 from keras_gan_zoo.pixels import to_unit_range
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow, tensorflow_imported
+
+tf = lazy_tensorflow("a tf.data reference dataset")
 
 
 def reference_images(reference: Any, num_images: int = 500) -> np.ndarray:
     """Up to ``num_images`` real images in [0, 1] from an array (already in [0, 1]) or
     from a `tf.data.Dataset` as `keras_gan_zoo.data.load` returns (images in [-1, 1],
     or ``(images, labels)``/pairs, whose first element is used)."""
-    if not isinstance(reference, tf.data.Dataset):
+    if not (tensorflow_imported() and isinstance(reference, tf.data.Dataset)):
         images = np.asarray(reference, np.float32)
         if images.ndim != 4 or images.min() < 0.0 or images.max() > 1.0:
             raise ValueError(

@@ -7,7 +7,6 @@ from typing import Any, Mapping
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from keras_gan_zoo import losses
@@ -22,6 +21,9 @@ from keras_gan_zoo.networks import (
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.networks.options import TakesDiscriminatorOptions
 from keras_gan_zoo.registry import register
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("export (SavedModel serving signatures)")
 
 DOMAINS = ("a", "b")
 

@@ -27,13 +27,15 @@ from typing import Any, Callable, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from keras_gan_zoo import inputs
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_model_range, to_unit_range
 from keras_gan_zoo.signals import MonitorSignals
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("export (SavedModel serving signatures)")
 
 #: What the generators take and give at inference: images in [0, 1].
 UNIT_IMAGES = inputs.Range(0.0, 1.0, "divide 8-bit images by 255")

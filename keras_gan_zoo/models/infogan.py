@@ -8,7 +8,6 @@ from typing import Any, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from keras_gan_zoo import codes, engine, inputs, losses
@@ -18,6 +17,9 @@ from keras_gan_zoo.networks import code_posterior_head, conditional_generator, d
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.networks.options import TakesDiscriminatorOptions
 from keras_gan_zoo.registry import register
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("export (SavedModel serving signatures)")
 
 
 @register("infogan")

@@ -49,7 +49,6 @@ from typing import Any, Mapping, Sequence
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras import ops
 
@@ -57,6 +56,9 @@ from keras_gan_zoo import augment, engine, inputs, losses, regularizers
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.signals import MonitorSignals, noise_to_image_signals
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("export (SavedModel serving signatures)")
 
 #: The priors of z (the ``noise`` argument).
 NOISES = ("normal", "uniform")

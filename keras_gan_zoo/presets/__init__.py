@@ -566,14 +566,16 @@ def from_preset(preset: str | os.PathLike, fine_tune: bool | None = None,
 
 
 # ------------------------------------------------------------------ making presets
-def _versions() -> dict[str, str]:
+def _versions() -> dict[str, str | None]:
+    """The versions a preset was made with (TensorFlow's ``None`` where it is not installed)."""
     import keras
-    import tensorflow as tf
 
     from keras_gan_zoo import __version__
+    from keras_gan_zoo.tensorflow_import import optional_tensorflow
 
+    tf = optional_tensorflow()
     return {"keras_gan_zoo": __version__, "keras": keras.__version__,
-            "tensorflow": tf.__version__, "backend": keras.backend.backend()}
+            "tensorflow": tf and tf.__version__, "backend": keras.backend.backend()}
 
 
 def write_preset(model: Any, out_dir: str | os.PathLike, *, name: str | None = None,

@@ -14,9 +14,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
-
-import tensorflow as tf
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from keras_gan_zoo.config_checks import whole_number
 from keras_gan_zoo.metrics import FeatureExtractor, parse_metrics
@@ -24,6 +22,9 @@ from keras_gan_zoo.monitor import parse_stop_on
 from keras_gan_zoo.recipes import Recipe, available_recipes, digits_recipe_name, load_recipe
 from keras_gan_zoo.registry import entry_class
 from keras_gan_zoo.run.folder import run_entries
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 import keras
-import tensorflow as tf
 
 from keras_gan_zoo.distribute import (is_chief, make_distribution, make_strategy, needs_static_shapes,
                                       replicas, set_precision, strategy_name)
@@ -47,6 +46,9 @@ from keras_gan_zoo.run.folder import RunFolder, load_state, resume_point, run_co
 from keras_gan_zoo.run.plan import Plan, make_plan
 from keras_gan_zoo.run.tensorboard import TensorBoardLog, code_block, settings_text
 from keras_gan_zoo.run.writers import LossPlot, SampleGrid, chief_callbacks
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+
+tf = lazy_tensorflow("keras_gan_zoo.train (keras-gan-zoo train)")
 
 
 @dataclass

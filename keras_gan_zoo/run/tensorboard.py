@@ -14,26 +14,30 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import keras
-import tensorflow as tf
 import yaml
-from tensorflow.core.framework import summary_pb2
 
 from keras_gan_zoo.run.folder import run_config
 from keras_gan_zoo.distribute import is_chief, model_strategy
 from keras_gan_zoo.registry import entry_name
 from keras_gan_zoo.step_logs import StepValues
+from keras_gan_zoo.tensorflow_import import lazy_tensorflow
 
-_PLUGINS = {"scalars": summary_pb2.DATA_CLASS_SCALAR,
-            "images": summary_pb2.DATA_CLASS_BLOB_SEQUENCE,
-            "text": summary_pb2.DATA_CLASS_TENSOR}
+tf = lazy_tensorflow("TensorBoard summaries")
+
+#: Each plugin's data class, by its name in ``summary_pb2`` (TensorFlow's, imported when written).
+_PLUGINS = {"scalars": "DATA_CLASS_SCALAR",
+            "images": "DATA_CLASS_BLOB_SEQUENCE",
+            "text": "DATA_CLASS_TENSOR"}
 
 
-def _metadata(plugin: str) -> summary_pb2.SummaryMetadata:
+def _metadata(plugin: str) -> Any:
     """What TensorBoard's ``plugin`` (``scalars``, ``images``, ``text``) reads: its name and
-    data class (the plugins' version-0 content is empty)."""
+    data class (the plugins' version-0 content is empty); a ``summary_pb2.SummaryMetadata``."""
+    from tensorflow.core.framework import summary_pb2
+
     return summary_pb2.SummaryMetadata(
         plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin),
-        data_class=_PLUGINS[plugin])
+        data_class=getattr(summary_pb2, _PLUGINS[plugin]))
 
 
 def write_scalar(tag: str, value: float, step: int) -> None:
