@@ -73,8 +73,12 @@ def quality_dcgan_weights() -> dict[int, list[np.ndarray]]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip the tests marked ``tensorflow_only(reason=...)`` or ``jax_only(reason=...)`` under
-    the other Keras backend, with the marker's reason."""
+    """Run the slow checks first; skip the tests marked ``tensorflow_only(reason=...)`` or
+    ``jax_only(reason=...)`` under the other Keras backend, with the marker's reason."""
+    # The slow checks first: pytest-xdist hands out tests in this order (after the groups of
+    # tests sharing a fixture), so that no minutes-long check starts last while the other
+    # worker idles.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     backend = keras.backend.backend()
     for item in items:
         for name, wanted in (("tensorflow_only", "tensorflow"), ("jax_only", "jax")):
