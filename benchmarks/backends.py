@@ -25,7 +25,7 @@ the step.) Goal: ``fit`` within 5% of the loop (``fit/loop`` >= 0.95).
 
     python benchmarks/backends.py [--entries dcgan cgan] [--backends tensorflow jax]
                                   [--batch-size 64] [--steps 30] [--repeats 3]
-                                  [--mixed-precision bfloat16]
+                                  [--mixed-precision bfloat16] [--steps-per-execution 1]
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--mixed-precision", default="off", choices=["off", "bfloat16"])
+    parser.add_argument("--steps-per-execution", type=int, default=1,
+                        help="fit's steps per compiled call (keras.Model.compile's option): "
+                             "Keras' per-step work in fit (reading the dataset, callbacks) "
+                             "once per this many steps")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -61,10 +65,15 @@ def _fit_seconds(model: Any, dataset: Any) -> float:
     import keras
 
     class Timer(keras.callbacks.Callback):
+        async_safe = True  # reads no logs: fit need not wait for each step's (JAX)
+        batches = 0
+
         def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
             if batch == 0:
                 self.start = time.perf_counter()
-            self.batches = batch + 1
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            self.batches = max(self.batches, batch + 1)
 
         def on_train_end(self, logs: Any = None) -> None:
             self.seconds = time.perf_counter() - self.start
@@ -148,11 +157,11 @@ def worker(args: argparse.Namespace) -> None:
     distribute.set_precision(args.mixed_precision)
     for entry in args.entries:
         model = zoo.load_recipe(f"{entry}_digits").build(seed=0)
-        model.compile()
+        model.compile(steps_per_execution=args.steps_per_execution)
         examples = args.batch_size * getattr(model, "d_steps", 1)
         batch = model.example_batch(examples, seed=0)
         loop = _loop(model, batch)
-        _fit_seconds(model, _repeated(batch, 2))  # compile
+        _fit_seconds(model, _repeated(batch, 2 * args.steps_per_execution))  # compile
         loop(2)
         fit, plain = [], []
         for _ in range(args.repeats):
@@ -189,7 +198,8 @@ def main(argv: list[str] | None = None) -> None:
         if process.wait() != 0:
             sys.exit(f"error: the {backend} worker failed (exit {process.returncode}).")
     print(f"\nbatch {args.batch_size}, {args.steps} steps, best of {args.repeats}, "
-          f"precision {args.mixed_precision}; images/second")
+          f"precision {args.mixed_precision}, steps per execution {args.steps_per_execution}; "
+          "images/second")
     print("| entry | " + " | ".join(f"{b} fit | {b} loop | {b} fit/loop" for b in args.backends) + " |")
     print("|---" * (1 + 3 * len(args.backends)) + "|")
     for entry in args.entries:
