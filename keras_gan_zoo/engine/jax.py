@@ -20,7 +20,9 @@ from typing import Any, Callable, Iterator, Sequence
 import jax
 import keras
 from keras import ops
-from keras.src.backend.common.backend_utils import compute_conv_transpose_padding_args_for_jax
+from keras.src.backend.common.backend_utils import (  # Keras' own conv_transpose padding
+    compute_conv_transpose_padding_args_for_jax,
+)
 from keras.src.backend.common.stateless_scope import get_stateless_scope, in_stateless_scope
 
 __all__ = ["minimize", "input_gradients", "step_seed", "normal", "uniform", "global_count",
@@ -116,9 +118,10 @@ def global_count(per_example: Any) -> Any:
 
 def _conv_transpose_padding(kernel_shape: Sequence[int], strides: Sequence[int],
                             padding: str) -> list[tuple[int, int]]:
-    """For a ``[kh, kw, out, in]`` kernel, the padding of the strided convolution whose input-VJP is Keras' ``conv_transpose``
-    (Keras pads the stride-dilated input by ``(left, right)``; its adjoint convolution pads
-    by ``(k - 1 - left, k - 1 - right)``, negative where it crops)."""
+    """For a ``[kh, kw, out, in]`` kernel, the padding of the strided convolution whose
+    input-VJP is Keras' ``conv_transpose`` (Keras pads the stride-dilated input by ``(left,
+    right)``; its adjoint convolution pads by ``(k - 1 - left, k - 1 - right)``, negative
+    where it crops)."""
     pads = compute_conv_transpose_padding_args_for_jax(
         input_shape=(1, 1, 1, 1), kernel_shape=tuple(kernel_shape), strides=tuple(strides),
         padding=padding, output_padding=None, dilation_rate=1)
