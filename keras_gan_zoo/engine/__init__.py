@@ -16,7 +16,9 @@ no arguments, computed with `keras.ops` from the networks and the batch, that re
   over the global batch, so batch statistics and loss means are the global batch's.
 
 Both modules define the same names: `minimize`, `input_gradients`, `step_seed`, `normal`,
-`uniform`, `global_count`, `train_step`, `group_optimizers`, `SYNCHRONIZED_BATCH_NORM`.
+`uniform`, `global_count`, `conv_transpose` (the transposed convolution of the zoo's
+`Conv2DTranspose`: on JAX with a faster gradient), `train_step`, `group_optimizers`,
+`SYNCHRONIZED_BATCH_NORM`.
 """
 
 from __future__ import annotations

@@ -20,10 +20,14 @@ from typing import Any, Callable, Iterator, Sequence
 import jax
 import keras
 from keras import ops
+from keras.src.backend.common.backend_utils import (  # Keras' own conv_transpose padding
+    compute_conv_transpose_padding_args_for_jax,
+)
 from keras.src.backend.common.stateless_scope import get_stateless_scope, in_stateless_scope
 
 __all__ = ["minimize", "input_gradients", "step_seed", "normal", "uniform", "global_count",
-           "train_step", "group_optimizers", "values_kept", "SYNCHRONIZED_BATCH_NORM"]
+           "conv_transpose", "train_step", "group_optimizers", "values_kept",
+           "SYNCHRONIZED_BATCH_NORM"]
 
 #: No `tf.distribute` replicas: under `keras.distribution.DataParallel` one program sees the
 #: global batch, so plain batch normalization already takes the global batch's statistics.
@@ -110,6 +114,63 @@ def global_count(per_example: Any) -> Any:
     """The number of examples of the batch (float32): under `keras.distribution.DataParallel`
     an array is the global batch, so a mean over it is already the global mean."""
     return ops.cast(ops.shape(per_example)[0], "float32")
+
+
+def _conv_transpose_padding(kernel_shape: Sequence[int], strides: Sequence[int],
+                            padding: str) -> list[tuple[int, int]]:
+    """For a ``[kh, kw, out, in]`` kernel, the padding of the strided convolution whose
+    input-VJP is Keras' ``conv_transpose`` (Keras pads the stride-dilated input by ``(left,
+    right)``; its adjoint convolution pads by ``(k - 1 - left, k - 1 - right)``, negative
+    where it crops)."""
+    pads = compute_conv_transpose_padding_args_for_jax(
+        input_shape=(1, 1, 1, 1), kernel_shape=tuple(kernel_shape), strides=tuple(strides),
+        padding=padding, output_padding=None, dilation_rate=1)
+    return [(k - 1 - left, k - 1 - right) for k, (left, right) in zip(kernel_shape[:2], pads)]
+
+
+def _strided_conv(z: Any, kernel: Any, strides: tuple[int, ...],
+                  padding: list[tuple[int, int]]) -> Any:
+    return jax.lax.conv_general_dilated(z, kernel, strides, padding,
+                                        dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _fast_conv_transpose(inputs: Any, kernel: Any, strides: tuple[int, ...], padding: str) -> Any:
+    return ops.conv_transpose(inputs, kernel, strides=strides, padding=padding)
+
+
+def _fast_conv_transpose_forward(inputs: Any, kernel: Any, strides: tuple[int, ...],
+                                 padding: str) -> tuple[Any, tuple[Any, Any]]:
+    return _fast_conv_transpose(inputs, kernel, strides, padding), (inputs, kernel)
+
+
+def _fast_conv_transpose_backward(strides: tuple[int, ...], padding: str,
+                                  residuals: tuple[Any, Any], upstream: Any) -> tuple[Any, Any]:
+    inputs, kernel = residuals
+    pads = _conv_transpose_padding(kernel.shape, strides, padding)
+    # conv_transpose(x, K) = A_K x, where A_K is the adjoint of z -> conv(z, K) (the same
+    # kernel array, read as HWIO): so dx = conv(g, K), and since <g, A_K x> = <conv(g, K), x>,
+    # dK is the kernel-VJP of conv(g, .) at the cotangent x.
+    grad_inputs, kernel_vjp = jax.vjp(lambda k: _strided_conv(upstream, k, strides, pads),
+                                      kernel)
+    (grad_kernel,) = kernel_vjp(ops.cast(inputs, upstream.dtype))
+    return ops.cast(grad_inputs, inputs.dtype), ops.cast(grad_kernel, kernel.dtype)
+
+
+_fast_conv_transpose.defvjp(_fast_conv_transpose_forward, _fast_conv_transpose_backward)
+
+
+def conv_transpose(inputs: Any, kernel: Any, strides: Sequence[int], padding: str) -> Any:
+    """Keras' ``ops.conv_transpose(inputs, kernel, strides, padding)`` (channels last, no
+    dilation or output padding; ``kernel`` ``[kh, kw, out, in]``), the same values, with a
+    faster gradient. JAX differentiates ``conv_transpose`` with respect to the kernel as a
+    convolution with an input dilation, which XLA:CPU runs on a slow path (a 5x5, stride-2
+    'same' 7x7x64 -> 14x14x32 transposed convolution at batch 32: 34 ms forward and
+    gradients, against 1 ms forward). Here both gradients come from the strided convolution
+    whose adjoint ``conv_transpose`` is (4.1 ms; the input gradient identical, the kernel's
+    within 2e-6 relative)."""
+    return _fast_conv_transpose(ops.convert_to_tensor(inputs), ops.convert_to_tensor(kernel),
+                                tuple(int(s) for s in strides), padding.lower())
 
 
 def _state_variables(model: keras.Model) -> tuple[list[keras.Variable], ...]:

@@ -13,7 +13,8 @@ import tensorflow as tf
 from keras_gan_zoo import distribute
 
 __all__ = ["minimize", "input_gradients", "step_seed", "normal", "uniform", "global_count",
-           "train_step", "group_optimizers", "values_kept", "SYNCHRONIZED_BATCH_NORM"]
+           "conv_transpose", "train_step", "group_optimizers", "values_kept",
+           "SYNCHRONIZED_BATCH_NORM"]
 
 #: Batch normalization can synchronise its statistics over `tf.distribute` replicas.
 SYNCHRONIZED_BATCH_NORM = True
@@ -56,6 +57,14 @@ def uniform(shape: Sequence[Any], seed: tf.Tensor, minval: float = 0.0, maxval: 
             dtype: Any = "float32") -> tf.Tensor:
     """U[minval, maxval) draws of ``shape`` from the stateless ``seed`` (`step_seed`)."""
     return tf.random.stateless_uniform(shape, seed, minval, maxval, dtype=dtype)
+
+
+def conv_transpose(inputs: Any, kernel: Any, strides: Sequence[int], padding: str) -> Any:
+    """Keras' ``ops.conv_transpose(inputs, kernel, strides, padding)`` (channels last, no
+    dilation or output padding), as `keras.layers.Conv2DTranspose` computes it."""
+    return keras.ops.conv_transpose(inputs, kernel, strides=list(strides), padding=padding,
+                                    output_padding=None, dilation_rate=(1, 1),
+                                    data_format="channels_last")
 
 
 def train_step(step: Callable[..., Any]) -> Callable[..., Any]:

@@ -28,6 +28,7 @@ from keras import layers
 
 from keras_gan_zoo.networks.layers import (
     BlockFn,
+    Conv2DTranspose,
     apply_layers,
     dcgan_batch_norm,
     stack_blocks,
@@ -73,16 +74,16 @@ def projection_block(height: int, width: int, channels: int, *,
 
 def upsampling_block(channels: int, kernel_size: int, *, suffix: str = "") -> list[layers.Layer]:
     """Stride-2 transposed convolution (no bias), batch norm, ReLU."""
-    return [layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
-                                   use_bias=False, kernel_initializer=weight_init()),
+    return [Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
+                            use_bias=False, kernel_initializer=weight_init()),
             dcgan_batch_norm(), layers.ReLU()]
 
 
 def image_block(channels: int, kernel_size: int, *, suffix: str = "") -> list[layers.Layer]:
     """Stride-2 transposed convolution to the image channels with tanh: ``images<suffix>``."""
-    return [layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
-                                   activation="tanh", kernel_initializer=weight_init(),
-                                   name=f"images{suffix}")]
+    return [Conv2DTranspose(channels, kernel_size, strides=2, padding="same",
+                            activation="tanh", kernel_initializer=weight_init(),
+                            name=f"images{suffix}")]
 
 
 def downsampling_block(filters: int, kernel_size: int, negative_slope: float, norm: bool,

@@ -13,6 +13,8 @@
 * `ReflectionPadding2D`: ``ops.pad(mode="reflect")`` as a layer (CycleGAN pads
   its 7x7 and residual convolutions by reflection), serialisable so that
   ``.keras`` files load without ``custom_objects``.
+* `Conv2DTranspose`: Keras' `Conv2DTranspose` (same arguments, weights, names and values)
+  whose gradient on JAX is `engine.conv_transpose`'s, several times faster on CPU.
 * `ReplicaDropout`: Keras `Dropout` whose masks differ per replica under a
   `tf.distribute` strategy (Keras' seed state is a mirrored variable, the same on
   every replica); on JAX, Keras' `Dropout` itself.
@@ -145,6 +147,26 @@ class ReplicaDropout(layers.Dropout):
         return tf.nn.experimental.stateless_dropout(inputs, self.rate, seed, noise_shape)
 
 
+@keras.saving.register_keras_serializable(package="keras_gan_zoo")
+class Conv2DTranspose(layers.Conv2DTranspose):
+    """`keras.layers.Conv2DTranspose` computed with `engine.conv_transpose`: on TensorFlow the
+    same ops; on JAX the same values with a gradient several times faster on CPU (JAX's own
+    gradient of the kernel is a convolution with an input dilation, on a slow path of
+    XLA:CPU). The class name is Keras' so that the layers' automatic names, and with them
+    the weights' paths in the zoo's files, are unchanged. Dilated, grouped, channels-first
+    or output-padded layers take Keras' own call."""
+
+    def call(self, inputs: Any) -> Any:
+        if (self.rank != 2 or self.data_format != "channels_last"
+                or self.output_padding is not None or max(self.dilation_rate) != 1
+                or getattr(self, "groups", 1) != 1):
+            return super().call(inputs)
+        outputs = engine.conv_transpose(inputs, self.kernel, self.strides, self.padding)
+        if self.use_bias:
+            outputs = ops.add(outputs, ops.reshape(self.bias, (1, 1, 1, self.filters)))
+        return outputs if self.activation is None else self.activation(outputs)
+
+
 def check_normalization(norm: str) -> str:
     if norm not in NORMALIZATIONS:
         raise ValueError(f"norm must be one of {NORMALIZATIONS}, got {norm!r}.")
@@ -166,7 +188,7 @@ def normalization(norm: str) -> layers.Layer | None:
 def conv(filters: int, kernel_size: int, strides: int = 1, padding: str = "same",
          use_bias: bool = True, transpose: bool = False, **kwargs: Any) -> layers.Layer:
     """A (transposed) convolution with the N(0, 0.02) weights both papers use."""
-    layer = layers.Conv2DTranspose if transpose else layers.Conv2D
+    layer = Conv2DTranspose if transpose else layers.Conv2D
     return layer(filters, kernel_size, strides=strides, padding=padding, use_bias=use_bias,
                  kernel_initializer=weight_init(), **kwargs)
 

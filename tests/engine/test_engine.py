@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -88,3 +89,55 @@ def test_a_fit_that_fails_in_its_first_step_keeps_the_weights():
         np.testing.assert_array_equal(kept, original)
     model.fit(model.example_batch(4), batch_size=4, epochs=1, verbose=0)  # trains on
     assert int(model.g_optimizer.iterations) == 1
+
+
+def _transposed_conv_loss(conv_transpose):
+    """``sum(sin(conv_transpose(x, K)))``: a 5x5, stride-2 'same' transposed convolution."""
+    return lambda x, kernel: keras.ops.sum(keras.ops.sin(conv_transpose(x, kernel)))
+
+
+@pytest.mark.jax_only(reason="the gradient JAX derives for conv_transpose")
+def test_conv_transposes_gradient_has_no_input_dilated_convolution():
+    """JAX's own gradient of the kernel of ``conv_transpose`` is a convolution with an input
+    (lhs) dilation, slow on XLA:CPU; `engine.conv_transpose`'s gradients are strided
+    convolutions, with the same values."""
+    import jax
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 7, 6, 8)).astype(np.float32)
+    kernel = rng.normal(size=(5, 5, 4, 8)).astype(np.float32)
+    ours = _transposed_conv_loss(lambda x, k: engine.conv_transpose(x, k, (2, 2), "same"))
+    keras_own = _transposed_conv_loss(
+        lambda x, k: keras.ops.conv_transpose(x, k, strides=2, padding="same"))
+
+    def input_dilated_convolutions(function):  # in the program of function(x, kernel)
+        program = str(jax.make_jaxpr(function)(x, kernel))
+        dilations = re.findall(r"lhs_dilation=\((\d+), (\d+)\)", program)
+        return sum(max(map(int, d)) > 1 for d in dilations)
+
+    # The forward pass is one (fast); Keras' gradient adds another, ours none.
+    assert input_dilated_convolutions(ours) == 1
+    assert input_dilated_convolutions(jax.grad(keras_own, (0, 1))) == 2
+    assert input_dilated_convolutions(jax.grad(ours, (0, 1))) == 1
+    for a, b in zip(jax.grad(ours, (0, 1))(x, kernel), jax.grad(keras_own, (0, 1))(x, kernel)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+
+
+@pytest.mark.jax_only(reason="a custom JAX gradient differentiated again")
+def test_conv_transposes_gradient_is_differentiable_again():
+    """A penalty on the input gradient (double backpropagation through a network with a
+    transposed convolution) has the same gradient as through Keras' op."""
+    import jax
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2, 5, 5, 3)).astype(np.float32)
+    kernel = rng.normal(size=(4, 4, 2, 3)).astype(np.float32)
+
+    def penalty(conv_transpose):
+        loss = _transposed_conv_loss(conv_transpose)
+        return lambda k: keras.ops.sum(keras.ops.square(jax.grad(loss)(x, k)))
+
+    ours = jax.grad(penalty(lambda x, k: engine.conv_transpose(x, k, (2, 2), "same")))(kernel)
+    expected = jax.grad(penalty(
+        lambda x, k: keras.ops.conv_transpose(x, k, strides=2, padding="same")))(kernel)
+    np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())

@@ -10,9 +10,15 @@ import pytest
 
 from keras_gan_zoo.networks import MinibatchDiscrimination, ReflectionPadding2D, SpectralNorm
 from keras_gan_zoo.networks.dcgan import dcgan_discriminator
-from keras_gan_zoo.networks.layers import ReplicaDropout, batch_norm, dcgan_batch_norm, spectral
+from keras_gan_zoo.networks.layers import (
+    Conv2DTranspose,
+    ReplicaDropout,
+    batch_norm,
+    dcgan_batch_norm,
+    spectral,
+)
 from keras_gan_zoo.networks.options import DiscriminatorOptions
-from tests.networks.stateless import compiled_stateless_call, state
+from tests.networks.stateless import compiled_stateless_call, state, value_and_gradient
 
 to_numpy = keras.ops.convert_to_numpy
 
@@ -214,3 +220,78 @@ def test_batch_statistics_span_the_global_batch_under_data_parallel():
     np.testing.assert_allclose(to_numpy(outputs[0]), to_numpy(logits), rtol=1e-5, atol=1e-6)
     for a, b in zip(outputs[1], non_trainable):  # moving statistics, the init's flag
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-5, atol=1e-6)
+
+
+def transposed_pair(x: np.ndarray, dtype: str | None = None,
+                    **kwargs) -> tuple[Conv2DTranspose, keras.layers.Conv2DTranspose]:
+    """The zoo's `Conv2DTranspose` and Keras' with ``kwargs``, built on ``x``, same weights
+    (a non-zero bias)."""
+    ours = Conv2DTranspose(bias_initializer="random_normal", dtype=dtype, **kwargs)
+    keras_layer = keras.layers.Conv2DTranspose(dtype=dtype, **kwargs)
+    ours.build(x.shape)
+    keras_layer.build(x.shape)
+    keras_layer.set_weights(ours.get_weights())
+    return ours, keras_layer
+
+
+def outputs_and_gradients(layer: keras.layers.Layer, x: np.ndarray) -> list[np.ndarray]:
+    """``layer(x)`` and the gradients of ``sum(sin(layer(x)))`` with respect to x, the kernel
+    and the bias (float32)."""
+    inputs = keras.Variable(x, name="inputs")
+
+    def loss() -> object:
+        y = layer(keras.ops.convert_to_tensor(inputs))
+        return keras.ops.sum(keras.ops.sin(keras.ops.cast(y, "float32")))
+
+    _, gradients = value_and_gradient(loss, [inputs, layer.kernel, layer.bias])
+    return [to_numpy(keras.ops.cast(t, "float32")) for t in [layer(x), *gradients]]
+
+
+@pytest.mark.parametrize("kernel_size, strides, padding, size", [
+    (5, 2, "same", (7, 7)),  # DCGAN's upsampling on the digits
+    (4, 2, "same", (7, 8)),  # U-Net's
+    (3, 2, "same", (5, 6)),  # ResNet's
+    (5, 2, "valid", (6, 5)),
+    (4, 1, "valid", (5, 6)),
+    (5, 1, "same", (6, 6)),
+    (2, 3, "valid", (4, 5)),  # a kernel smaller than the stride: zeros between the taps
+    pytest.param(1, 2, "same", (4, 5), marks=pytest.mark.jax_only(  # its adjoint crops
+        reason="TensorFlow's conv2d_transpose crashes with a 1x1 kernel, stride 2, 'same'")),
+])
+def test_conv2d_transpose_is_keras_with_the_same_gradients(kernel_size, strides, padding, size):
+    x = np.random.default_rng(0).normal(size=(3, *size, 4)).astype(np.float32)
+    ours, theirs = transposed_pair(x, filters=6, kernel_size=kernel_size, strides=strides,
+                                   padding=padding, activation="tanh")
+    assert ours.name.startswith("conv2d_transpose")  # weight paths as Keras' layer's
+    expected = outputs_and_gradients(theirs, x)
+    got = outputs_and_gradients(ours, x)
+    np.testing.assert_array_equal(got[0], expected[0])  # the same op forward
+    for name, a, b in zip(("inputs", "kernel", "bias"), got[1:], expected[1:], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max(), err_msg=name)
+
+
+def test_conv2d_transpose_under_bfloat16_keeps_kerass_casts():
+    x = np.random.default_rng(1).normal(size=(2, 7, 7, 8)).astype(np.float32)
+    ours, theirs = transposed_pair(x, dtype="mixed_bfloat16", filters=4, kernel_size=5,
+                                   strides=2, padding="same")
+    assert ours.kernel.dtype == "float32" and ours(x).dtype == "bfloat16"
+    expected = outputs_and_gradients(theirs, x)
+    got = outputs_and_gradients(ours, x)
+    np.testing.assert_array_equal(got[0], expected[0])
+    for a, b in zip(got[1:], expected[1:], strict=True):  # bfloat16: 8 bits of mantissa
+        np.testing.assert_allclose(a, b, rtol=0, atol=2e-2 * np.abs(b).max())
+
+
+@pytest.mark.parametrize("kwargs", [dict(output_padding=1), dict(dilation_rate=2)])
+def test_conv2d_transpose_with_keras_only_options_is_keras(kwargs):
+    x = np.random.default_rng(2).normal(size=(2, 5, 5, 3)).astype(np.float32)
+    strides = 1 if "dilation_rate" in kwargs else 2
+    ours, theirs = transposed_pair(x, filters=2, kernel_size=3, strides=strides, **kwargs)
+    for a, b in zip(outputs_and_gradients(ours, x), outputs_and_gradients(theirs, x)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_conv2d_transpose_round_trips_through_its_config():
+    layer = Conv2DTranspose(3, 4, strides=2, padding="same", name="up")
+    copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    assert type(copy) is Conv2DTranspose and copy.get_config() == layer.get_config()
