@@ -18,7 +18,11 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.jax_only(reason="TensorFlow's backend is TensorFlow itself")
+pytestmark = [
+    pytest.mark.jax_only(reason="TensorFlow's backend is TensorFlow itself"),
+    # One pytest worker runs the module's subprocess (about 50 s on 2 CPU cores).
+    pytest.mark.xdist_group("without_tensorflow"),
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 
