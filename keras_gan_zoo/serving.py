@@ -28,9 +28,8 @@ from typing import Any, Callable, Mapping, Sequence
 import keras
 
 from keras_gan_zoo import inputs
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow, require_tensorflow
+from keras_gan_zoo.tensorflow_import import EXPORT, lazy_tensorflow, require_tensorflow
 
-EXPORT = "export (SavedModel serving signatures)"
 tf = lazy_tensorflow(EXPORT)
 
 

@@ -18,6 +18,10 @@ from typing import Any
 
 INSTALL = "pip install tensorflow"
 
+#: The features most modules name: the data pipelines and export.
+DATA_PIPELINES = "keras_gan_zoo.data's tf.data pipelines"
+EXPORT = "export (SavedModel serving signatures)"
+
 
 class TensorFlowMissing(ModuleNotFoundError):
     """A feature that needs TensorFlow was used where TensorFlow is not installed."""

@@ -35,9 +35,9 @@ from keras_gan_zoo.data.pipeline import Examples, batch
 from keras_gan_zoo.data.transforms import DOMAIN_TRANSFORMS, domain_transform
 from keras_gan_zoo.data.two_domains import pair_domains, parse_two_domains, split_domains
 from keras_gan_zoo.data.unpaired import load_unpaired
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 __all__ = [
     "DOMAIN_TRANSFORMS",

@@ -16,9 +16,9 @@ import numpy as np
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.pixels import to_model_range
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow, optional_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow, optional_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 #: Fixed, disjoint splits: a seeded permutation, 80% train / 20% test.
 DIGITS_SPLITS = ("train", "test", "all")

@@ -10,9 +10,9 @@ from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.image_files import IMAGE_EXTENSIONS, read_image_size
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.pixels import to_model_range
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 #: Images more than this many times smaller than the size they are loaded at (in height or
 #: width) are "much smaller": upscaling them blurs them, so `warn_if_upscaled` says so.

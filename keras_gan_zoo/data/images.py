@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow, optional_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow, optional_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 
 def looks_like_path(source: object) -> bool:

@@ -38,9 +38,9 @@ from keras_gan_zoo.data.folder import ImageFile, decode_image, list_images, warn
 from keras_gan_zoo.data.pipeline import Examples, batch
 from keras_gan_zoo.data.transforms import augmentation, edges, jittered
 from keras_gan_zoo.pixels import to_model_range
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 #: A side-by-side ``A|B`` image is about twice as wide as tall: its width / height lies here.

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any, Callable
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 
 #: The shuffle buffer of sources that cannot list all their items cheaply (TFDS).

@@ -12,9 +12,9 @@ import requests
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.pixels import to_model_range
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 #: What a download raises without a network (TFDS downloads with ``requests``).
 NETWORK_ERRORS = (requests.exceptions.RequestException, ConnectionError, TimeoutError,

@@ -13,9 +13,9 @@ import numpy as np
 
 from keras_gan_zoo.data import images as image_ops
 from keras_gan_zoo.pixels import to_model_range, to_unit_range
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 #: pix2pix's jitter: images loaded at 286 px and randomly cropped to 256.
 JITTER_SCALE = 286 / 256

@@ -22,9 +22,9 @@ from typing import Callable
 
 from keras_gan_zoo.data.pipeline import Examples, batch
 from keras_gan_zoo.data.transforms import DOMAIN_TRANSFORMS, Augmentation, jittered
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 
 def parse_two_domains(source: str) -> tuple[str, str | None, str | None] | None:

@@ -34,9 +34,9 @@ from keras_gan_zoo.data.paired import offline_size, split_folder
 from keras_gan_zoo.data.pipeline import Examples
 from keras_gan_zoo.data.transforms import augmentation, negative
 from keras_gan_zoo.data.two_domains import pair_domains, split_domains
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import DATA_PIPELINES, lazy_tensorflow
 
-tf = lazy_tensorflow("keras_gan_zoo.data's tf.data pipelines")
+tf = lazy_tensorflow(DATA_PIPELINES)
 
 
 def digits_domains(

@@ -24,9 +24,9 @@ from keras_gan_zoo.networks import (
 from keras_gan_zoo.networks.options import TakesDiscriminatorOptions
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.registry import register
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import EXPORT, lazy_tensorflow
 
-tf = lazy_tensorflow("export (SavedModel serving signatures)")
+tf = lazy_tensorflow(EXPORT)
 
 ARCHITECTURES = ("mlp", "conv")
 

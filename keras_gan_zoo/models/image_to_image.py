@@ -33,9 +33,9 @@ from keras_gan_zoo import inputs
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_model_range, to_unit_range
 from keras_gan_zoo.signals import MonitorSignals
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import EXPORT, lazy_tensorflow
 
-tf = lazy_tensorflow("export (SavedModel serving signatures)")
+tf = lazy_tensorflow(EXPORT)
 
 #: What the generators take and give at inference: images in [0, 1].
 UNIT_IMAGES = inputs.Range(0.0, 1.0, "divide 8-bit images by 255")

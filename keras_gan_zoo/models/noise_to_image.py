@@ -56,9 +56,9 @@ from keras_gan_zoo import augment, engine, inputs, losses, regularizers
 from keras_gan_zoo.base import BaseGAN, Endpoint
 from keras_gan_zoo.pixels import to_unit_range
 from keras_gan_zoo.signals import MonitorSignals, noise_to_image_signals
-from keras_gan_zoo.tensorflow_import import lazy_tensorflow
+from keras_gan_zoo.tensorflow_import import EXPORT, lazy_tensorflow
 
-tf = lazy_tensorflow("export (SavedModel serving signatures)")
+tf = lazy_tensorflow(EXPORT)
 
 #: The priors of z (the ``noise`` argument).
 NOISES = ("normal", "uniform")
