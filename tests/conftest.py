@@ -7,9 +7,17 @@ import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# Two host devices for JAX's distribution tests (read when JAX starts; TensorFlow's two
-# logical CPUs are made below).
-os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
+# Read when JAX starts (TensorFlow's two logical CPUs are made below): two host devices for
+# JAX's distribution tests, and LLVM's optimization level 1 instead of 2, which compiles the
+# tests' many small programs faster at no measured cost in speed (a CycleGAN step at 32 px:
+# compiling 10.5 -> 7.5 s, building the networks 5.2 -> 2.4 s, the step 0.42 -> 0.44 s; level
+# 0 compiles in 5.7 s but runs the step in 2.5 s).
+XLA_TEST_FLAGS = {"--xla_force_host_platform_device_count": "2",
+                  "--xla_backend_optimization_level": "1"}
+_xla_flags = os.environ.get("XLA_FLAGS", "").split()
+os.environ["XLA_FLAGS"] = " ".join(_xla_flags + [
+    f"{flag}={value}" for flag, value in XLA_TEST_FLAGS.items()
+    if not any(given.startswith(flag + "=") for given in _xla_flags)])
 # JAX compiles each test's small models anew; many are the same programs: keep compiled
 # programs across tests and runs (a folder under the system's temporary directory).
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR",

@@ -4,6 +4,7 @@ import pytest
 import keras
 
 import keras_gan_zoo as zoo
+from tests.model_steps import FEW_STEPS_EAGERLY
 
 
 def test_available_lists_lower_case_names_including_foundation_entries():
@@ -23,9 +24,7 @@ def test_every_entry_builds_and_trains_one_step_with_finite_losses(name):
     assert model.count_params() > 0
     if name in SMALL_FOR_ONE_STEP:
         model = zoo.build(name, **SMALL_FOR_ONE_STEP[name])
-    # Eagerly: tracing the step costs far more than one step (CycleGAN: 25 s against 4 s of
-    # CPU); each entry's own tests train it with a traced `fit`.
-    model.compile(run_eagerly=True)
+    model.compile(run_eagerly=FEW_STEPS_EAGERLY)  # each entry's own tests train it with `fit`
     batch = model.example_batch(2)
     logs = model.train_on_batch(batch, return_dict=True)
     assert logs, "train_step reported nothing"

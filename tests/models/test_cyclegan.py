@@ -13,6 +13,7 @@ from keras_gan_zoo.callbacks import LinearDecay
 from keras_gan_zoo.data.unpaired import digits_domains
 from keras_gan_zoo.models.cyclegan import ImagePool
 from keras_gan_zoo.networks import ReflectionPadding2D, resnet_generator
+from tests.model_steps import FEW_STEPS_EAGERLY
 
 SMALL = dict(image_shape=[32, 32, 1], generator_filters=8, discriminator_filters=8,
              num_residual_blocks=1, seed=0)
@@ -91,17 +92,21 @@ def test_image_pool_fills_then_swaps_half_the_time():
                        engine.step_seed(0, 1, 0))
     np.testing.assert_array_equal(_numpy(first).ravel(), [1, 2, 3])  # filling: returned as is
     assert int(_numpy(pool.count)) == 3
-    returned, stored = [], []
-    for step in range(200):
-        new = np.full([1, 1, 1, 1], 100.0 + step, np.float32)
-        returned.append(float(_numpy(pool.query(new, engine.step_seed(step, 2, 0)))[0, 0, 0, 0]))
+    # One query of 200 images: the pool goes through them in order, image by image (one
+    # compiled loop; 200 eager queries would compile it 200 times on JAX).
+    new = np.arange(100.0, 300.0, dtype=np.float32).reshape(200, 1, 1, 1)
+    returned = _numpy(pool.query(new, engine.step_seed(0, 2, 0))).ravel().tolist()
     assert int(_numpy(pool.count)) == 4
-    # After the first (filling) image, an old image comes back about half of the time.
-    old = np.mean([value != 100.0 + step for step, value in enumerate(returned[1:], 1)])
+    assert returned[0] == 100.0  # the last free slot: stored and returned as is
+    # After that, an old image comes back about half of the time.
+    old = np.mean([value != 100.0 + i for i, value in enumerate(returned[1:], 1)])
     assert 0.35 < old < 0.65
     # Every value returned or stored was once given to the pool.
-    given = set(range(1, 4)) | {100.0 + s for s in range(200)}
+    given = set(range(1, 4)) | set(range(100, 300))
     assert set(returned) <= given and set(_numpy(pool.images).ravel()) <= given
+    # Another step's seed makes other choices.
+    again = _numpy(pool.query(new, engine.step_seed(1, 2, 0))).ravel().tolist()
+    assert again != returned and set(again) <= given
     assert ImagePool(0, (1, 1, 1)).query(first, engine.step_seed(0, 0, 0)) is first
 
 
@@ -190,10 +195,9 @@ def test_linear_decay_schedule_halves_constant_then_decays():
 @pytest.fixture(scope="module")
 def trained():
     """A small CycleGAN after 2 epochs of one step, with the paper's schedule; the networks'
-    weights before training and the history are attached. Trained eagerly: tracing the step
-    costs more than two steps (`fit` is traced in the distribution and quality tests)."""
+    weights before training and the history are attached."""
     model = zoo.build("cyclegan", **SMALL)
-    model.compile(run_eagerly=True)
+    model.compile(run_eagerly=FEW_STEPS_EAGERLY)
     model.weights_before = {name: [_numpy(v).copy() for v in net.trainable_variables]
                             for name, net in model.networks.items()}
     model.history_logs = model.fit(model.load_dataset(batch_size=2, seed=0).take(1), epochs=2,

@@ -14,7 +14,7 @@ from scipy.optimize import linear_sum_assignment
 
 import keras_gan_zoo as zoo
 from keras_gan_zoo import losses
-from tests.model_steps import as_step
+from tests.model_steps import FEW_STEPS_EAGERLY, as_step
 
 SMALL = dict(latent_dim=8, generator_units=[32], generator_filters=8,
              discriminator_units=[32], discriminator_filters=8, q_units=[16])
@@ -178,7 +178,7 @@ def test_fit_ignores_labels_it_is_given():
 
 def test_export_round_trip_matches_generate(tmp_path):
     model = small_infogan()
-    model.compile(run_eagerly=True)  # one step to move the weights: cheaper than tracing
+    model.compile(run_eagerly=FEW_STEPS_EAGERLY)  # one step to move the weights
     model.train_on_batch(model.example_batch(8))
     model.export(tmp_path / "saved", verbose=False)
     signature = tf.saved_model.load(str(tmp_path / "saved")).signatures["serving_default"]
@@ -197,7 +197,7 @@ def test_export_round_trip_matches_generate(tmp_path):
 
 def test_keras_save_and_load_round_trip(tmp_path):
     model = small_infogan(continuous_std=None)
-    model.compile(run_eagerly=True)  # one step to move the weights: cheaper than tracing
+    model.compile(run_eagerly=FEW_STEPS_EAGERLY)  # one step to move the weights
     model.train_on_batch(model.example_batch(8))
     path = tmp_path / "infogan.keras"
     model.save(path)

@@ -16,7 +16,7 @@ import keras_gan_zoo as zoo
 from keras_gan_zoo import augment, losses, regularizers
 from keras_gan_zoo.distribute import set_precision
 from tests.fixed_noise import fixed_noise
-from tests.model_steps import as_step
+from tests.model_steps import FEW_STEPS_EAGERLY, as_step
 from tests.networks.stateless import value_and_gradient
 
 GLOBAL_BATCH = 8
@@ -425,7 +425,7 @@ def test_every_entry_trains_with_every_switch_it_takes(name, extra):
     else:
         config["adversarial_loss"] = ADVERSARIAL[name]
     model = tiny(name, **config)
-    model.compile(run_eagerly=True)  # one step: eager is faster than tracing
+    model.compile(run_eagerly=FEW_STEPS_EAGERLY)
     logs = model.train_on_batch(model.example_batch(8), return_dict=True)
     assert all(np.isfinite(v) for v in logs.values()), logs
     assert ("d_penalty" in logs) == (name != "ebgan")

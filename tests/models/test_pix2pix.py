@@ -12,6 +12,7 @@ import keras_gan_zoo as zoo
 from keras_gan_zoo.data.paired import digits_pairs
 from keras_gan_zoo.networks import patchgan_discriminator, unet_generator
 from keras_gan_zoo.networks.unet import unet_depth
+from tests.model_steps import FEW_STEPS_EAGERLY
 
 SMALL = dict(image_shape=[32, 32, 1], generator_filters=8, discriminator_filters=8, seed=0)
 
@@ -169,10 +170,9 @@ def test_fit_under_mirrored_strategy(mirrored_strategy):
 # ------------------------------------------------------------ round trips
 @pytest.fixture(scope="module")
 def trained():
-    """A small pix2pix after one training step (moving statistics and weights moved), taken
-    eagerly: tracing the step costs more than the step (`fit` is traced in the tests above)."""
+    """A small pix2pix after one training step (moving statistics and weights moved)."""
     model = zoo.build("pix2pix", **SMALL)
-    model.compile(run_eagerly=True)
+    model.compile(run_eagerly=FEW_STEPS_EAGERLY)
     model.fit(model.load_dataset(batch_size=4, seed=0).take(1), epochs=1, verbose=0)
     return model
 

@@ -14,6 +14,7 @@ from keras_gan_zoo.networks import MinibatchDiscrimination, MinibatchStdDev
 from keras_gan_zoo.networks.layers import SpectralNorm, spectral
 from tests.fixed_noise import fixed_noise
 from tests.networks.stateless import value_and_gradient
+from tests.model_steps import FEW_STEPS_EAGERLY
 
 ALL_OPTIONS = dict(minibatch_discrimination=4, minibatch_stddev=True, spectral_norm=True)
 SMALL = {
@@ -225,7 +226,7 @@ def test_bad_label_and_option_settings_name_the_fix(overrides, message):
 @pytest.mark.parametrize("name", sorted(SMALL))
 def test_every_option_trains_and_survives_a_keras_file_round_trip(name, tmp_path):
     model = small(name, **ALL_OPTIONS)
-    model.compile(run_eagerly=True)  # tracing costs more than the step of such small networks
+    model.compile(run_eagerly=FEW_STEPS_EAGERLY)
     logs = model.train_on_batch(model.example_batch(8), return_dict=True)
     assert all(np.isfinite(v) for v in logs.values())
     model.save(tmp_path / "model.keras")
@@ -246,9 +247,9 @@ def test_mixed_precision_step_with_every_option_keeps_float32_logits(mode):
             # float16 needs loss scaling, which the JAX engine does not do: compile says to use
             # bfloat16.
             with pytest.raises(ValueError, match="not supported on the JAX backend.*bfloat16"):
-                model.compile(run_eagerly=True)
+                model.compile(run_eagerly=FEW_STEPS_EAGERLY)
             return
-        model.compile(run_eagerly=True)
+        model.compile(run_eagerly=FEW_STEPS_EAGERLY)
         logits, class_logits = model.discriminate(
             model.discriminator_view(*model.real_data(model.example_batch(4))), training=True)
         assert logits.dtype == class_logits.dtype == tf.float32

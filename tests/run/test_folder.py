@@ -34,6 +34,7 @@ import keras_gan_zoo as zoo
 from keras_gan_zoo import callbacks as callbacks_module
 from keras_gan_zoo.run import folder as run_folder
 from tests.cli_capture import child_environment, history_epochs, run_cli, tiny_gan_args
+from tests.model_steps import FEW_STEPS_EAGERLY
 
 #: A tiny GAN on the digits: 6 steps per epoch.
 TRAIN = ["train", "gan", "--batch-size", "256", *tiny_gan_args()]
@@ -342,7 +343,7 @@ TINY_ENTRIES = {
 @pytest.mark.parametrize("name", sorted(TINY_ENTRIES))
 def test_keras_terminate_on_nan_stops_every_entry(name):
     model = zoo.build(name, seed=0, **TINY_ENTRIES[name])
-    model.compile(run_eagerly=True)  # one step: eager is faster than tracing
+    model.compile(run_eagerly=FEW_STEPS_EAGERLY)
 
     def poisoned(array):
         array = np.asarray(array)
