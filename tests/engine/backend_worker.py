@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 import keras_gan_zoo as zoo  # noqa: E402
 from keras_gan_zoo import engine  # noqa: E402
 from keras_gan_zoo.networks.layers import ReplicaDropout  # noqa: E402
+from tests.model_steps import FEW_STEPS_EAGERLY  # noqa: E402
 
 #: Each entry, small: a step takes well under a second on a CPU.
 ENTRIES: dict[str, dict[str, Any]] = {
@@ -70,16 +71,15 @@ def compile_with_momentum(model: keras.Model) -> None:
 def one_step(model: keras.Model, batch: Any) -> dict[str, float]:
     """The logs of one training step alone (the trackers restarted), with `same_draws`.
 
-    TensorFlow runs the step eagerly (cheaper than tracing it for a step or two); JAX compiles
-    it (`train_on_batch`), as JAX compiles every eager op as a program of its own (eagerly, the
-    JAX worker took 76 s, a TensorFlow worker 13 s). The step's draws are numbered as it is
-    traced, once per model, so each compiled step draws what an eager step from
+    Eager on TensorFlow, compiled (`train_on_batch`) on JAX, as `FEW_STEPS_EAGERLY` says (an
+    eager JAX worker took 76 s, a TensorFlow worker 13 s). The step's draws are numbered as it
+    is traced, once per model, so each compiled step draws what an eager step from
     ``same_draws()`` draws."""
     model.reset_metrics()
     same_draws()
-    if keras.backend.backend() == "jax":
-        return floats(model.train_on_batch(batch, return_dict=True))
-    return floats(model.train_step(batch))
+    if FEW_STEPS_EAGERLY:
+        return floats(model.train_step(batch))
+    return floats(model.train_on_batch(batch, return_dict=True))
 
 
 def same_draws() -> None:
