@@ -20,7 +20,7 @@ import pytest
 
 pytestmark = [
     pytest.mark.jax_only(reason="TensorFlow's backend is TensorFlow itself"),
-    # One pytest worker runs the module's subprocess (about 50 s on 2 CPU cores).
+    # One pytest worker runs the module's subprocess (about 30 s on 2 CPU cores).
     pytest.mark.xdist_group("without_tensorflow"),
 ]
 
