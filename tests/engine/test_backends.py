@@ -47,13 +47,13 @@ def largest_difference(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 #: How far the two backends may move a logged value in a step. From the worker's seeded weights
-#: at a batch of 8 the entries measured at most 2.9e-6 apart (CycleGAN's second step; 3.8e-6
-#: with JAX's step run eagerly), the same to the bit alone and beside two busy processes: the
-#: backends' arithmetic does not depend on load. What varied from run to run (1.9e-3 once in
-#: CI) was the weights, drawn anew in every run: at a batch of 4 InfoGAN's step is
-#: ill-conditioned on either backend alone (`backend_worker.BATCH`), and where a pre-activation lies within 1e-8 of a LeakyReLU's kink
-#: the backends' rounding picks its slope (CoupledGAN's second step: 4.7e-5 at weight seed 2,
-#: a first-layer input of 7.7e-9).
+#: at a batch of 8 the entries measured at most 2.9e-6 apart (CycleGAN's second step; 3.8e-6 with
+#: JAX's step run eagerly), the same to the bit alone and beside two busy processes: the
+#: backends' arithmetic does not depend on load. What varied from run to run (1.9e-3 once in CI)
+#: was the weights, drawn anew in every run: at a batch of 4 InfoGAN's step is ill-conditioned on
+#: either backend alone (`backend_worker.BATCH`), and where a pre-activation lies within 1e-8 of
+#: a LeakyReLU's kink the backends' rounding picks its slope (CoupledGAN's second step: 4.7e-5 at
+#: weight seed 2, a first-layer input of 7.7e-9).
 ACROSS_BACKENDS = 1e-4
 #: How far a `.keras` file's samples (pixels in [0, 1]) may move on the other backend: CycleGAN's
 #: ResNet generator measured 3.9e-6 (3.0e-6 to 7.0e-6 over other weights), the size of its own
