@@ -12,19 +12,21 @@ from typing import Any
 
 import keras
 from keras import ops
-from keras.src.trainers.data_adapters.data_adapter_utils import is_tensorflow_tensor
+
+from keras_gan_zoo.tensorflow_import import tensorflow_imported
 
 
 def _ops(images: Any) -> Any:
     """The ops of the conversions: `keras.ops`, or for a `tf.Tensor` off the TensorFlow
     backend (images in a `tf.data` pipeline, e.g. `data.transforms.edges`, whose graph cannot
-    run the active backend's ops) Keras' TensorFlow ones."""
-    if keras.backend.backend() == "tensorflow" or not is_tensorflow_tensor(images):
+    run the active backend's ops) TensorFlow's."""
+    if keras.backend.backend() == "tensorflow" or not tensorflow_imported():
         return ops
-    from keras.src.backend import tensorflow as tensorflow_backend
+    import tensorflow as tf
 
-    return SimpleNamespace(cast=tensorflow_backend.core.cast,
-                           clip=tensorflow_backend.numpy.clip)
+    if not tf.is_tensor(images):
+        return ops
+    return SimpleNamespace(cast=tf.cast, clip=tf.clip_by_value)
 
 
 def to_unit_range(images: Any) -> Any:

@@ -6,6 +6,7 @@ are checked on this checkout, and shown able to fail on a copy with one import a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,3 +48,23 @@ def test_an_import_against_the_contracts_breaks_them(tmp_path, module, line, bro
     done = lint_imports(tmp_path)
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
     assert broken in done.stdout, done.stdout[-3000:]
+
+
+KERAS_PRIVATE = re.compile(r"\bkeras\.src\b")
+
+
+def private_keras_uses(source: str) -> list[str]:
+    """The lines of ``source`` that name Keras' private modules (``keras.src``)."""
+    return [line.strip() for line in source.splitlines() if KERAS_PRIVATE.search(line)]
+
+
+def test_the_package_names_no_private_keras_module():
+    """Keras' ``keras.src`` modules move between releases without notice; the package keeps
+    to Keras' public names (the tests may reach in, to check against Keras' own code)."""
+    assert private_keras_uses("from keras.src.backend import tensorflow\nimport keras\n"
+                              "x = keras.src.ops.cast") == ["from keras.src.backend import "
+                                                            "tensorflow", "x = keras.src.ops.cast"]
+    found = {str(path.relative_to(ROOT)): uses
+             for path in sorted((ROOT / "keras_gan_zoo").rglob("*.py"))
+             if (uses := private_keras_uses(path.read_text()))}
+    assert found == {}

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from typing import Any, Callable, Iterator, Sequence
 
 import jax
 import keras
 from keras import ops
-from keras.src.backend.common.backend_utils import (  # Keras' own conv_transpose padding
-    compute_conv_transpose_padding_args_for_jax,
-)
-from keras.src.backend.common.stateless_scope import get_stateless_scope, in_stateless_scope
 
 __all__ = ["minimize", "input_gradients", "step_seed", "normal", "uniform", "global_count",
            "conv_transpose", "train_step", "group_optimizers", "values_kept",
@@ -32,6 +29,41 @@ __all__ = ["minimize", "input_gradients", "step_seed", "normal", "uniform", "glo
 #: No `tf.distribute` replicas: under `keras.distribution.DataParallel` one program sees the
 #: global batch, so plain batch normalization already takes the global batch's statistics.
 SYNCHRONIZED_BATCH_NORM = False
+
+
+class _OpenScopes(threading.local):
+    """The scopes the engine has open in this thread, innermost last: a step's, and within
+    it `minimize`'s and `input_gradients`' (Keras has no public way to ask for the current
+    scope)."""
+
+    def __init__(self) -> None:
+        self.scopes: list[keras.StatelessScope] = []
+
+
+_open_scopes = _OpenScopes()
+
+
+@contextlib.contextmanager
+def _entered(scope: keras.StatelessScope) -> Iterator[keras.StatelessScope]:
+    """``scope``, entered and recorded as the engine's innermost."""
+    _open_scopes.scopes.append(scope)
+    try:
+        with scope:
+            yield scope
+    finally:
+        _open_scopes.scopes.pop()
+
+
+def _scope(state: dict[int, Any]) -> contextlib.AbstractContextManager[keras.StatelessScope]:
+    """A `keras.StatelessScope` giving each variable (by ``id``) its value in ``state``
+    (already the backend's arrays: not converted again), entered (`_entered`)."""
+    scope = keras.StatelessScope()
+    scope.state_mapping = dict(state)
+    return _entered(scope)
+
+
+def _innermost_scope() -> keras.StatelessScope | None:
+    return _open_scopes.scopes[-1] if _open_scopes.scopes else None
 
 
 def _scope_values(scope: keras.StatelessScope | None) -> dict[int, Any]:
@@ -44,7 +76,7 @@ def minimize(objective: Callable[[], tuple[Any, Any]],
     ``objective()``'s ``(losses, logs)`` (one loss, or a tuple with one per update), all from
     one forward pass; return the logs. The variables the objective assigns (batch-norm
     statistics, spectral norm's ``u``) keep their new values, as under a ``tf.GradientTape``."""
-    outer = get_stateless_scope()
+    outer = _innermost_scope()
     if outer is None:
         raise RuntimeError("engine.minimize runs inside an entry's train_step (on JAX, the "
                            "step opens the scope that holds the model's state).")
@@ -52,12 +84,10 @@ def minimize(objective: Callable[[], tuple[Any, Any]],
     groups = [list(variables) for _, variables in updates]
 
     def losses_of(values: list[list[Any]]) -> tuple[tuple[Any, ...], tuple[Any, dict[int, Any]]]:
-        scope = keras.StatelessScope()
-        scope.state_mapping = dict(state)
+        start = dict(state)
         for group, group_values in zip(groups, values):
-            scope.state_mapping.update({id(v): x for v, x in zip(group, group_values)})
-        start = dict(scope.state_mapping)
-        with scope:
+            start.update({id(v): x for v, x in zip(group, group_values)})
+        with _scope(start) as scope:
             losses, logs = objective()
         changed = {key: value for key, value in scope.state_mapping.items()
                    if start.get(key) is not value}
@@ -80,12 +110,10 @@ def input_gradients(function: Callable[[Any], Any], inputs: Any) -> Any:
     again by the enclosing `minimize` (Gulrajani et al. 2017's double backpropagation). The
     variables ``function`` assigns (a batch-norm layer's statistics) are not updated by this
     extra pass."""
-    state = _scope_values(get_stateless_scope())
+    state = _scope_values(_innermost_scope())
 
     def total(x: Any) -> Any:
-        scope = keras.StatelessScope()
-        scope.state_mapping = dict(state)
-        with scope:
+        with _scope(state):
             return ops.sum(ops.cast(function(x), "float32"))
 
     return jax.grad(total)(inputs)
@@ -120,12 +148,18 @@ def _conv_transpose_padding(kernel_shape: Sequence[int], strides: Sequence[int],
                             padding: str) -> list[tuple[int, int]]:
     """For a ``[kh, kw, out, in]`` kernel, the padding of the strided convolution whose
     input-VJP is Keras' ``conv_transpose`` (Keras pads the stride-dilated input by ``(left,
-    right)``; its adjoint convolution pads by ``(k - 1 - left, k - 1 - right)``, negative
-    where it crops)."""
-    pads = compute_conv_transpose_padding_args_for_jax(
-        input_shape=(1, 1, 1, 1), kernel_shape=tuple(kernel_shape), strides=tuple(strides),
-        padding=padding, output_padding=None, dilation_rate=1)
-    return [(k - 1 - left, k - 1 - right) for k, (left, right) in zip(kernel_shape[:2], pads)]
+    right)``, as Keras' JAX backend computes it; its adjoint convolution pads by ``(k - 1 -
+    left, k - 1 - right)``, negative where it crops)."""
+    pads = []
+    for k, s in zip(kernel_shape[:2], strides):
+        if padding == "valid":  # output (n - 1) s + max(k, s)
+            left, right = k - 1, max(k, s) - 1
+        else:  # "same": output n s, the padding k + s - 2 split as Keras splits it
+            total = k + s - 2
+            left = min(total // 2 + total % 2, k - 1)
+            right = total - left
+        pads.append((k - 1 - left, k - 1 - right))
+    return pads
 
 
 def _strided_conv(z: Any, kernel: Any, strides: tuple[int, ...],
@@ -194,7 +228,7 @@ def train_step(step: Callable[..., Any]) -> Callable[..., Any]:
     def stateless(model: keras.Model, *args: Any) -> Any:
         if len(args) == 1:
             (data,) = args
-            if in_stateless_scope():
+            if _innermost_scope() is not None:
                 return step(model, data)
             groups = _state_variables(model)
             state = tuple([v.value for v in group] for group in groups)
@@ -206,7 +240,7 @@ def train_step(step: Callable[..., Any]) -> Callable[..., Any]:
         state, data = args
         groups = _state_variables(model)
         mapping = [pair for group, values in zip(groups, state) for pair in zip(group, values)]
-        with keras.StatelessScope(state_mapping=mapping) as scope:
+        with _entered(keras.StatelessScope(state_mapping=mapping)) as scope:
             logs = step(model, data)
         new_state = tuple([_current(scope, v) for v in group] for group in groups)
         return logs, new_state

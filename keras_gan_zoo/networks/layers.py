@@ -39,7 +39,6 @@ from typing import Any, Protocol, Sequence
 import keras
 import numpy as np
 from keras import layers, ops
-from keras.src.backend.common.stateless_scope import in_stateless_scope  # no public name
 
 from keras_gan_zoo import engine
 from keras_gan_zoo.distribute import fold_in_replica
@@ -264,12 +263,11 @@ class SpectralNorm(layers.Wrapper):
         normalized = self.normalized_kernel(update=bool(training))
         kernel = self.kernel_variable()
         # The wrapped layer reads W / sigma where it reads its kernel variable. A stateless
-        # scope does not read through the one around it, so inside an enclosing scope (JAX's
-        # stateless step, `stateless_call`) the layer's other variables (the bias) keep the
-        # values that scope gives them, not the stored ones.
+        # scope does not read through the one around it, so the layer's other variables (the
+        # bias) are mapped to their values as read here: inside an enclosing scope (JAX's
+        # stateless step, `stateless_call`) the values that scope gives them, else the stored.
         mapping = [(kernel, normalized)]
-        if in_stateless_scope():
-            mapping += [(v, v.value) for v in self.layer.weights if v is not kernel]
+        mapping += [(v, v.value) for v in self.layer.weights if v is not kernel]
         with keras.StatelessScope(state_mapping=mapping):
             return self.layer(inputs)
 

@@ -92,7 +92,7 @@ def test_a_fit_that_fails_in_its_first_step_keeps_the_weights():
 
 
 def _transposed_conv_loss(conv_transpose):
-    """``sum(sin(conv_transpose(x, K)))``: a 5x5, stride-2 'same' transposed convolution."""
+    """``sum(sin(conv_transpose(x, K)))`` for a transposed convolution ``conv_transpose``."""
     return lambda x, kernel: keras.ops.sum(keras.ops.sin(conv_transpose(x, kernel)))
 
 
@@ -119,6 +119,27 @@ def test_conv_transposes_gradient_has_no_input_dilated_convolution():
     assert input_dilated_convolutions(ours) == 1
     assert input_dilated_convolutions(jax.grad(keras_own, (0, 1))) == 2
     assert input_dilated_convolutions(jax.grad(ours, (0, 1))) == 1
+    for a, b in zip(jax.grad(ours, (0, 1))(x, kernel), jax.grad(keras_own, (0, 1))(x, kernel)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
+
+
+@pytest.mark.jax_only(reason="the padding of the convolution behind JAX's conv_transpose gradient")
+@pytest.mark.parametrize("kernel_size, stride, padding", [
+    (3, 1, "same"), (4, 2, "same"), (1, 2, "same"), (3, 3, "same"),
+    (5, 2, "valid"), (2, 3, "valid"), (4, 1, "valid")])
+def test_conv_transpose_equals_keras_for_each_size_stride_and_padding(kernel_size, stride, padding):
+    """Values and both gradients equal Keras' op for even and odd kernels, kernels smaller
+    than the stride, and either padding (the adjoint convolution's padding is computed here)."""
+    import jax
+
+    rng = np.random.default_rng(kernel_size * 10 + stride)
+    x = rng.normal(size=(2, 5, 4, 3)).astype(np.float32)
+    kernel = rng.normal(size=(kernel_size, kernel_size, 2, 3)).astype(np.float32)
+    ours = _transposed_conv_loss(
+        lambda x, k: engine.conv_transpose(x, k, (stride, stride), padding))
+    keras_own = _transposed_conv_loss(
+        lambda x, k: keras.ops.conv_transpose(x, k, strides=stride, padding=padding))
+    np.testing.assert_allclose(ours(x, kernel), keras_own(x, kernel), rtol=1e-5)
     for a, b in zip(jax.grad(ours, (0, 1))(x, kernel), jax.grad(keras_own, (0, 1))(x, kernel)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5 * np.abs(b).max())
 
