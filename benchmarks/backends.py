@@ -7,14 +7,18 @@ own):
 * ``fit``: `model.fit` over ``--steps`` batches, with the zoo's default callbacks (the
   divergence guard) and no progress bar;
 * ``loop``: the same ``train_step`` in a bare compiled loop (``tf.function`` on TensorFlow;
-  on JAX, `jax.jit` of the stateless step with the state donated, as `fit` does).
+  on JAX, `jax.jit` of the stateless step with the state donated, as `fit` does), reading
+  the same dataset as `fit`, a batch per step, the way keras.io's "Writing a training loop
+  from scratch" guides do (on JAX, each batch as NumPy arrays). Also printed: the loop over
+  one batch converted once (on the device, where there is one), which leaves out the cost
+  of reading data that `fit` cannot avoid.
 
 `fit` reads the batch from a ``tf.data`` dataset; where TensorFlow is not installed (a JAX
 machine), from a `keras.utils.PyDataset` of the NumPy batch (the JAX half runs there too:
 ``KERAS_BACKEND=jax python benchmarks/backends.py --backends jax``).
 
 Images/second count the examples of each dataset batch (``--batch-size`` x ``d_steps``). Each
-is the best of ``--repeats`` alternating runs (fit, loop, fit, loop ...), after one warm-up
+is the best of ``--repeats`` alternating runs (fit, loop, loop on one batch, fit ...), after one warm-up
 run each (compilation). ``fit/loop`` is the median over the repeats of each pair's ratio
 (a fit run against the loop run right after it), not the ratio of the two bests: on a machine
 shared with other jobs, the best fit and the best loop can come from differently loaded
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -61,28 +66,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # ---------------------------------------------------------------- one backend (worker)
-def _fit_seconds(model: Any, dataset: Any) -> float:
+def _fit_seconds(model: Any, dataset: Any) -> tuple[float, float]:
+    """The seconds of `fit` over ``dataset``: from its first step's start, and from its second
+    step's (execution's) start, both to its end (the state back in the variables)."""
     import keras
 
     class Timer(keras.callbacks.Callback):
         async_safe = True  # reads no logs: fit need not wait for each step's (JAX)
         batches = 0
+        starts: list[float]
+
+        def on_train_begin(self, logs: Any = None) -> None:
+            self.starts = []
 
         def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
-            if batch == 0:
-                self.start = time.perf_counter()
+            self.starts.append(time.perf_counter())
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             self.batches = max(self.batches, batch + 1)
 
         def on_train_end(self, logs: Any = None) -> None:
-            self.seconds = time.perf_counter() - self.start
+            self.end = time.perf_counter()
 
     timer = Timer()
     model.fit(dataset, epochs=1, verbose=0, callbacks=[timer])
     if timer.batches != len(dataset):  # fit stopped early: its time is not `steps` steps'
         raise RuntimeError(f"fit ran {timer.batches} of {len(dataset)} steps")
-    return timer.seconds
+    return timer.end - timer.starts[0], timer.end - timer.starts[1]
 
 
 def _repeated(batch: Any, steps: int) -> Any:
@@ -107,10 +117,29 @@ def _repeated(batch: Any, steps: int) -> Any:
     return tf.data.Dataset.from_tensors(batch).repeat(steps)
 
 
-def _loop(model: Any, batch: Any) -> Any:
-    """A function running ``steps`` steps of ``model.train_step`` in a bare compiled loop and
-    returning the seconds it took."""
+def _batches(dataset: Any) -> Any:
+    """The batches of ``dataset`` (`_repeated`) as a hand-written loop reads them: the
+    `tf.data` elements themselves on TensorFlow; on JAX, NumPy arrays (keras.io's "Writing a
+    training loop from scratch in JAX"), from ``as_numpy_iterator`` or the `PyDataset`."""
     import keras
+
+    if keras.backend.backend() == "tensorflow":
+        return iter(dataset)
+    if isinstance(dataset, keras.utils.PyDataset):
+        return (dataset[index] for index in range(len(dataset)))
+    return dataset.as_numpy_iterator()
+
+
+def _loop(model: Any, batch: Any, resident: bool = False) -> Any:
+    """A function running ``steps`` steps of ``model.train_step`` in a bare compiled loop and
+    returning the seconds it took from its first step's start and from its second's (as
+    `_fit_seconds`): over the batches of the dataset `fit` reads
+    (`_repeated`, `_batches`), or with ``resident`` over ``batch`` alone, converted once
+    (on the device, where there is one)."""
+    import keras
+
+    def batches(steps: int) -> Any:
+        return ([data] * steps if resident else _batches(_repeated(batch, steps)))
 
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
@@ -118,34 +147,46 @@ def _loop(model: Any, batch: Any) -> Any:
         step = tf.function(model.train_step)
         data = tf.nest.map_structure(tf.constant, batch)
 
-        def run(steps: int) -> float:
-            start = time.perf_counter()
-            for _ in range(steps):
-                logs = step(data)
+        def run(steps: int) -> tuple[float, float]:
+            starts = []
+            for element in _timed(batches(steps), starts):
+                logs = step(element)
             float(logs["loss"])  # wait for the last step
-            return time.perf_counter() - start
+            end = time.perf_counter()
+            return end - starts[0], end - starts[1]
         return run
 
     import jax
 
     step = jax.jit(model.train_step, donate_argnums=0)
     data = jax.tree_util.tree_map(jax.numpy.asarray, batch)
+    groups = (model.trainable_variables, model.non_trainable_variables,
+              model.optimizer.variables, model.metrics_variables)
 
-    def run(steps: int) -> float:
-        state = tuple([v.value for v in group] for group in (
-            model.trainable_variables, model.non_trainable_variables,
-            model.optimizer.variables, model.metrics_variables))
-        start = time.perf_counter()
-        for _ in range(steps):
-            logs, state = step(state, data)
-        jax.block_until_ready(logs)
-        seconds = time.perf_counter() - start
-        for group, values in zip((model.trainable_variables, model.non_trainable_variables,
-                                  model.optimizer.variables, model.metrics_variables), state):
+    def run(steps: int) -> tuple[float, float]:
+        state = tuple([v.value for v in group] for group in groups)
+        starts = []
+        for element in _timed(batches(steps), starts):
+            logs, state = step(state, element)
+        for group, values in zip(groups, state):  # the state back in the variables, as fit
             for variable, value in zip(group, values):
                 variable.assign(value)
-        return seconds
+        jax.block_until_ready(logs)
+        end = time.perf_counter()
+        return end - starts[0], end - starts[1]
     return run
+
+
+def _timed(items: Any, starts: list[float]) -> Any:
+    """``items``, appending to ``starts`` the time each step starts (before its batch is
+    read, as `fit`'s ``on_train_batch_begin``)."""
+    iterator = iter(items)
+    while True:
+        starts.append(time.perf_counter())
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -160,24 +201,42 @@ def worker(args: argparse.Namespace) -> None:
         model.compile(steps_per_execution=args.steps_per_execution)
         examples = args.batch_size * getattr(model, "d_steps", 1)
         batch = model.example_batch(examples, seed=0)
-        loop = _loop(model, batch)
+        loop, resident_loop = _loop(model, batch), _loop(model, batch, resident=True)
         _fit_seconds(model, _repeated(batch, 2 * args.steps_per_execution))  # compile
         loop(2)
-        fit, plain = [], []
+        resident_loop(2)
+        runs: dict[str, list[tuple[float, float]]] = {"fit": [], "loop": [], "resident": []}
         for _ in range(args.repeats):
-            fit.append(_fit_seconds(model, _repeated(batch, args.steps)))
-            plain.append(loop(args.steps))
-        ratios = sorted(p / f for f, p in zip(fit, plain))
-        result = {"entry": entry, "backend": keras.backend.backend(),
-                  "fit": examples * args.steps / min(fit),
-                  "loop": examples * args.steps / min(plain),
-                  "ratio": ratios[len(ratios) // 2]}
+            runs["fit"].append(_fit_seconds(model, _repeated(batch, args.steps)))
+            runs["loop"].append(loop(args.steps))
+            runs["resident"].append(resident_loop(args.steps))
+        # Steady state: from the second step (fit: execution), after the first's one-off work.
+        steps = {"fit": (args.steps, args.steps - args.steps_per_execution),
+                 "loop": (args.steps, args.steps - 1), "resident": (args.steps, args.steps - 1)}
+        result = {"entry": entry, "backend": keras.backend.backend()}
+        for name, seconds in runs.items():
+            result[name] = examples * steps[name][1] / min(s for _, s in seconds)
+        for key, loop_name, steady in (("ratio", "loop", True), ("whole_ratio", "loop", False),
+                                       ("resident_ratio", "resident", True)):
+            result[key] = _median_ratio(runs["fit"], steps["fit"][steady],
+                                        runs[loop_name], steps[loop_name][steady], steady)
         print(json.dumps(result), flush=True)
+
+
+def _median_ratio(fits: list[tuple[float, float]], fit_steps: int,
+                  loops: list[tuple[float, float]], loop_steps: int, steady: bool) -> float:
+    """The median over the repeats of a fit run's steps/second over the loop run's after
+    it, timed from the second step (``steady``) or the first."""
+    return statistics.median((fit_steps / fit[steady]) / (loop_steps / loop[steady])
+                             for fit, loop in zip(fits, loops))
 
 
 # --------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.steps < 2 * args.steps_per_execution:
+        sys.exit("error: --steps must be at least twice --steps-per-execution (the timings "
+                 "start at the second execution).")
     if args.worker:
         return worker(args)
     forwarded = [a for a in (argv if argv is not None else sys.argv[1:])
@@ -193,7 +252,10 @@ def main(argv: list[str] | None = None) -> None:
                 result = json.loads(line)
                 results[result["entry"], backend] = result
                 print(f"{result['entry']:>10} {backend:>10}: fit {result['fit']:8.0f} img/s, "
-                      f"loop {result['loop']:8.0f} img/s, fit/loop {result['ratio']:.2f}",
+                      f"loop {result['loop']:8.0f} img/s, fit/loop {result['ratio']:.2f} "
+                      f"(from the first step {result['whole_ratio']:.2f}); loop on one "
+                      f"converted batch {result['resident']:8.0f} img/s, fit/that "
+                      f"{result['resident_ratio']:.2f}",
                       flush=True)
         if process.wait() != 0:
             sys.exit(f"error: the {backend} worker failed (exit {process.returncode}).")
