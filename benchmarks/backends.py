@@ -17,8 +17,11 @@ own):
 machine), from a `keras.utils.PyDataset` of the NumPy batch (the JAX half runs there too:
 ``KERAS_BACKEND=jax python benchmarks/backends.py --backends jax``).
 
-Images/second count the examples of each dataset batch (``--batch-size`` x ``d_steps``). Each
-is the best of ``--repeats`` alternating runs (fit, loop, loop on one batch, fit ...), after one warm-up
+Images/second count the examples of each dataset batch (``--batch-size`` x ``d_steps``), timed
+from the second step (execution) to the state back in the variables: the first step's one-off
+work (creating the dataset's iterator; `fit`'s check of the first batch's range) is left out
+of these and of ``fit/loop``, and kept in the ratio "from the first step". Each is the best of
+``--repeats`` alternating runs (fit, loop, loop on one batch, fit ...), after one warm-up
 run each (compilation). ``fit/loop`` is the median over the repeats of each pair's ratio
 (a fit run against the loop run right after it), not the ratio of the two bests: on a machine
 shared with other jobs, the best fit and the best loop can come from differently loaded
