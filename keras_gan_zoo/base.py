@@ -96,6 +96,17 @@ class BaseGAN(keras.Model):
         cls.check_arguments(registry.named_arguments(cls, args, kwargs))
         return super().__new__(cls, *args, **kwargs)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Keras' JAX `fit` puts every variable's value in ``_jax_state`` after each step (for a
+        # callback that syncs it), and `keras.Layer.__setattr__` walks that dict to track what
+        # it holds: arrays only, nothing to track. Stored untracked (the MLP GAN on CPU, same
+        # process: Keras' own `fit` 6.06 -> 5.90 ms a step, the loop 5.66; the zoo's `fit`,
+        # with its callbacks, 0.8% faster; medians of 6 and 8 runs).
+        if name == "_jax_state":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
     def __init__(
         self,
         image_shape: Sequence[int] = (28, 28, 1),

@@ -163,3 +163,16 @@ def test_saved_model_cli_lists_the_signature(tmp_path):
     assert "signature_def['serving_default']" in shown
     assert "inputs['z']" in shown and "outputs['images']" in shown
     assert "(-1, 100)" in shown and "(-1, 28, 28, 1)" in shown
+
+
+def test_the_state_kerass_jax_fit_keeps_after_each_step_is_stored_as_given():
+    """Keras' JAX `fit` puts every variable's value in ``model._jax_state`` after each step
+    (for a callback that syncs it); `keras.Layer.__setattr__` would walk the dict to track what
+    it holds, arrays only, on every step. It is stored as given, untracked."""
+    model = zoo.build("gan", seed=0)
+    state = {"trainable_variables": [np.zeros(2, "float32")], "metrics_variables": []}
+    model._jax_state = state
+    assert model._jax_state is state
+    model.compile()
+    model.fit(model.example_batch(8), batch_size=4, epochs=1, verbose=0)
+    assert int(model.g_optimizer.iterations) == 2  # fit syncs its state back as before
