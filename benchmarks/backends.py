@@ -17,6 +17,10 @@ own):
 machine), from a `keras.utils.PyDataset` of the NumPy batch (the JAX half runs there too:
 ``KERAS_BACKEND=jax python benchmarks/backends.py --backends jax``).
 
+Each run trains ``--steps`` steps, or more where those would take less than ``--min-seconds``
+(estimated from the warm-up): the MLP GAN's 20 steps take 0.13 s, in which the machine's other
+work moved its ``fit/loop`` between 0.88 and 0.97 from run to run.
+
 Images/second count the examples of each dataset batch (``--batch-size`` x ``d_steps``), timed
 from the second step (execution) to the state back in the variables: the first step's one-off
 work (creating the dataset's iterator; `fit`'s check of the first batch's range) is left out
@@ -31,7 +35,8 @@ time, 1.58 s for 20 JAX steps, in 1.52 s and 0.92 s of wall time: the machine's 
 the step.) Goal: ``fit`` within 5% of the loop (``fit/loop`` >= 0.95).
 
     python benchmarks/backends.py [--entries dcgan cgan] [--backends tensorflow jax]
-                                  [--batch-size 64] [--steps 30] [--repeats 3]
+                                  [--batch-size 64] [--steps 30] [--min-seconds 1]
+                                  [--repeats 3]
                                   [--mixed-precision bfloat16] [--steps-per-execution 1]
 """
 
@@ -39,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -57,7 +63,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backends", nargs="+", default=["tensorflow", "jax"],
                         choices=["tensorflow", "jax"])
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=30,
+                        help="steps a run, at least (see --min-seconds)")
+    parser.add_argument("--min-seconds", type=float, default=1.0,
+                        help="more steps for an entry whose --steps take less than this many "
+                             "seconds (estimated from its warm-up): short runs measure the "
+                             "machine's moments more than the step")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--mixed-precision", default="off", choices=["off", "bfloat16"])
     parser.add_argument("--steps-per-execution", type=int, default=1,
@@ -208,21 +219,24 @@ def worker(args: argparse.Namespace) -> None:
         _fit_seconds(model, _repeated(batch, 2 * args.steps_per_execution))  # compile
         loop(2)
         resident_loop(2)
+        step_seconds = resident_loop(3)[1] / 2  # its second and third steps
+        spe = args.steps_per_execution
+        steps = max(args.steps, math.ceil(args.min_seconds / step_seconds / spe) * spe)
         runs: dict[str, list[tuple[float, float]]] = {"fit": [], "loop": [], "resident": []}
         for _ in range(args.repeats):
-            runs["fit"].append(_fit_seconds(model, _repeated(batch, args.steps)))
-            runs["loop"].append(loop(args.steps))
-            runs["resident"].append(resident_loop(args.steps))
+            runs["fit"].append(_fit_seconds(model, _repeated(batch, steps)))
+            runs["loop"].append(loop(steps))
+            runs["resident"].append(resident_loop(steps))
         # Steady state: from the second step (fit: execution), after the first's one-off work.
-        steps = {"fit": (args.steps, args.steps - args.steps_per_execution),
-                 "loop": (args.steps, args.steps - 1), "resident": (args.steps, args.steps - 1)}
-        result = {"entry": entry, "backend": keras.backend.backend()}
+        timed = {"fit": (steps, steps - spe), "loop": (steps, steps - 1),
+                 "resident": (steps, steps - 1)}
+        result = {"entry": entry, "backend": keras.backend.backend(), "steps": steps}
         for name, seconds in runs.items():
-            result[name] = examples * steps[name][1] / min(s for _, s in seconds)
+            result[name] = examples * timed[name][1] / min(s for _, s in seconds)
         for key, loop_name, steady in (("ratio", "loop", True), ("whole_ratio", "loop", False),
                                        ("resident_ratio", "resident", True)):
-            result[key] = _median_ratio(runs["fit"], steps["fit"][steady],
-                                        runs[loop_name], steps[loop_name][steady], steady)
+            result[key] = _median_ratio(runs["fit"], timed["fit"][steady],
+                                        runs[loop_name], timed[loop_name][steady], steady)
         print(json.dumps(result), flush=True)
 
 
@@ -254,7 +268,8 @@ def main(argv: list[str] | None = None) -> None:
             if line.startswith("{"):
                 result = json.loads(line)
                 results[result["entry"], backend] = result
-                print(f"{result['entry']:>10} {backend:>10}: fit {result['fit']:8.0f} img/s, "
+                print(f"{result['entry']:>10} {backend:>10}, {result['steps']:4d} steps: "
+                      f"fit {result['fit']:8.0f} img/s, "
                       f"loop {result['loop']:8.0f} img/s, fit/loop {result['ratio']:.2f} "
                       f"(from the first step {result['whole_ratio']:.2f}); loop on one "
                       f"converted batch {result['resident']:8.0f} img/s, fit/that "
@@ -262,7 +277,8 @@ def main(argv: list[str] | None = None) -> None:
                       flush=True)
         if process.wait() != 0:
             sys.exit(f"error: the {backend} worker failed (exit {process.returncode}).")
-    print(f"\nbatch {args.batch_size}, {args.steps} steps, best of {args.repeats}, "
+    print(f"\nbatch {args.batch_size}, at least {args.steps} steps and {args.min_seconds:g} s a "
+          f"run, best of {args.repeats}, "
           f"precision {args.mixed_precision}, steps per execution {args.steps_per_execution}; "
           "images/second")
     print("| entry | " + " | ".join(f"{b} fit | {b} loop | {b} fit/loop" for b in args.backends) + " |")
