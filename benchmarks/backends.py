@@ -144,15 +144,15 @@ def _batches(dataset: Any) -> Any:
     return dataset.as_numpy_iterator()
 
 
-def _loop(model: Any, batch: Any, resident: bool = False) -> Any:
-    """A function running ``steps`` steps of ``model.train_step`` in a bare compiled loop and
+def _loop(model: Any, batch: Any) -> Any:
+    """A function ``run(steps, resident=False)`` running ``steps`` steps of
+    ``model.train_step`` in a bare compiled loop (compiled once for both kinds of run) and
     returning the seconds it took from its first step's start and from its second's (as
-    `_fit_seconds`): over the batches of the dataset `fit` reads
-    (`_repeated`, `_batches`), or with ``resident`` over ``batch`` alone, converted once
-    (on the device, where there is one)."""
+    `_fit_seconds`): over the batches of the dataset `fit` reads (`_repeated`, `_batches`), or
+    with ``resident`` over ``batch`` alone, converted once (on the device, where there is one)."""
     import keras
 
-    def batches(steps: int) -> Any:
+    def batches(steps: int, resident: bool) -> Any:
         return ([data] * steps if resident else _batches(_repeated(batch, steps)))
 
     if keras.backend.backend() == "tensorflow":
@@ -161,9 +161,9 @@ def _loop(model: Any, batch: Any, resident: bool = False) -> Any:
         step = tf.function(model.train_step)
         data = tf.nest.map_structure(tf.constant, batch)
 
-        def run(steps: int) -> tuple[float, float]:
+        def run(steps: int, resident: bool = False) -> tuple[float, float]:
             starts = []
-            for element in _timed(batches(steps), starts):
+            for element in _timed(batches(steps, resident), starts):
                 logs = step(element)
             float(logs["loss"])  # wait for the last step
             end = time.perf_counter()
@@ -177,10 +177,10 @@ def _loop(model: Any, batch: Any, resident: bool = False) -> Any:
     groups = (model.trainable_variables, model.non_trainable_variables,
               model.optimizer.variables, model.metrics_variables)
 
-    def run(steps: int) -> tuple[float, float]:
+    def run(steps: int, resident: bool = False) -> tuple[float, float]:
         state = tuple([v.value for v in group] for group in groups)
         starts = []
-        for element in _timed(batches(steps), starts):
+        for element in _timed(batches(steps, resident), starts):
             logs, state = step(state, element)
         for group, values in zip(groups, state):  # the state back in the variables, as fit
             for variable, value in zip(group, values):
@@ -215,18 +215,17 @@ def worker(args: argparse.Namespace) -> None:
         model.compile(steps_per_execution=args.steps_per_execution)
         examples = args.batch_size * getattr(model, "d_steps", 1)
         batch = model.example_batch(examples, seed=0)
-        loop, resident_loop = _loop(model, batch), _loop(model, batch, resident=True)
+        loop = _loop(model, batch)
         _fit_seconds(model, _repeated(batch, 2 * args.steps_per_execution))  # compile
         loop(2)
-        resident_loop(2)
-        step_seconds = resident_loop(3)[1] / 2  # its second and third steps
+        step_seconds = loop(3, resident=True)[1] / 2  # its second and third steps
         spe = args.steps_per_execution
         steps = max(args.steps, math.ceil(args.min_seconds / step_seconds / spe) * spe)
         runs: dict[str, list[tuple[float, float]]] = {"fit": [], "loop": [], "resident": []}
         for _ in range(args.repeats):
             runs["fit"].append(_fit_seconds(model, _repeated(batch, steps)))
             runs["loop"].append(loop(steps))
-            runs["resident"].append(resident_loop(steps))
+            runs["resident"].append(loop(steps, resident=True))
         # Steady state: from the second step (fit: execution), after the first's one-off work.
         timed = {"fit": (steps, steps - spe), "loop": (steps, steps - 1),
                  "resident": (steps, steps - 1)}
